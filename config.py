@@ -1,0 +1,106 @@
+"""Configuration classes, read from FIELDWORK_* environment variables when the app is created."""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+# Placeholders that people paste from examples; production refuses them.
+_WEAK_SECRET_KEYS = {"", "dev", "secret", "changeme", "change-me", "please-change-me"}
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _development_secret_key():
+    """A random key kept in instance/, so development sessions survive restarts."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    TESTING = False
+    DEBUG = False
+    STUDY_NAME = "AI in image diagnostics"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 16 * 1024 * 1024
+    PAGE_SIZE = 50
+    # Failed logins allowed within LOGIN_THROTTLE_WINDOW seconds before further tries are refused.
+    LOGIN_THROTTLE_WINDOW = 15 * 60
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    PROXY_FIX_HOPS = 0
+
+    def __init__(self):
+        self.SQLALCHEMY_DATABASE_URI = _env(
+            "FIELDWORK_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'fieldwork.db'}"
+        )
+        self.SECRET_KEY = _env("FIELDWORK_SECRET_KEY")
+        self.TIMEZONE = _env("FIELDWORK_TIMEZONE", "Europe/Oslo")
+        self.BASE_URL = _env("FIELDWORK_BASE_URL", "http://127.0.0.1:5000")
+        self.MAIL_URL = _env("FIELDWORK_MAIL_URL", f"file://{INSTANCE_DIR / 'mail'}")
+        self.PROXY_FIX_HOPS = int(_env("FIELDWORK_PROXY_FIX_HOPS", self.PROXY_FIX_HOPS))
+
+
+class DevelopmentConfig(Config):
+    def __init__(self):
+        super().__init__()
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = _development_secret_key()
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    PAGE_SIZE = 25
+
+    def __init__(self):
+        super().__init__()
+        self.SECRET_KEY = "test-secret-key-not-for-production-use-0123456789"
+        self.MAIL_URL = "file:///dev/null"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+    def __init__(self):
+        super().__init__()
+        key = self.SECRET_KEY or ""
+        if key.lower() in _WEAK_SECRET_KEYS or len(key) < 32:
+            raise RuntimeError(
+                "FIELDWORK_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        if _env("FLASK_DEBUG", "0").lower() not in ("0", "false", "no"):
+            raise RuntimeError("Debug mode must be off in production: unset FLASK_DEBUG.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "test": TestConfig,
+}
+
+
+def config_from_environment():
+    """The configuration named by FIELDWORK_ENV (development by default)."""
+    name = _env("FIELDWORK_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"FIELDWORK_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.")
+    return CONFIGS[name]

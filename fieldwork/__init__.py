@@ -1,0 +1,153 @@
+"""fieldwork: the fieldwork of a qualitative study, kept in order.
+
+`create_app` reads as the table of contents of the application.
+"""
+
+import logging
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, render_template, session
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .access import enforce_route_roles
+from .extensions import csrf, db, login_manager, migrate, talisman
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# Only what the app serves itself: no CDN, no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "style-src": "'self'",
+    "script-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(config_class, overrides=None):
+    """Build the application from a configuration class; `overrides` serve tests and tools."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_DIR / "templates"),
+        instance_path=str(PROJECT_DIR / "instance"),
+    )
+    app.config.from_object(config_class())
+    app.config.update(overrides or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    ZoneInfo(app.config["TIMEZONE"])  # fail at start-up, not on the first page, if misspelt
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    configure_logging(app)
+    return app
+
+
+def register_extensions(app):
+    from . import models  # noqa: F401  (every model, so Alembic and relationships see them all)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), compare_type=True,
+                     render_as_batch=True)
+    csrf.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=False,  # TLS ends at the reverse proxy; see the README
+        strict_transport_security=not app.testing and not app.debug,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        referrer_policy="same-origin",
+        frame_options="DENY",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in to continue."
+    login_manager.session_protection = None  # our own server-side sessions replace it
+    login_manager.user_loader(_load_user)
+    app.before_request(enforce_route_roles)
+    app.after_request(_no_store)
+
+
+def _load_user(user_id):
+    from .auth.services import user_for_session
+
+    return user_for_session(user_id, session.get("session_token"))
+
+
+def _no_store(response):
+    """Pages carry personal data: no browser or proxy may keep a copy."""
+    if not response.headers.get("Cache-Control"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def register_blueprints(app):
+    from .audit.views import blueprint as audit_blueprint
+    from .auth.views import blueprint as auth_blueprint
+    from .home import blueprint as home_blueprint
+    from .informants.views import blueprint as informants_blueprint
+    from .organisations.views import blueprint as organisations_blueprint
+
+    app.register_blueprint(home_blueprint)
+    app.register_blueprint(auth_blueprint)
+    app.register_blueprint(organisations_blueprint)
+    app.register_blueprint(informants_blueprint)
+    app.register_blueprint(audit_blueprint)
+
+
+def register_errorhandlers(app):
+    """Error pages that say what went wrong in general terms and never echo data or traces."""
+
+    def render_error(error):
+        code = error.code if isinstance(error, HTTPException) else 500
+        if code == 500:
+            db.session.rollback()
+        title = error.name if isinstance(error, HTTPException) else "Internal Server Error"
+        return render_template("errors/error.html", code=code, title=title), code
+
+    for code in (400, 401, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+    from flask_wtf.csrf import CSRFError
+
+    app.register_error_handler(CSRFError, render_error)
+
+
+def register_template_helpers(app):
+    from . import timeutil
+    from .markup import render_markdown
+
+    app.jinja_env.filters["local"] = timeutil.format_local
+    app.jinja_env.filters["local_date"] = timeutil.format_local_date
+    app.jinja_env.filters["markdown"] = render_markdown
+
+    @app.context_processor
+    def study():
+        return {"study_name": app.config["STUDY_NAME"], "timezone_name": app.config["TIMEZONE"]}
+
+
+def register_commands(app):
+    from .auth.cli import users_cli
+    from .demo.cli import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+
+
+def configure_logging(app):
+    # Requests are logged without query strings by the server we document; the app logs only
+    # event names and ids, never names, emails or form values.
+    if not app.debug and not app.testing:
+        app.logger.setLevel(logging.INFO)

@@ -1,0 +1,66 @@
+"""Who may use which route.
+
+Every view declares the user roles that may call it (`@allow_roles`) or that it is public
+(`@public`). One `before_request` hook enforces the declaration, and refuses any route that has
+none, so a forgotten decorator fails closed instead of exposing personal data.
+"""
+
+import enum
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from .extensions import login_manager
+
+
+class UserRole(enum.Enum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    RESEARCHER = "researcher"
+    ANALYST = "analyst"
+
+    @property
+    def label(self):
+        return self.value.capitalize()
+
+
+ALL_ROLES = frozenset(UserRole)
+# Roles that see informants' identities; analysts work with pseudonym codes only.
+IDENTITY_ROLES = frozenset({UserRole.ADMIN, UserRole.COORDINATOR, UserRole.RESEARCHER})
+# Roles that register and change informants, organisations and interviews.
+MANAGING_ROLES = frozenset({UserRole.ADMIN, UserRole.COORDINATOR})
+
+
+def allow_roles(*roles):
+    """Declare the roles that may use a view (the view itself is left unwrapped)."""
+    allowed = frozenset(r for group in roles for r in (group if isinstance(group, frozenset) else {group}))
+
+    def decorate(view):
+        view.allowed_roles = allowed
+        return view
+
+    return decorate
+
+
+def public(view):
+    """Declare a view that needs no login (the login page, informants' personal links)."""
+    view.is_public = True
+    return view
+
+
+def enforce_route_roles():
+    """`before_request` hook: log in first, then the role the route declares."""
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "is_public", False):
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    allowed = getattr(view, "allowed_roles", None)
+    if allowed is None:
+        current_app.logger.error("route %s declares no roles; refused", request.endpoint)
+        abort(403)
+    if current_user.role not in allowed:
+        abort(403)
+    return None

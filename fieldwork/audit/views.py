@@ -1,0 +1,58 @@
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, render_template, request
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from ..access import UserRole, allow_roles
+from ..extensions import db
+from ..forms import options
+from ..timeutil import study_zone
+from .models import AuditEvent
+
+blueprint = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = StringField("Action", validators=[Optional(), Length(max=64)],
+                         description="For example informant.update, or informant. for all")
+    entity_type = SelectField("Record type", validators=[Optional()], choices=options([
+        ("", "Any"), ("user", "User"), ("organisation", "Organisation"), ("role", "Role"),
+        ("informant", "Informant")]))
+    entity_id = StringField("Record id", validators=[Optional(), Length(max=64)])
+    actor = StringField("Who (email)", validators=[Optional(), Length(max=254)])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+
+
+def _local_midnight(day):
+    return datetime.combine(day, time.min, tzinfo=study_zone())
+
+
+@blueprint.get("/", endpoint="list")
+@allow_roles(UserRole.ADMIN)
+def list_events():
+    form = AuditFilterForm(request.args)
+    if not form.validate():
+        return render_template("audit/list.html", form=form, page=None), 400
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if form.action.data:
+        query = query.where(AuditEvent.action.startswith(form.action.data.strip(), autoescape=True))
+    if form.entity_type.data:
+        query = query.where(AuditEvent.entity_type == form.entity_type.data)
+    if form.entity_id.data:
+        query = query.where(AuditEvent.entity_id == form.entity_id.data.strip())
+    if form.actor.data:
+        query = query.where(AuditEvent.actor_label == form.actor.data.strip().lower())
+    if form.date_from.data:
+        query = query.where(AuditEvent.occurred_at >= _local_midnight(form.date_from.data))
+    if form.date_to.data:
+        query = query.where(AuditEvent.occurred_at < _local_midnight(form.date_to.data + timedelta(days=1)))
+    page = db.paginate(query, per_page=50, max_per_page=200, error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("audit/list.html", form=form, page=page, filter_args=args)

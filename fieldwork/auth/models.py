@@ -1,0 +1,81 @@
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..access import IDENTITY_ROLES, MANAGING_ROLES, UserRole
+from ..database import UTCDateTime, enum_column, utcnow
+from ..extensions import db
+
+
+class User(UserMixin, db.Model):
+    """A member of the research team with an account (informants never have one)."""
+
+    __tablename__ = "user"
+    audit_type = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[UserRole] = mapped_column(enum_column(UserRole))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sessions = relationship("UserSession", back_populates="user", cascade="all, delete-orphan",
+                            lazy="raise")
+
+    @property
+    def is_active(self):
+        return self.is_enabled and (self.expires_on is None or self.expires_on >= date.today())
+
+    @property
+    def sees_identities(self):
+        return self.role in IDENTITY_ROLES
+
+    @property
+    def manages(self):
+        return self.role in MANAGING_ROLES
+
+    @property
+    def is_admin(self):
+        return self.role is UserRole.ADMIN
+
+    def audit_snapshot(self):
+        return {
+            "email": self.email,
+            "name": self.name,
+            "role": self.role.value,
+            "is_enabled": self.is_enabled,
+            "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+        }
+
+
+class UserSession(db.Model):
+    """A login on one browser. The cookie holds a random token; only its hash is stored, so
+    logout or a password change ends the session even for a copied cookie."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user = relationship("User", back_populates="sessions")
+
+
+class LoginFailure(db.Model):
+    """A failed login, counted per account and per address to throttle guessing across all
+    worker processes. Keys are keyed hashes: no email address or IP address is stored."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_key_failed_at", "key", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

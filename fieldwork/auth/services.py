@@ -1,0 +1,181 @@
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from .. import audit
+from ..access import UserRole
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..validation import clean_email, clean_text
+from .models import LoginFailure, User, UserSession
+from .passwords import burn_time_for_unknown_account, hash_password, password_problem, verify_password
+
+GENERIC_LOGIN_ERROR = "The email address or password is not correct."
+THROTTLED_LOGIN_ERROR = "Too many failed attempts. Wait a few minutes and try again."
+
+
+class LoginRefused(DomainError):
+    pass
+
+
+class LoginThrottled(LoginRefused):
+    pass
+
+
+def _hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _throttle_key(kind, value):
+    secret = current_app.config["SECRET_KEY"].encode()
+    return kind + ":" + hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:64]
+
+
+def find_user_by_email(email):
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def _recent_failures(key, now):
+    since = now - timedelta(seconds=current_app.config["LOGIN_THROTTLE_WINDOW"])
+    return db.session.scalar(
+        select(func.count()).where(LoginFailure.key == key, LoginFailure.failed_at >= since)
+    )
+
+
+def authenticate(email, password, *, address, now=None):
+    """The user these credentials belong to, or LoginRefused. Failures are counted per account
+    and per address in the database, so the limit holds across worker processes."""
+    now = now or utcnow()
+    config = current_app.config
+    account_key = _throttle_key("account", (email or "").strip().lower())
+    address_key = _throttle_key("address", address or "unknown")
+    user = find_user_by_email(email or "")
+    if (_recent_failures(account_key, now) >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+            or _recent_failures(address_key, now) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        burn_time_for_unknown_account(password)
+        audit.record("auth.login_throttled", by=user or "anonymous", entity=user, now=now)
+        db.session.commit()
+        raise LoginThrottled(THROTTLED_LOGIN_ERROR)
+    if user is None:
+        burn_time_for_unknown_account(password)
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password) and user.is_active
+    if not ok:
+        db.session.add_all([LoginFailure(key=account_key, failed_at=now),
+                            LoginFailure(key=address_key, failed_at=now)])
+        # Old failures no longer count; clearing them here keeps the table small.
+        db.session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - timedelta(days=1)))
+        audit.record("auth.login_failed", by=user or "anonymous", entity=user, now=now)
+        db.session.commit()
+        raise LoginRefused(GENERIC_LOGIN_ERROR)
+    db.session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
+    return user
+
+
+def start_session(user, *, now=None):
+    """Open a login session and return its token (kept in the signed session cookie)."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    lifetime = timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
+    db.session.add(UserSession(token_hash=_hash_token(token), user=user, created_at=now,
+                               expires_at=now + lifetime))
+    db.session.execute(delete(UserSession).where(UserSession.expires_at < now))
+    return token
+
+
+def log_in(email, password, *, address, now=None):
+    """Check the credentials, open a session and audit the login: (user, session token)."""
+    now = now or utcnow()
+    user = authenticate(email, password, address=address, now=now)
+    token = start_session(user, now=now)
+    audit.record("auth.login", by=user, entity=user, now=now)
+    db.session.commit()
+    return user, token
+
+
+def user_for_session(user_id, token, *, now=None):
+    """The active user owning this session token, or None when the session has ended."""
+    if not token or not str(user_id).isdigit():
+        return None
+    now = now or utcnow()
+    user = db.session.scalar(
+        select(User).join(UserSession).where(
+            User.id == int(user_id),
+            UserSession.token_hash == _hash_token(token),
+            UserSession.expires_at > now,
+        )
+    )
+    return user if user is not None and user.is_active else None
+
+
+def log_out(user, token, *, now=None):
+    db.session.execute(delete(UserSession).where(UserSession.token_hash == _hash_token(token or "")))
+    audit.record("auth.logout", by=user, entity=user, now=now)
+    db.session.commit()
+
+
+def validate_new_password(password, *, email="", name=""):
+    problem = password_problem(password, user_inputs=[email, *name.split()])
+    if problem:
+        raise DomainError(problem, field="new_password")
+
+
+def change_password(user, current_password, new_password, *, now=None):
+    """Set a new password and end every session of the user; returns a fresh session token."""
+    now = now or utcnow()
+    if not verify_password(user.password_hash, current_password):
+        raise DomainError("The current password is not correct.", field="current_password")
+    if current_password == new_password:
+        raise DomainError("Choose a password different from the current one.", field="new_password")
+    validate_new_password(new_password, email=user.email, name=user.name)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = now
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    token = start_session(user, now=now)
+    audit.record("user.password_changed", by=user, entity=user, now=now)
+    db.session.commit()
+    return token
+
+
+def create_user(email, name, role, password, *, by, expires_on=None, now=None):
+    email = clean_email(email)
+    name = clean_text(name, max_length=200, required=True, label="Name")
+    try:
+        role = UserRole(role)
+    except ValueError:
+        raise DomainError(f"Role must be one of: {', '.join(r.value for r in UserRole)}.",
+                          field="role") from None
+    if find_user_by_email(email):
+        raise DomainError("A user with this email address already exists.", field="email")
+    validate_new_password(password, email=email, name=name)
+    user = User(email=email, name=name, role=role, password_hash=hash_password(password),
+                expires_on=expires_on,
+                created_at=now or utcnow(), password_changed_at=now or utcnow())
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", by=by, entity=user, after=user.audit_snapshot(), now=now)
+    db.session.commit()
+    return user
+
+
+def deactivate_user(email, *, by, now=None):
+    user = find_user_by_email(email)
+    if user is None:
+        raise DomainError("No user has this email address.", field="email")
+    before = user.audit_snapshot()
+    user.is_enabled = False
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    audit.record("user.deactivate", by=by, entity=user, before=before, after=user.audit_snapshot(),
+                 now=now)
+    db.session.commit()
+    return user
+
+
+def list_users():
+    return db.session.scalars(select(User).order_by(User.email)).all()

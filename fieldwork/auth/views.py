@@ -1,0 +1,75 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..access import ALL_ROLES, allow_roles, public
+from ..errors import DomainError
+from ..forms import show_domain_error
+from . import services
+from .forms import ChangePasswordForm, LoginForm, LogoutForm
+
+blueprint = Blueprint("auth", __name__)
+
+
+def safe_next(target):
+    """`target` if it is a path on this site, else None (no open redirects, however spelt)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user, token = services.log_in(form.email.data, form.password.data,
+                                          address=request.remote_addr)
+        except services.LoginRefused as error:
+            form.form_errors.append(error.message)
+            status = 429 if isinstance(error, services.LoginThrottled) else 401
+        else:
+            session.clear()  # a new session at login: nothing carried over from before
+            session["session_token"] = token
+            session.permanent = True
+            login_user(user)
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@blueprint.post("/logout")
+@allow_roles(ALL_ROLES)
+def logout():
+    if LogoutForm().validate_on_submit():
+        services.log_out(current_user, session.get("session_token"))
+        logout_user()
+        session.clear()
+        flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@allow_roles(ALL_ROLES)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            token = services.change_password(current_user, form.current_password.data,
+                                             form.new_password.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            session["session_token"] = token
+            flash("Your password is changed. Other sessions have been logged out.", "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/password.html", form=form), 422 if form.errors or form.form_errors else 200

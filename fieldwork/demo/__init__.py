@@ -1,0 +1,1 @@
+"""Fictional demo data: the study's real organisations, invented informants."""

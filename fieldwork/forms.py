@@ -1,0 +1,53 @@
+"""Helpers shared by every feature's forms."""
+
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+from .errors import DomainError
+
+
+class Cleaned:
+    """A WTForms validator that runs one of the `validation.clean_*` rules and keeps its
+    normalised value, so forms, CSV import and the CLI apply the same rule."""
+
+    field_flags = {}
+
+    def __init__(self, clean, **options):
+        self.clean = clean
+        self.options = options
+
+    def __call__(self, form, field):
+        try:
+            field.data = self.clean(field.data, **self.options)
+        except DomainError as error:
+            raise ValidationError(error.message) from None
+
+
+def show_domain_error(form, error):
+    """Put a service's DomainError beside the field it concerns (or at the top of the form)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def form_page(form, template, *, save, done, **context):
+    """The usual form round trip: on a valid POST call `save(form)`; a DomainError goes beside its
+    field. Returns `done(result)` (a redirect) or the page with 422 when the input was refused."""
+    from flask import render_template
+
+    if form.validate_on_submit():
+        try:
+            result = save(form)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            return done(result)
+    status = 422 if form.is_submitted() else 200
+    return render_template(template, form=form, **context), status
+
+
+def options(pairs):
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(str(value), label) for value, label in pairs]

@@ -1,0 +1,1 @@
+"""The informant registry: who may be interviewed, by role and organisation, under a pseudonym code."""

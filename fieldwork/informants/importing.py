@@ -1,0 +1,177 @@
+"""CSV import of informants: upload, preview with per-row errors, confirm; all rows or none."""
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import delete, insert, select
+
+from .. import audit
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..organisations.models import Organisation, Role
+from ..spreadsheet import read_csv
+from ..validation import clean_fields
+from .models import Informant, InformantImport
+from .services import INFORMANT_RULES, allocate_codes, code_prefix
+
+COLUMNS = ("name", "email", "phone", "organisation", "role", "job_title", "language", "status",
+           "notes")
+REQUIRED_COLUMNS = ("name", "organisation", "role")
+STAGED_IMPORT_LIFETIME = timedelta(hours=2)
+
+
+@dataclass
+class ImportRow:
+    line: int
+    values: dict
+    errors: dict = field(default_factory=dict)
+
+
+@dataclass
+class ImportPreview:
+    rows: list
+
+    @property
+    def error_rows(self):
+        return [row for row in self.rows if row.errors]
+
+    @property
+    def is_valid(self):
+        return bool(self.rows) and not self.error_rows
+
+
+def _normalise_header(name):
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _lookup(model):
+    """Organisations or roles by code and by name, both case-insensitive."""
+    table = {}
+    for obj in db.session.scalars(select(model)):
+        table[obj.code.lower()] = obj
+        table[obj.name.lower()] = obj
+    return table
+
+
+def preview_import(raw):
+    """Parse and check every row of a CSV file against the same rules as the form."""
+    header, raw_rows = read_csv(raw)
+    names = [_normalise_header(h) for h in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    unknown = [h for h, n in zip(header, names) if n not in COLUMNS]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    problems = []
+    if missing:
+        problems.append("missing column(s): " + ", ".join(missing))
+    if unknown:
+        problems.append("unknown column(s): " + ", ".join(unknown))
+    if duplicated:
+        problems.append("repeated column(s): " + ", ".join(duplicated))
+    if problems:
+        raise DomainError("The header line is not right (" + "; ".join(problems) + "). "
+                          "Expected columns: " + ", ".join(COLUMNS) + ".")
+    if not raw_rows:
+        raise DomainError("The file has a header but no informants.")
+
+    organisations, roles = _lookup(Organisation), _lookup(Role)
+    rows = []
+    for line, cells in raw_rows:
+        raw_values = {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names)}
+        row = ImportRow(line=line, values={})
+        if len(cells) > len(names) and any(c.strip() for c in cells[len(names):]):
+            row.errors["row"] = "This row has more cells than the header has columns."
+        cleaned, errors = clean_fields(raw_values, INFORMANT_RULES)
+        row.errors.update(errors)
+        organisation = organisations.get(raw_values.get("organisation", "").strip().lower())
+        role = roles.get(raw_values.get("role", "").strip().lower())
+        if organisation is None:
+            row.errors["organisation"] = "Unknown organisation: use its code or name."
+        if role is None:
+            row.errors["role"] = "Unknown role: use its code or name."
+        row.values = {**cleaned, "organisation": organisation, "role": role}
+        rows.append(row)
+    _check_emails(rows)
+    return ImportPreview(rows=rows)
+
+
+def _check_emails(rows):
+    """Refuse an email that repeats within the file or already belongs to an informant."""
+    first_line = {}
+    for row in rows:
+        email = row.values.get("email")
+        if not email or "email" in row.errors:
+            continue
+        if email in first_line:
+            row.errors["email"] = f"The same email address is on line {first_line[email]}."
+        else:
+            first_line[email] = row.line
+    emails = list(first_line)
+    existing = {}
+    for start in range(0, len(emails), 500):
+        chunk = emails[start:start + 500]
+        for email, code in db.session.execute(
+                select(Informant.email, Informant.code).where(Informant.email.in_(chunk))):
+            existing[email] = code
+    for row in rows:
+        email = row.values.get("email")
+        if email in existing and "email" not in row.errors:
+            row.errors["email"] = f"This email address already belongs to informant {existing[email]}."
+
+
+def stage_import(raw, *, by, now=None):
+    """Keep an uploaded file until it is confirmed; returns (staged id, preview)."""
+    now = now or utcnow()
+    preview = preview_import(raw)
+    staged = InformantImport(id=secrets.token_urlsafe(32), created_by_id=by.id, created_at=now,
+                             content=raw.decode("utf-8-sig"))
+    # Staged files hold personal data: drop any that were never confirmed.
+    db.session.execute(delete(InformantImport).where(
+        InformantImport.created_at < now - STAGED_IMPORT_LIFETIME))
+    db.session.add(staged)
+    db.session.commit()
+    return staged.id, preview
+
+
+def load_staged_import(staged_id, *, by, now=None):
+    now = now or utcnow()
+    staged = db.session.get(InformantImport, staged_id)
+    if (staged is None or staged.created_by_id != by.id
+            or staged.created_at < now - STAGED_IMPORT_LIFETIME):
+        raise DomainError("This import has expired or was already done. Upload the file again.")
+    return staged
+
+
+def confirm_import(staged_id, *, by, now=None):
+    """Create every informant of a staged file in one transaction, or none if any row is wrong."""
+    now = now or utcnow()
+    staged = load_staged_import(staged_id, by=by, now=now)
+    # Checked again: another coordinator may have registered one of these emails meanwhile.
+    preview = preview_import(staged.content.encode("utf-8"))
+    if not preview.is_valid:
+        raise DomainError(f"{len(preview.error_rows)} row(s) have errors; nothing was imported.")
+    by_prefix = defaultdict(list)
+    for row in preview.rows:
+        by_prefix[code_prefix(row.values["organisation"], row.values["role"])].append(row)
+    records = []
+    for prefix, rows in by_prefix.items():
+        for row, code in zip(rows, allocate_codes(prefix, len(rows))):
+            v = row.values
+            records.append({
+                "code": code, "name": v["name"], "email": v["email"], "phone": v["phone"],
+                "organisation_id": v["organisation"].id, "role_id": v["role"].id,
+                "job_title": v["job_title"], "language": v["language"], "status": v["status"],
+                "notes": v["notes"], "created_at": now, "updated_at": now,
+            })
+    created = db.session.execute(insert(Informant).returning(Informant.id, Informant.code), records)
+    ids = {code: ident for ident, code in created}
+    for record in records:
+        snapshot = {**record, "language": record["language"].value, "status": record["status"].value}
+        del snapshot["created_at"], snapshot["updated_at"]
+        audit.record("informant.create", by=by, entity_type="informant",
+                     entity_id=ids[record["code"]], after=snapshot, now=now)
+    db.session.delete(staged)
+    db.session.commit()
+    return len(records)

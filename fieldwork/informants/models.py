@@ -1,0 +1,96 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, enum_column, utcnow
+from ..extensions import db
+
+
+class RecruitmentStatus(enum.Enum):
+    IDENTIFIED = "identified"
+    CONTACTED = "contacted"
+    AGREED = "agreed"
+    INTERVIEWED = "interviewed"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    DO_NOT_CONTACT = "do-not-contact"
+
+    @property
+    def label(self):
+        return self.value.replace("-", " ").capitalize()
+
+
+class Language(enum.Enum):
+    NB = "nb"
+    EN = "en"
+
+    @property
+    def label(self):
+        return {"nb": "Norwegian (bokmål)", "en": "English"}[self.value]
+
+
+# Fields that identify a person. Analysts never see them, and exports for analysis leave them out.
+IDENTITY_FIELDS = ("name", "email", "phone", "job_title", "notes")
+
+
+class Informant(db.Model):
+    """A person who may be interviewed. `code` is the pseudonym used wherever names must not be."""
+
+    __tablename__ = "informant"
+    audit_type = "informant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("role.id"), index=True)
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[Language] = mapped_column(enum_column(Language, length=2), default=Language.NB)
+    status: Mapped[RecruitmentStatus] = mapped_column(
+        enum_column(RecruitmentStatus), default=RecruitmentStatus.IDENTIFIED, index=True
+    )
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organisation = relationship("Organisation", lazy="raise")
+    role = relationship("Role", lazy="raise")
+
+    def audit_snapshot(self):
+        return {
+            "code": self.code,
+            "name": self.name,
+            "email": self.email,
+            "phone": self.phone,
+            "organisation_id": self.organisation_id,
+            "role_id": self.role_id,
+            "job_title": self.job_title,
+            "language": self.language.value,
+            "status": self.status.value,
+            "notes": self.notes,
+        }
+
+
+class PseudonymCounter(db.Model):
+    """The last number handed out per code prefix (`VVHT-RAD`). Numbers only ever grow, so a
+    code stays unique even after its informant is deleted."""
+
+    __tablename__ = "pseudonym_counter"
+
+    prefix: Mapped[str] = mapped_column(String(24), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class InformantImport(db.Model):
+    """An uploaded CSV file between its preview and its confirmation. Deleted once imported."""
+
+    __tablename__ = "informant_import"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    content: Mapped[str] = mapped_column(Text)

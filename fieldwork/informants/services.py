@@ -1,0 +1,211 @@
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+
+from .. import audit
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..organisations.models import GovernanceLevel, Organisation, Role
+from ..validation import clean_email, clean_phone, clean_text, require_clean
+from .models import Informant, Language, PseudonymCounter, RecruitmentStatus
+
+EDITABLE_FIELDS = ("name", "email", "phone", "organisation_id", "role_id", "job_title", "language",
+                   "status", "notes")
+
+
+INFORMANT_RULES = {
+    "name": lambda v: clean_text(v, max_length=200, required=True, label="Name"),
+    "email": lambda v: clean_email(v, required=False),
+    "phone": clean_phone,
+    "job_title": lambda v: clean_text(v, max_length=200, label="Job title"),
+    "notes": lambda v: clean_text(v, max_length=10_000, label="Notes", multiline=True),
+    "language": lambda v: _choice(Language, v, Language.NB, "Language must be nb or en."),
+    "status": lambda v: _choice(RecruitmentStatus, v, RecruitmentStatus.IDENTIFIED,
+                                "Status must be one of: "
+                                + ", ".join(s.value for s in RecruitmentStatus) + "."),
+}
+
+
+def _choice(enum_class, value, default, message):
+    if isinstance(value, enum_class):
+        return value
+    value = (value or "").strip().lower()
+    if not value:
+        return default
+    try:
+        return enum_class(value)
+    except ValueError:
+        raise DomainError(message) from None
+
+
+def _existing_informant_message(existing, *, show_name=True):
+    who = f"{existing.code} ({existing.name})" if show_name else existing.code
+    return f"This email address already belongs to informant {who}."
+
+
+def _check_unique_email(email, *, exclude_id=None):
+    if not email:
+        return
+    query = select(Informant).where(Informant.email == email)
+    if exclude_id is not None:
+        query = query.where(Informant.id != exclude_id)
+    existing = db.session.scalar(query)
+    if existing is not None:
+        raise DomainError(_existing_informant_message(existing), field="email")
+
+
+def allocate_codes(prefix, count=1):
+    """Reserve `count` consecutive numbers under a prefix and return the codes.
+
+    One UPDATE ... RETURNING is atomic on PostgreSQL and SQLite, so concurrent requests never
+    receive the same number; numbers are never handed back, even when the informant is deleted.
+    """
+    bump = (update(PseudonymCounter).where(PseudonymCounter.prefix == prefix)
+            .values(last_number=PseudonymCounter.last_number + count)
+            .returning(PseudonymCounter.last_number))
+    last = db.session.scalar(bump)
+    if last is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(PseudonymCounter).values(prefix=prefix, last_number=count))
+            last = count
+        except IntegrityError:  # another transaction created the counter first
+            last = db.session.scalar(bump)
+    return [f"{prefix}-{number:02d}" for number in range(last - count + 1, last + 1)]
+
+
+def code_prefix(organisation, role):
+    return f"{organisation.code}-{role.code}"
+
+
+def _reference(model, ident, label, field_name):
+    obj = db.session.get(model, ident) if ident else None
+    if obj is None:
+        raise DomainError(f"Choose {label}.", field=field_name)
+    return obj
+
+
+def create_informant(values, *, by, now=None):
+    """Register an informant and give them a pseudonym code, which never changes afterwards."""
+    now = now or utcnow()
+    cleaned = require_clean(values, INFORMANT_RULES)
+    organisation = _reference(Organisation, values.get("organisation_id"), "an organisation",
+                              "organisation_id")
+    role = _reference(Role, values.get("role_id"), "a role", "role_id")
+    _check_unique_email(cleaned["email"])
+    informant = Informant(
+        code=allocate_codes(code_prefix(organisation, role))[0],
+        name=cleaned["name"], email=cleaned["email"], phone=cleaned["phone"],
+        organisation_id=organisation.id, role_id=role.id, job_title=cleaned["job_title"],
+        language=cleaned["language"], status=cleaned["status"],
+        notes=cleaned["notes"], created_at=now, updated_at=now,
+    )
+    db.session.add(informant)
+    db.session.flush()
+    audit.record("informant.create", by=by, entity=informant, after=informant.audit_snapshot(),
+                 now=now)
+    db.session.commit()
+    return informant
+
+
+def update_informant(informant, values, *, by, now=None):
+    """Change an informant's details. The pseudonym code stays as it was first assigned."""
+    now = now or utcnow()
+    cleaned = require_clean(values, INFORMANT_RULES)
+    cleaned["organisation_id"] = _reference(Organisation, values.get("organisation_id"),
+                                            "an organisation", "organisation_id").id
+    cleaned["role_id"] = _reference(Role, values.get("role_id"), "a role", "role_id").id
+    _check_unique_email(cleaned["email"], exclude_id=informant.id)
+    before = informant.audit_snapshot()
+    for name in EDITABLE_FIELDS:
+        setattr(informant, name, cleaned[name])
+    after = informant.audit_snapshot()
+    if after != before:
+        informant.updated_at = now
+        changed_before, changed_after = audit.changed_fields(before, after)
+        audit.record("informant.update", by=by, entity=informant, before=changed_before,
+                     after=changed_after, now=now)
+    db.session.commit()
+    return informant
+
+
+def delete_informant(informant, *, by, now=None):
+    """Delete an informant nothing refers to. The database's foreign keys decide what refers to
+    one, so interviews and consent records added by later features are covered too."""
+    snapshot = informant.audit_snapshot()
+    informant_id = informant.id
+    try:
+        db.session.delete(informant)
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise DomainError("This informant is linked to other records (interviews, consent) and "
+                          "cannot be deleted. Set the status to withdrawn instead.") from None
+    audit.record("informant.delete", by=by, entity_type="informant", entity_id=informant_id,
+                 before=snapshot, now=now)
+    db.session.commit()
+
+
+@dataclass
+class InformantFilter:
+    organisation_id: int | None = None
+    governance_level: GovernanceLevel | None = None
+    role_id: int | None = None
+    status: RecruitmentStatus | None = None
+    text: str = ""
+    sort: str = "code"
+    descending: bool = False
+
+
+# What the list can be sorted by; names only for those who may see them.
+SORT_COLUMNS = {
+    "code": Informant.code,
+    "name": Informant.name,
+    "organisation": Organisation.code,
+    "role": Role.name,
+    "status": Informant.status,
+    "created": Informant.created_at,
+}
+IDENTITY_SORTS = {"name"}
+
+
+def informant_query(criteria, *, sees_identities):
+    """The informants matching a filter, with organisation and role loaded in the same query."""
+    query = (select(Informant).join(Informant.organisation).join(Informant.role)
+             .options(contains_eager(Informant.organisation), contains_eager(Informant.role)))
+    if criteria.organisation_id:
+        query = query.where(Informant.organisation_id == criteria.organisation_id)
+    if criteria.governance_level:
+        query = query.where(Organisation.governance_level == criteria.governance_level)
+    if criteria.role_id:
+        query = query.where(Informant.role_id == criteria.role_id)
+    if criteria.status:
+        query = query.where(Informant.status == criteria.status)
+    text = (criteria.text or "").strip()
+    if text:
+        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        # Analysts may search by code only: matching a name they cannot see would reveal it.
+        columns = [Informant.code]
+        if sees_identities:
+            columns += [Informant.name, Informant.email, Informant.job_title]
+        query = query.where(or_(*(func.lower(c).like(pattern, escape="\\") for c in columns)))
+    sort = criteria.sort if criteria.sort in SORT_COLUMNS else "code"
+    if sort in IDENTITY_SORTS and not sees_identities:
+        sort = "code"
+    column = SORT_COLUMNS[sort]
+    query = query.order_by(column.desc() if criteria.descending else column.asc(), Informant.id)
+    return query
+
+
+def get_informant(informant_id):
+    """An informant with organisation and role loaded, or None."""
+    return db.session.scalar(
+        informant_query(InformantFilter(), sees_identities=False).where(Informant.id == informant_id))
+
+
+def informant_counts_by_status():
+    rows = db.session.execute(select(Informant.status, func.count()).group_by(Informant.status))
+    return {status: count for status, count in rows}

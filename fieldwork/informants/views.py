@@ -1,0 +1,172 @@
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, session, url_for)
+from flask_login import current_user
+
+from ..access import ALL_ROLES, MANAGING_ROLES, UserRole, allow_roles
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import form_page, options, show_domain_error
+from ..organisations.models import GovernanceLevel
+from ..organisations.services import organisation_choices, role_choices
+from . import exporting, importing, services
+from .forms import ConfirmForm, ImportForm, InformantFilterForm, InformantForm, SearchForm
+from .models import Informant, RecruitmentStatus
+
+blueprint = Blueprint("informants", __name__, url_prefix="/informants")
+SEARCH_SESSION_KEY = "informant_search"
+
+
+@blueprint.get("/", endpoint="list")
+@allow_roles(ALL_ROLES)
+def list_informants():
+    filters = _filter_form()
+    if not filters.validate():
+        return render_template("informants/list.html", filters=filters, page=None,
+                               search_form=SearchForm(q=session.get(SEARCH_SESSION_KEY, ""))), 400
+    page = db.paginate(
+        services.informant_query(_criteria(filters), sees_identities=current_user.sees_identities),
+        per_page=_page_size(), max_per_page=200, error_out=False)
+    return render_template("informants/list.html", filters=filters, page=page,
+                           search_form=SearchForm(q=session.get(SEARCH_SESSION_KEY, "")),
+                           filter_args=_filter_args())
+
+
+@blueprint.post("/search")
+@allow_roles(ALL_ROLES)
+def search():
+    form = SearchForm()
+    if form.validate_on_submit():
+        session[SEARCH_SESSION_KEY] = (form.q.data or "").strip()[:200]
+    return redirect(url_for("informants.list", **_filter_args()))
+
+
+@blueprint.get("/<int:informant_id>")
+@allow_roles(ALL_ROLES)
+def detail(informant_id):
+    informant = services.get_informant(informant_id) or abort(404)
+    return render_template("informants/detail.html", informant=informant)
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@allow_roles(MANAGING_ROLES)
+def create():
+    return form_page(_informant_form(), "informants/form.html",
+                     save=lambda form: services.create_informant(form.data, by=current_user),
+                     done=_saved("Informant registered."))
+
+
+@blueprint.route("/<int:informant_id>/edit", methods=["GET", "POST"])
+@allow_roles(MANAGING_ROLES)
+def edit(informant_id):
+    informant = db.get_or_404(Informant, informant_id)
+    form = _informant_form(obj=informant, language=informant.language.value,
+                           status=informant.status.value)
+    return form_page(form, "informants/form.html", informant=informant,
+                     save=lambda form: services.update_informant(informant, form.data,
+                                                                 by=current_user),
+                     done=_saved("Informant saved."))
+
+
+@blueprint.post("/<int:informant_id>/delete")
+@allow_roles(UserRole.ADMIN)
+def delete(informant_id):
+    informant = db.get_or_404(Informant, informant_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.delete_informant(informant, by=current_user)
+        except DomainError as error:
+            flash(error.message, "error")
+            return detail(informant_id), 409
+        flash("Informant deleted. The code is never given to anyone else.", "success")
+    return redirect(url_for("informants.list"))
+
+
+@blueprint.get("/export.csv")
+@allow_roles(ALL_ROLES)
+def export():
+    filters = _filter_form()
+    if not filters.validate():
+        abort(400)
+    text = exporting.export_informants(
+        _criteria(filters), by=current_user,
+        with_identities=current_user.role in MANAGING_ROLES)
+    return Response(text, mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=informants.csv"})
+
+
+@blueprint.route("/import", methods=["GET", "POST"])
+@allow_roles(MANAGING_ROLES)
+def import_upload():
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            staged_id, preview = importing.stage_import(form.file.data.read(), by=current_user)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            return render_template("informants/import_preview.html", preview=preview,
+                                   staged_id=staged_id, form=ConfirmForm()), \
+                200 if preview.is_valid else 422
+    return render_template("informants/import.html", form=form,
+                           columns=importing.COLUMNS), 422 if form.is_submitted() else 200
+
+
+@blueprint.post("/import/<staged_id>/confirm")
+@allow_roles(MANAGING_ROLES)
+def import_confirm(staged_id):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        count = importing.confirm_import(staged_id, by=current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+        return render_template("informants/import.html", form=ImportForm(),
+                               columns=importing.COLUMNS), 409
+    flash(f"{count} informants imported.", "success")
+    return redirect(url_for("informants.list"))
+
+
+def _informant_form(**kwargs):
+    form = InformantForm(**kwargs)
+    form.organisation_id.choices = options(organisation_choices())
+    form.role_id.choices = options(role_choices())
+    return form
+
+
+def _filter_form():
+    form = InformantFilterForm(request.args)
+    form.organisation.choices = options([("", "Any organisation")] + organisation_choices())
+    form.role.choices = options([("", "Any role")] + role_choices())
+    if not current_user.sees_identities:
+        form.sort.choices = [c for c in form.sort.choices if c.value not in services.IDENTITY_SORTS]
+    return form
+
+
+def _filter_args():
+    """The current filters (never the search text) for links that keep them."""
+    return {k: v for k, v in request.args.items()
+            if k in ("organisation", "level", "role", "status", "sort", "order") and v}
+
+
+def _criteria(form):
+    return services.InformantFilter(
+        organisation_id=int(form.organisation.data) if form.organisation.data else None,
+        governance_level=GovernanceLevel(form.level.data) if form.level.data else None,
+        role_id=int(form.role.data) if form.role.data else None,
+        status=RecruitmentStatus(form.status.data) if form.status.data else None,
+        text=session.get(SEARCH_SESSION_KEY, ""),
+        sort=form.sort.data or "code",
+        descending=form.order.data == "desc",
+    )
+
+
+def _page_size():
+    return current_app.config["PAGE_SIZE"]
+
+
+def _saved(message):
+    def done(informant):
+        flash(message, "success")
+        return redirect(url_for("informants.detail", informant_id=informant.id))
+    return done

@@ -1,0 +1,6 @@
+"""Every model, imported in one place for Alembic and for relationships by name."""
+
+from .audit.models import AuditEvent  # noqa: F401
+from .auth.models import LoginFailure, User, UserSession  # noqa: F401
+from .informants.models import Informant, InformantImport, PseudonymCounter  # noqa: F401
+from .organisations.models import Organisation, Role  # noqa: F401

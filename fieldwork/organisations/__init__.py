@@ -1,0 +1,1 @@
+"""Organisations taking part in the study, with their governance level."""

@@ -1,0 +1,91 @@
+"""Rules for values typed by people, shared by forms, CSV import and the command line.
+
+Each `clean_*` function returns the normalised value or raises DomainError with a message fit to
+show beside the field. The messages never repeat the rejected value (it may be personal data).
+"""
+
+import re
+import unicodedata
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from .errors import DomainError
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators: none belongs in a name
+# or title, and some of them break calendar files, CSV exports and email headers.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_CHARACTERS_EXCEPT_NEWLINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean_text(value, *, max_length, required=False, label="This field", multiline=False):
+    value = unicodedata.normalize("NFC", (value or "").strip())
+    pattern = _CONTROL_CHARACTERS_EXCEPT_NEWLINES if multiline else _CONTROL_CHARACTERS
+    if pattern.search(value):
+        raise DomainError(f"{label} contains control characters; remove them.")
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if required and not value:
+        raise DomainError(f"{label} is required.")
+    if len(value) > max_length:
+        raise DomainError(f"{label} must be at most {max_length} characters.")
+    return value
+
+
+def clean_email(value, *, required=True):
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise DomainError("Email address is required.")
+        return None
+    if len(value) > 254 or _CONTROL_CHARACTERS.search(value):
+        raise DomainError("Enter a valid email address.")
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise DomainError(f"Enter a valid email address ({error}).") from None
+    # Addresses compare case-insensitively in practice; one spelling avoids duplicates.
+    return result.normalized.lower()
+
+
+def clean_phone(value):
+    """A Norwegian number (8 digits, optionally with +47) or any E.164 number, stored as E.164."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if _CONTROL_CHARACTERS.search(value) or len(value) > 32:
+        raise DomainError("Enter a Norwegian phone number or an international one starting with +.")
+    try:
+        number = phonenumbers.parse(value, "NO")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise DomainError("Enter a Norwegian phone number or an international one starting with +.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_code(value, *, max_length, label="Code"):
+    value = (value or "").strip().upper()
+    if not re.fullmatch(r"[A-ZÆØÅ0-9]{1,%d}" % max_length, value):
+        raise DomainError(f"{label} must be 1 to {max_length} letters or digits, without spaces.")
+    return value
+
+
+def clean_fields(values, rules):
+    """Apply a rule per field: (cleaned values, {field: message}) with every problem found."""
+    cleaned, errors = {}, {}
+    for name, rule in rules.items():
+        try:
+            cleaned[name] = rule(values.get(name))
+        except DomainError as error:
+            errors[name] = error.message
+    return cleaned, errors
+
+
+def require_clean(values, rules):
+    """Apply a rule per field and raise the first problem as a DomainError naming its field."""
+    cleaned, errors = clean_fields(values, rules)
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise DomainError(message, field=name)
+    return cleaned

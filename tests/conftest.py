@@ -1,0 +1,195 @@
+"""Fixtures: the app on a migrated SQLite file and on a throwaway PostgreSQL cluster, clients,
+users per role, query counting, and a real Chromium for browser tests.
+
+Every test that uses the database runs twice, once per backend (`[sqlite]`, `[postgresql]`).
+Without PostgreSQL or Chromium those tests skip on a developer's machine; with CI=true they fail.
+"""
+
+import contextvars
+import os
+import shutil
+import threading
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+from werkzeug.serving import make_server
+
+from config import TestConfig
+from fieldwork import create_app
+from fieldwork.extensions import db
+from tests import factories
+from tests.support.postgres import ThrowawayCluster, find_bindir
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM = os.environ.get("FIELDWORK_CHROMIUM", "/usr/bin/chromium")
+
+
+def require(available, reason):
+    """Skip when something the test needs is missing, except in CI, where that is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: missing services fail the run)")
+    pytest.skip(reason)
+
+
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own context, as in production: the test's app context (and its
+    database session and `g`) is not shared with the request's."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def _migrate(url):
+    """Build the schema with the real Alembic migrations, as `flask db upgrade` does."""
+    from flask_migrate import upgrade
+
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    bindir = find_bindir()
+    require(bindir is not None, "PostgreSQL is not installed (Debian package postgresql)")
+    cluster = ThrowawayCluster(bindir).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database(request, tmp_path_factory):
+    """(backend, template): a migrated SQLite file to copy, or a migrated PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "template.db"
+        _migrate(f"sqlite:///{path}")
+        yield "sqlite", path
+    else:
+        cluster = request.getfixturevalue("postgres_cluster")
+        url = cluster.create_database("fieldwork_test")
+        _migrate(url)
+        yield "postgresql", url
+
+
+def _truncate_all(app):
+    with app.app_context():
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as connection:
+            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                    + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(database, tmp_path):
+    backend, template = database
+    if backend == "sqlite":
+        path = tmp_path / "fieldwork.db"
+        shutil.copyfile(template, path)
+        url = f"sqlite:///{path}"
+    else:
+        url = template
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url,
+                                  "BACKEND": backend})
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+    if backend == "postgresql":
+        _truncate_all(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login_as(app, client):
+    """Log the test client in as a new user with the given role; returns the user."""
+
+    def login(role, **kwargs):
+        user = factories.make_user(role=role, **kwargs)
+        factories.log_client_in(client, user)
+        return user
+
+    return login
+
+
+@pytest.fixture
+def count_queries(app):
+    """Counts the SQL statements run while the returned counter's `with` block is open."""
+
+    class Counter:
+        def __init__(self):
+            self.statements = []
+            self.active = False
+
+        def __enter__(self):
+            self.statements.clear()
+            self.active = True
+            return self
+
+        def __exit__(self, *exc):
+            self.active = False
+
+        @property
+        def count(self):
+            return len(self.statements)
+
+    counter = Counter()
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        if counter.active:
+            counter.statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    yield counter
+    event.remove(db.engine, "before_cursor_execute", on_execute)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Debian Chromium driven by Playwright (its own browser download does not work here)."""
+    require(os.access(CHROMIUM, os.X_OK), f"Chromium is not installed at {CHROMIUM} (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on 127.0.0.1 in a thread, with CSRF protection on, as in production."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=contextvars.Context().run, args=(server.serve_forever,),
+                              daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -1,0 +1,52 @@
+"""Small factories with sensible defaults, called inside the test's app context."""
+
+import itertools
+
+from fieldwork import audit
+from fieldwork.access import UserRole
+from fieldwork.auth.services import create_user, start_session
+from fieldwork.extensions import db
+from fieldwork.informants.services import create_informant
+from fieldwork.organisations.services import create_organisation, create_role
+
+PASSWORD = "violet-harbour-kettle-91"
+_sequence = itertools.count(1)
+
+
+def make_user(role=UserRole.COORDINATOR, email=None, name=None, password=PASSWORD):
+    role = UserRole(role)
+    n = next(_sequence)
+    return create_user(email or f"{role.value}{n}@example.org", name or f"Test {role.label} {n}",
+                       role.value, password, by=audit.COMMAND_LINE)
+
+
+def log_client_in(client, user):
+    """Give the test client a real login session for `user` (as the login page would)."""
+    token = start_session(user)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["session_token"] = token
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+def make_organisation(name=None, code=None, level="local"):
+    n = next(_sequence)
+    return create_organisation({"name": name or f"Hospital trust {n}", "code": code or f"HT{n}",
+                                "governance_level": level}, by=audit.COMMAND_LINE)
+
+
+def make_role(name=None, code=None):
+    n = next(_sequence)
+    return create_role({"name": name or f"Role {n}", "code": code or f"R{n}"}, by=audit.COMMAND_LINE)
+
+
+def make_informant(organisation=None, role=None, **values):
+    organisation = organisation or make_organisation()
+    role = role or make_role()
+    n = next(_sequence)
+    data = {"name": f"Informant Number{n}", "email": f"informant{n}@example.org",
+            "organisation_id": organisation.id, "role_id": role.id, "language": "nb",
+            "status": "identified"}
+    data.update(values)
+    return create_informant(data, by=audit.COMMAND_LINE)

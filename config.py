@@ -66,6 +66,7 @@ class DevelopmentConfig(Config):
 
 
 class TestConfig(Config):
+    __test__ = False  # not a pytest test class, despite the name
     TESTING = True
     WTF_CSRF_ENABLED = False
     PAGE_SIZE = 25

@@ -50,3 +50,9 @@ def make_informant(organisation=None, role=None, **values):
             "status": "identified"}
     data.update(values)
     return create_informant(data, by=audit.COMMAND_LINE)
+
+
+def reload(model, ident):
+    """A row as the database has it now, not as this test's session remembers it."""
+    db.session.rollback()  # ends the session's snapshot and expires what it holds
+    return db.session.get(model, ident)

@@ -281,3 +281,13 @@ def test_list_page_runs_the_same_queries_for_10_and_1000_informants(client, logi
         counts.append(count_queries.count)
     assert counts[0] == counts[1], counts
     assert counts[0] <= 6
+
+
+def test_form_without_organisation_asks_to_choose_one(client, login_as, vvht, radiologist):
+    """The organisation is not preselected: leaving it empty gives a message, not a guess."""
+    login_as("coordinator")
+    assert b"Choose an organisation" in client.get("/informants/new").data
+    response = client.post("/informants/new", data=_values(vvht, radiologist, organisation_id=""))
+    assert response.status_code == 422
+    assert b'id="organisation_id-error"' in response.data
+    assert db.session.scalar(select(db.func.count()).select_from(Informant)) == 0

@@ -1,12 +1,16 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, SelectField, StringField, SubmitField, TelField, TextAreaField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import DataRequired, Optional
 
 from ..forms import Cleaned, options
 from ..organisations.models import GovernanceLevel
 from .models import Language, RecruitmentStatus
 from .services import INFORMANT_RULES
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "") else None
 
 
 def _rule(name):
@@ -19,8 +23,9 @@ class InformantForm(FlaskForm):
     email = EmailField("Email address", validators=[_rule("email")])
     phone = TelField("Phone", validators=[_rule("phone")],
                      description="Norwegian (8 digits) or international, starting with +.")
-    organisation_id = SelectField("Organisation", coerce=int, validators=[InputRequired()])
-    role_id = SelectField("Role", coerce=int, validators=[InputRequired()])
+    organisation_id = SelectField("Organisation", coerce=_optional_int,
+                                  validators=[DataRequired("Choose an organisation.")])
+    role_id = SelectField("Role", coerce=_optional_int, validators=[DataRequired("Choose a role.")])
     job_title = StringField("Job title", validators=[_rule("job_title")])
     language = SelectField("Preferred language", choices=options((l.value, l.label) for l in Language))
     status = SelectField("Recruitment status",

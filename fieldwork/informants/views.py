@@ -129,8 +129,8 @@ def import_confirm(staged_id):
 
 def _informant_form(**kwargs):
     form = InformantForm(**kwargs)
-    form.organisation_id.choices = options(organisation_choices())
-    form.role_id.choices = options(role_choices())
+    form.organisation_id.choices = options([("", "Choose an organisation")] + organisation_choices())
+    form.role_id.choices = options([("", "Choose a role")] + role_choices())
     return form
 
 

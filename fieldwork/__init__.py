@@ -12,7 +12,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .access import enforce_route_roles
-from .extensions import csrf, db, login_manager, migrate, talisman
+from flask_talisman import Talisman
+
+from .extensions import csrf, db, login_manager, migrate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -60,7 +62,8 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), compare_type=True,
                      render_as_batch=True)
     csrf.init_app(app)
-    talisman.init_app(
+    # Talisman keeps its settings on itself, so each app gets its own instance.
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=False,  # TLS ends at the reverse proxy; see the README
         strict_transport_security=not app.testing and not app.debug,

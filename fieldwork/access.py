@@ -32,8 +32,23 @@ MANAGING_ROLES = frozenset({UserRole.ADMIN, UserRole.COORDINATOR})
 
 
 def allow_roles(*roles):
-    """Declare the roles that may use a view (the view itself is left unwrapped)."""
-    allowed = frozenset(r for group in roles for r in (group if isinstance(group, frozenset) else {group}))
+    """Declare the roles that may use a view (the view itself is left unwrapped).
+
+    Takes roles and groups of roles (ALL_ROLES, MANAGING_ROLES, any set). Anything that is not a
+    UserRole, such as the string "admin", is a mistake in the code and fails at import time.
+    """
+    allowed = set()
+    for group in roles:
+        members = [group] if isinstance(group, UserRole) else group
+        if isinstance(members, str):
+            raise TypeError(f"allow_roles takes UserRole members, not the string {members!r}")
+        for role in members:
+            if not isinstance(role, UserRole):
+                raise TypeError(f"allow_roles takes UserRole members, not {role!r}")
+            allowed.add(role)
+    if not allowed:
+        raise ValueError("allow_roles needs at least one role")
+    allowed = frozenset(allowed)
 
     def decorate(view):
         view.allowed_roles = allowed

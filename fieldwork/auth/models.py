@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..access import IDENTITY_ROLES, MANAGING_ROLES, UserRole
 from ..database import UTCDateTime, enum_column, utcnow
 from ..extensions import db
+from ..timeutil import study_zone
 
 
 class User(UserMixin, db.Model):
@@ -30,7 +31,9 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self):
-        return self.is_enabled and (self.expires_on is None or self.expires_on >= date.today())
+        # expires_on is the last day in the study's calendar, not the server's (often UTC).
+        today = datetime.now(study_zone()).date()
+        return self.is_enabled and (self.expires_on is None or self.expires_on >= today)
 
     @property
     def sees_identities(self):

@@ -8,6 +8,9 @@ MIN_LENGTH = 12
 MAX_LENGTH = 256
 # zxcvbn scores 0-4; below 3 means guessable within hours offline (common words, dates, patterns).
 MIN_STRENGTH = 3
+# zxcvbn refuses (ValueError) anything longer, and its matching gets slow on long input; the
+# first 72 characters of a passphrase are enough to judge it.
+_STRENGTH_CHECK_LENGTH = 72
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the account does not exist, so timing does not reveal which emails exist.
@@ -35,7 +38,8 @@ def password_problem(password, *, user_inputs=()):
         return f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
-    result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
+    result = zxcvbn(password[:_STRENGTH_CHECK_LENGTH],
+                    user_inputs=[u for u in user_inputs if u])
     if result["score"] < MIN_STRENGTH:
         hint = result["feedback"].get("warning") or "It is too easy to guess."
         return f"This password is too common or too easy to guess. {hint}".strip()

@@ -15,6 +15,8 @@ from ..validation import clean_email, clean_text
 from .models import LoginFailure, User, UserSession
 from .passwords import burn_time_for_unknown_account, hash_password, password_problem, verify_password
 
+# Who acted in a failed or throttled login is unknown: the account is what was acted upon.
+ANONYMOUS = "anonymous"
 GENERIC_LOGIN_ERROR = "The email address or password is not correct."
 THROTTLED_LOGIN_ERROR = "Too many failed attempts. Wait a few minutes and try again."
 
@@ -25,6 +27,14 @@ class LoginRefused(DomainError):
 
 class LoginThrottled(LoginRefused):
     pass
+
+
+class PasswordChangeThrottled(DomainError):
+    pass
+
+
+# Prefix of the login_failure rows that mark a key as already throttled (and audited) in a window.
+_THROTTLED_MARK = "t:"
 
 
 def _hash_token(token):
@@ -55,11 +65,13 @@ def authenticate(email, password, *, address, now=None):
     account_key = _throttle_key("account", (email or "").strip().lower())
     address_key = _throttle_key("address", address or "unknown")
     user = find_user_by_email(email or "")
-    if (_recent_failures(account_key, now) >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-            or _recent_failures(address_key, now) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
-        burn_time_for_unknown_account(password)
-        audit.record("auth.login_throttled", by=user or "anonymous", entity=user, now=now)
-        db.session.commit()
+    over_limit = [key for key, limit in ((account_key, config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+                                         (address_key, config["LOGIN_MAX_FAILURES_PER_ADDRESS"]))
+                  if _recent_failures(key, now) >= limit]
+    if over_limit:
+        # No password hashing here: a refused attempt must stay cheap, or throttling would not
+        # protect the server; every email is throttled alike, so timing reveals nothing.
+        _audit_throttle_once(over_limit, user, now)
         raise LoginThrottled(THROTTLED_LOGIN_ERROR)
     if user is None:
         burn_time_for_unknown_account(password)
@@ -71,11 +83,26 @@ def authenticate(email, password, *, address, now=None):
                             LoginFailure(key=address_key, failed_at=now)])
         # Old failures no longer count; clearing them here keeps the table small.
         db.session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - timedelta(days=1)))
-        audit.record("auth.login_failed", by=user or "anonymous", entity=user, now=now)
+        audit.record("auth.login_failed", by=ANONYMOUS, entity=user, now=now)
         db.session.commit()
         raise LoginRefused(GENERIC_LOGIN_ERROR)
     db.session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
     return user
+
+
+def _audit_throttle_once(keys, user, now):
+    """Audit a throttled key once per window, not every refused attempt: the audit log is
+    append-only and must not grow at the pace of someone hammering the login page."""
+    new_keys = [key for key in keys if not _recent_failures(_THROTTLED_MARK + key, now)]
+    if new_keys:
+        db.session.add_all([LoginFailure(key=_THROTTLED_MARK + key, failed_at=now) for key in new_keys])
+        audit.record("auth.login_throttled", by=ANONYMOUS, entity=user, now=now)
+        db.session.commit()
+
+
+def _account_throttled(user, now):
+    limit = current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    return _recent_failures(_throttle_key("account", user.email), now) >= limit
 
 
 def start_session(user, *, now=None):
@@ -129,7 +156,14 @@ def validate_new_password(password, *, email="", name=""):
 def change_password(user, current_password, new_password, *, now=None):
     """Set a new password and end every session of the user; returns a fresh session token."""
     now = now or utcnow()
+    # The current-password check must not become an unthrottled way to guess the password (from
+    # a session left open): its failures count against the same account limit as logins.
+    if _account_throttled(user, now):
+        raise PasswordChangeThrottled(THROTTLED_LOGIN_ERROR, field="current_password")
     if not verify_password(user.password_hash, current_password):
+        db.session.add(LoginFailure(key=_throttle_key("account", user.email), failed_at=now))
+        audit.record("auth.password_change_failed", by=user, entity=user, now=now)
+        db.session.commit()
         raise DomainError("The current password is not correct.", field="current_password")
     if current_password == new_password:
         raise DomainError("Choose a password different from the current one.", field="new_password")

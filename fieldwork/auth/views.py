@@ -1,4 +1,4 @@
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -13,13 +13,20 @@ blueprint = Blueprint("auth", __name__)
 
 
 def safe_next(target):
-    """`target` if it is a path on this site, else None (no open redirects, however spelt)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """`target` if it is a path on this site, else None (no open redirects, however spelt).
+
+    The decoded form is checked too, in case a proxy or browser decodes the value once more.
+    """
+    if not target or len(target) > 2048:
         return None
-    if any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
+    for candidate in (target, unquote(target)):
+        if (not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate
+                or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in candidate)):
+            return None
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return None
+    return target
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -62,14 +69,18 @@ def logout():
 @allow_roles(ALL_ROLES)
 def change_password():
     form = ChangePasswordForm()
+    status = 200
     if form.validate_on_submit():
         try:
             token = services.change_password(current_user, form.current_password.data,
                                              form.new_password.data)
         except DomainError as error:
             show_domain_error(form, error)
+            status = 429 if isinstance(error, services.PasswordChangeThrottled) else 422
         else:
             session["session_token"] = token
             flash("Your password is changed. Other sessions have been logged out.", "success")
             return redirect(url_for("home.index"))
-    return render_template("auth/password.html", form=form), 422 if form.errors or form.form_errors else 200
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/password.html", form=form), status

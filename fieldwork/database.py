@@ -43,6 +43,9 @@ def _configure_sqlite(dbapi_connection, connection_record):
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
+    # SQLite's own lower() folds only A-Z; searches must also match Æ, Ø and Å in any case.
+    dbapi_connection.create_function("lower", 1, lambda value: value.lower() if isinstance(value, str) else value,
+                                     deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 from .errors import DomainError
 
@@ -9,12 +10,23 @@ from .errors import DomainError
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
 
 
+# Excel set to Norwegian splits a CSV file at semicolons, even inside a comma-separated file's
+# cells, so "Leder;=cmd|..." would start a new cell with a formula.
+_FORMULA_AFTER_SEMICOLON = re.compile(r"(;\s*)(?=[=+\-@])")
+
+
 def safe_cell(value):
-    """Neutralise spreadsheet formula injection (OWASP): prefix risky cells with an apostrophe."""
+    """Neutralise spreadsheet formula injection (OWASP): prefix risky cells with an apostrophe.
+
+    Leading spaces are looked past, since some programs trim them before deciding, and a formula
+    start after a semicolon inside the cell gets its apostrophe too.
+    """
     if value is None:
         return ""
     text = str(value)
-    if text.startswith(_FORMULA_PREFIXES):
+    if ";" in text:
+        text = _FORMULA_AFTER_SEMICOLON.sub(r"\1'", text)
+    if text.startswith(_FORMULA_PREFIXES) or text.lstrip().startswith(_FORMULA_PREFIXES):
         return "'" + text
     return text
 
@@ -33,7 +45,8 @@ def write_csv(header, rows):
 def read_csv(raw, *, max_rows=50_000):
     """Header and rows of an uploaded CSV file: UTF-8 with or without BOM, comma or semicolon.
 
-    Returns (header, [(line_number, [cells])]) and skips rows with nothing in them.
+    Returns (header, [(line_number, [cells])]) and skips rows with nothing in them. A row's line
+    number is the one it starts on, even after a cell that spans several lines.
     """
     try:
         text = raw.decode("utf-8-sig")
@@ -50,12 +63,14 @@ def read_csv(raw, *, max_rows=50_000):
         if not header or not any(cell.strip() for cell in header):
             raise DomainError("The file is empty: the first line must name the columns.")
         rows = []
+        start = reader.line_num + 1
         for cells in reader:
+            line, start = start, reader.line_num + 1
             if not any(cell.strip() for cell in cells):
                 continue
             if len(rows) >= max_rows:
                 raise DomainError(f"The file has more than {max_rows} rows; split it into parts.")
-            rows.append((reader.line_num, cells))
+            rows.append((line, cells))
     except csv.Error as error:
         raise DomainError(f"The file could not be read as CSV near line {reader.line_num}: {error}.") from None
     return [cell.strip() for cell in header], rows

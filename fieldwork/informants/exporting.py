@@ -1,17 +1,30 @@
 """CSV export of the informant list, audit-logged, with identities only for those who manage them."""
 
+from dataclasses import replace
+
 from .. import audit
 from ..extensions import db
 from ..spreadsheet import write_csv
-from .services import informant_query
+from .services import IDENTITY_SORTS, informant_query
 
 PSEUDONYMISED_COLUMNS = ("code", "organisation", "governance_level", "role", "status", "language")
 IDENTITY_COLUMNS = ("name", "email", "phone", "job_title")
 
 
 def export_informants(criteria, *, by, with_identities, now=None):
+    """The informants matching `criteria` as CSV text, and an audit event saying who took them.
+
+    `by` is a User, or audit.COMMAND_LINE. The rows are those the user's list shows: a researcher
+    searching by name gets the same informants, only without the identity columns. A user who may
+    not see identities never gets them, whatever the caller asks for.
+    """
+    sees_identities = getattr(by, "sees_identities", True)
+    with_identities = with_identities and sees_identities
     header = list(PSEUDONYMISED_COLUMNS) + (list(IDENTITY_COLUMNS) if with_identities else [])
-    informants = db.session.scalars(informant_query(criteria, sees_identities=with_identities)).all()
+    if not with_identities and criteria.sort in IDENTITY_SORTS:
+        # A file without names sorted by name would still give the names' order away.
+        criteria = replace(criteria, sort="code")
+    informants = db.session.scalars(informant_query(criteria, sees_identities=sees_identities)).all()
     rows = []
     for i in informants:
         row = [i.code, i.organisation.code, i.organisation.governance_level.value, i.role.name,

@@ -1,11 +1,13 @@
 """CSV import of informants: upload, preview with per-row errors, confirm; all rows or none."""
 
 import secrets
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..database import utcnow
@@ -47,22 +49,34 @@ def _normalise_header(name):
     return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
+def _key(text):
+    """How a code or name in the file is matched: NFC (files from a Mac may be NFD), any case."""
+    return unicodedata.normalize("NFC", (text or "").strip()).casefold()
+
+
 def _lookup(model):
-    """Organisations or roles by code and by name, both case-insensitive."""
-    table = {}
-    for obj in db.session.scalars(select(model)):
-        table[obj.code.lower()] = obj
-        table[obj.name.lower()] = obj
+    """Organisations or roles by code and by name, both case-insensitive. Should one's name be
+    another's code, the code wins, whatever order the database returns them in."""
+    objects = db.session.scalars(select(model)).all()
+    table = {_key(obj.name): obj for obj in objects}
+    table.update({_key(obj.code): obj for obj in objects})
     return table
 
 
-def preview_import(raw):
-    """Parse and check every row of a CSV file against the same rules as the form."""
-    header, raw_rows = read_csv(raw)
+def _column_names(header):
+    """The header's normalised column names, or DomainError naming every problem with them."""
     names = [_normalise_header(h) for h in header]
+    while names and not names[-1]:  # Excel writes trailing separators after the last column
+        names.pop()
+    header = header[:len(names)]
+    if not any(n in COLUMNS for n in names):
+        # Most likely a file without a header line: do not echo its first row (personal data).
+        raise DomainError("The first line must name the columns, but none of its cells is a "
+                          "column name. Expected columns: " + ", ".join(COLUMNS) + ".")
+    nameless = [str(i + 1) for i, n in enumerate(names) if not n]
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
-    unknown = [h for h, n in zip(header, names) if n not in COLUMNS]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
+    unknown = [h for h, n in zip(header, names) if n and n not in COLUMNS]
+    duplicated = sorted({n for n in names if n and names.count(n) > 1})
     problems = []
     if missing:
         problems.append("missing column(s): " + ", ".join(missing))
@@ -70,9 +84,19 @@ def preview_import(raw):
         problems.append("unknown column(s): " + ", ".join(unknown))
     if duplicated:
         problems.append("repeated column(s): " + ", ".join(duplicated))
+    if nameless:
+        problems.append(("column " + nameless[0] + " has no name") if len(nameless) == 1
+                        else ("columns " + ", ".join(nameless) + " have no name"))
     if problems:
         raise DomainError("The header line is not right (" + "; ".join(problems) + "). "
                           "Expected columns: " + ", ".join(COLUMNS) + ".")
+    return names
+
+
+def preview_import(raw):
+    """Parse and check every row of a CSV file against the same rules as the form."""
+    header, raw_rows = read_csv(raw)
+    names = _column_names(header)
     if not raw_rows:
         raise DomainError("The file has a header but no informants.")
 
@@ -85,8 +109,8 @@ def preview_import(raw):
             row.errors["row"] = "This row has more cells than the header has columns."
         cleaned, errors = clean_fields(raw_values, INFORMANT_RULES)
         row.errors.update(errors)
-        organisation = organisations.get(raw_values.get("organisation", "").strip().lower())
-        role = roles.get(raw_values.get("role", "").strip().lower())
+        organisation = organisations.get(_key(raw_values.get("organisation")))
+        role = roles.get(_key(raw_values.get("role")))
         if organisation is None:
             row.errors["organisation"] = "Unknown organisation: use its code or name."
         if role is None:
@@ -122,36 +146,64 @@ def _check_emails(rows):
 
 
 def stage_import(raw, *, by, now=None):
-    """Keep an uploaded file until it is confirmed; returns (staged id, preview)."""
+    """Keep an uploaded file until it is confirmed; returns (staged id, preview).
+
+    A file with errors is not kept (the id is None): it can never be confirmed, and it holds
+    personal data.
+    """
     now = now or utcnow()
     preview = preview_import(raw)
-    staged = InformantImport(id=secrets.token_urlsafe(32), created_by_id=by.id, created_at=now,
-                             content=raw.decode("utf-8-sig"))
     # Staged files hold personal data: drop any that were never confirmed.
     db.session.execute(delete(InformantImport).where(
         InformantImport.created_at < now - STAGED_IMPORT_LIFETIME))
-    db.session.add(staged)
+    staged_id = None
+    if preview.is_valid:
+        staged_id = secrets.token_urlsafe(32)
+        db.session.add(InformantImport(id=staged_id, created_by_id=by.id, created_at=now,
+                                       content=raw.decode("utf-8-sig")))
     db.session.commit()
-    return staged.id, preview
+    return staged_id, preview
 
 
-def load_staged_import(staged_id, *, by, now=None):
-    now = now or utcnow()
-    staged = db.session.get(InformantImport, staged_id)
-    if (staged is None or staged.created_by_id != by.id
-            or staged.created_at < now - STAGED_IMPORT_LIFETIME):
-        raise DomainError("This import has expired or was already done. Upload the file again.")
-    return staged
+_NOT_AVAILABLE = "This import has expired or was already done. Upload the file again."
+
+
+def _take_staged_import(staged_id, *, by, now):
+    """Remove the uploader's unexpired staged file and return its content, in the caller's
+    transaction. Two confirms of one file cannot both get it: the second DELETE waits for the
+    first transaction and then finds nothing."""
+    if not staged_id:
+        raise DomainError(_NOT_AVAILABLE)
+    content = db.session.scalar(
+        delete(InformantImport)
+        .where(InformantImport.id == staged_id, InformantImport.created_by_id == by.id,
+               InformantImport.created_at >= now - STAGED_IMPORT_LIFETIME)
+        .returning(InformantImport.content)
+        .execution_options(synchronize_session=False))
+    if content is None:
+        db.session.rollback()
+        raise DomainError(_NOT_AVAILABLE)
+    return content
+
+
+def _refusal(preview, limit=3):
+    lines = []
+    for row in preview.error_rows[:limit]:
+        lines += [f"Line {row.line} ({column}): {message}" for column, message in row.errors.items()]
+    more = len(preview.error_rows) - limit
+    return (f"{len(preview.error_rows)} row(s) have errors; nothing was imported. "
+            + " ".join(lines) + (f" … and {more} more row(s)." if more > 0 else ""))
 
 
 def confirm_import(staged_id, *, by, now=None):
     """Create every informant of a staged file in one transaction, or none if any row is wrong."""
     now = now or utcnow()
-    staged = load_staged_import(staged_id, by=by, now=now)
+    content = _take_staged_import(staged_id, by=by, now=now)
     # Checked again: another coordinator may have registered one of these emails meanwhile.
-    preview = preview_import(staged.content.encode("utf-8"))
+    preview = preview_import(content.encode("utf-8"))
     if not preview.is_valid:
-        raise DomainError(f"{len(preview.error_rows)} row(s) have errors; nothing was imported.")
+        db.session.rollback()  # the staged file stays as it was
+        raise DomainError(_refusal(preview))
     by_prefix = defaultdict(list)
     for row in preview.rows:
         by_prefix[code_prefix(row.values["organisation"], row.values["role"])].append(row)
@@ -165,13 +217,19 @@ def confirm_import(staged_id, *, by, now=None):
                 "job_title": v["job_title"], "language": v["language"], "status": v["status"],
                 "notes": v["notes"], "created_at": now, "updated_at": now,
             })
-    created = db.session.execute(insert(Informant).returning(Informant.id, Informant.code), records)
-    ids = {code: ident for ident, code in created}
+    try:
+        created = db.session.execute(insert(Informant).returning(Informant.id, Informant.code),
+                                     records)
+        ids = {code: ident for ident, code in created}
+    except IntegrityError:
+        # An email was registered between the check above and the insert.
+        db.session.rollback()
+        raise DomainError("One of these email addresses was registered by someone else just now; "
+                          "nothing was imported. Confirm again to see which row.") from None
     for record in records:
         snapshot = {**record, "language": record["language"].value, "status": record["status"].value}
         del snapshot["created_at"], snapshot["updated_at"]
         audit.record("informant.create", by=by, entity_type="informant",
                      entity_id=ids[record["code"]], after=snapshot, now=now)
-    db.session.delete(staged)
     db.session.commit()
     return len(records)

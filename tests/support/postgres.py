@@ -47,7 +47,7 @@ class ThrowawayCluster:
 
     def start(self):
         self._run(os.path.join(self.bindir, "initdb"), "-D", self.data, "-U", "fieldwork",
-                  "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
+                  "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
         # Durability settings off: this cluster lives only as long as the test run.
         options = (f"-c listen_addresses=127.0.0.1 -p {self.port} "
                    f"-c unix_socket_directories={self.directory} -c fsync=off "

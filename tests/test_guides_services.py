@@ -207,6 +207,12 @@ def test_new_version_copies_into_a_draft_numbered_after_the_last(writer):
     assert _version(guide, 1).content == first.content  # the copy is not shared
 
 
+def test_the_only_version_of_a_guide_is_not_deleted(writer):
+    guide = factories.make_guide(by=writer)
+    with pytest.raises(NotAllowed, match="at least one version"):
+        services.delete_draft(_version(guide, 1), by=writer)
+
+
 def test_only_drafts_are_deleted_and_the_next_number_follows_the_last(writer):
     guide = factories.make_guide(by=writer, publish=True)
     draft = services.new_version(_version(guide, 1), by=writer)
@@ -219,8 +225,8 @@ def test_only_drafts_are_deleted_and_the_next_number_follows_the_last(writer):
 def test_the_database_refuses_to_delete_a_version_an_interview_uses(app, writer):
     """Interviews come in a later feature; a stand-in table with the same kind of foreign key
     (ON DELETE RESTRICT) shows the service turns the database's refusal into a message."""
-    guide = factories.make_guide(by=writer)
-    version = _version(guide, 1)
+    guide = factories.make_guide(by=writer, publish=True)
+    version = services.new_version(_version(guide, 1), by=writer)
     db.session.execute(text(
         "CREATE TABLE interview_stand_in (id INTEGER PRIMARY KEY, guide_version_id INTEGER "
         "NOT NULL REFERENCES guide_version (id) ON DELETE RESTRICT)"))
@@ -230,8 +236,8 @@ def test_the_database_refuses_to_delete_a_version_an_interview_uses(app, writer)
                            {"id": version.id})
         db.session.commit()
         with pytest.raises(NotAllowed, match="used by interviews"):
-            services.delete_draft(_version(guide, 1), by=writer)
-        assert _version(guide, 1) is not None
+            services.delete_draft(_version(guide, 2), by=writer)
+        assert _version(guide, 2) is not None
     finally:
         db.session.rollback()
         db.session.execute(text("DROP TABLE interview_stand_in"))

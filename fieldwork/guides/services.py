@@ -103,11 +103,17 @@ def _roles(ids):
     return sorted(roles, key=lambda r: r.name)
 
 
+def _version_summaries():
+    """A guide's versions without their content, for lists and menus."""
+    return selectinload(Guide.versions).load_only(
+        GuideVersion.guide_id, GuideVersion.number, GuideVersion.status,
+        GuideVersion.change_note, GuideVersion.content_sha256, GuideVersion.published_at)
+
+
 def guide_list_query():
     """Guides by title, with target roles and a summary of versions, in a fixed number of
     statements however many guides there are."""
-    return (select(Guide).options(selectinload(Guide.target_roles),
-                                  selectinload(Guide.versions))
+    return (select(Guide).options(selectinload(Guide.target_roles), _version_summaries())
             .order_by(func.lower(Guide.title), Guide.id))
 
 
@@ -121,8 +127,9 @@ def get_version(guide_id, number):
     return db.session.scalar(
         select(GuideVersion)
         .where(GuideVersion.guide_id == guide_id, GuideVersion.number == number)
-        .options(selectinload(GuideVersion.guide).selectinload(Guide.target_roles),
-                 selectinload(GuideVersion.published_by)))
+        .options(selectinload(GuideVersion.guide).options(
+            selectinload(Guide.target_roles), _version_summaries()),
+            selectinload(GuideVersion.published_by)))
 
 
 def choosable_versions(role=None):
@@ -301,6 +308,10 @@ def delete_draft(version, *, by, now=None):
     """Delete a draft. The database refuses if anything (an interview) points at it."""
     now = now or utcnow()
     _require_draft(version, "retire it or make")
+    others = db.session.scalar(select(func.count()).where(GuideVersion.guide_id == version.guide_id,
+                                                          GuideVersion.id != version.id))
+    if not others:
+        raise NotAllowed("A guide keeps at least one version; edit this draft instead.")
     snapshot = {**version.audit_snapshot(), "content": version.content}
     version_id = version.id
     try:
@@ -318,7 +329,11 @@ def import_version(guide, filename, data, *, by, now=None):
     """Read a Markdown or JSON file into the guide's draft (replacing its content), or into a
     new draft when there is none. A file with any error changes nothing."""
     now = now or utcnow()
-    parsed = formats.parse_file(filename, data)
+    try:
+        parsed = formats.parse_file(filename, data)
+    except formats.FormatError as error:
+        error.field = "file"  # shown beside the upload field
+        raise
     change_note = clean_text(parsed.meta.get("change-note", ""), max_length=5000,
                              label="Change note", multiline=True)
     draft = _draft_of(guide.id)

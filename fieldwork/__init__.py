@@ -100,6 +100,7 @@ def _no_store(response):
 def register_blueprints(app):
     from .audit.views import blueprint as audit_blueprint
     from .auth.views import blueprint as auth_blueprint
+    from .guides.views import blueprint as guides_blueprint
     from .home import blueprint as home_blueprint
     from .informants.views import blueprint as informants_blueprint
     from .organisations.views import blueprint as organisations_blueprint
@@ -108,6 +109,7 @@ def register_blueprints(app):
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(organisations_blueprint)
     app.register_blueprint(informants_blueprint)
+    app.register_blueprint(guides_blueprint)
     app.register_blueprint(audit_blueprint)
 
 

@@ -56,3 +56,33 @@ def reload(model, ident):
     """A row as the database has it now, not as this test's session remembers it."""
     db.session.rollback()  # ends the session's snapshot and expires what it holds
     return db.session.get(model, ident)
+
+
+GUIDE_MARKDOWN = """\
+## [t-workflow] Workflow
+- [q-daily] How does the AI tool fit into your daily reading?
+  - What changed compared with before?
+- [q-trust-ai] When do you trust the tool's findings?
+  - And when not?
+  - Can you give an example?
+
+## [t-governance] Governance
+- [q-who-decided] Who decided to introduce the tool?
+"""
+
+
+def make_guide(title=None, *, content=GUIDE_MARKDOWN, publish=False, by=None, **values):
+    """A guide whose draft version 1 holds `content` (Markdown); published if asked."""
+    from fieldwork.guides import services as guides
+
+    n = next(_sequence)
+    by = by or make_user(role="coordinator")
+    data = {"title": title or f"Guide {n}", "purpose": "", "language": "en"}
+    data.update(values)
+    guide = guides.create_guide(data, by=by)
+    version = guides.get_version(guide.id, 1)
+    if content:
+        guides.update_draft(version, {"content": content, "change_note": ""}, by=by)
+    if publish:
+        guides.publish_version(version, by=by)
+    return guide

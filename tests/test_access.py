@@ -7,7 +7,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from config import ProductionConfig
 from fieldwork import create_app
@@ -23,13 +23,21 @@ PUBLIC_ENDPOINTS = {"auth.login"}
 STRONG_KEY = "k" * 16 + "-production-secret-0123456789"
 
 
+def _dummy_value(converter):
+    """A value the converter accepts: 1 for ints, an allowed item for `any(...)`, else "x"."""
+    if isinstance(converter, IntegerConverter):
+        return 1
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return "x"
+
+
 def _routes(app):
     """(endpoint, method, url) for every route and method, converters filled with dummy values."""
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint == "static":
             continue
-        values = {name: 1 if isinstance(converter, IntegerConverter) else "x"
-                  for name, converter in rule._converters.items()}
+        values = {name: _dummy_value(converter) for name, converter in rule._converters.items()}
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, url

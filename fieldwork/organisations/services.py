@@ -68,7 +68,8 @@ def _delete(obj, *, by, now):
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise DomainError(f"This {obj.audit_type} is in use by informants and cannot be deleted.") from None
+        raise DomainError(f"This {obj.audit_type} is in use (by informants or interview guides) "
+                          "and cannot be deleted.") from None
     audit.record(f"{obj.audit_type}.delete", by=by, entity_type=obj.audit_type, entity_id=ident,
                  before=snapshot, now=now)
     db.session.commit()

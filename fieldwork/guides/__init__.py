@@ -1,0 +1,1 @@
+"""Interview guides and their immutable, comparable versions."""

@@ -1,0 +1,62 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..forms import Cleaned, options
+from ..informants.models import Language
+from .services import CHANGE_NOTE_RULE, GUIDE_RULES
+
+
+def _rule(rules, name):
+    """The service's own rule for a field, so the form and the service cannot drift apart."""
+    return Cleaned(lambda value: rules[name](value))
+
+
+class GuideForm(FlaskForm):
+    title = StringField("Title", validators=[_rule(GUIDE_RULES, "title")])
+    purpose = TextAreaField("Purpose", validators=[_rule(GUIDE_RULES, "purpose")],
+                            description="What the guide is for and whom it is meant for.")
+    language = SelectField("Language", choices=options((l.value, l.label) for l in Language))
+    target_role_ids = SelectMultipleField(
+        "Target roles", coerce=int, validate_choice=True,
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        description="The informant roles this guide is written for; none means any role.")
+    submit = SubmitField("Save")
+
+
+class DraftForm(FlaskForm):
+    content = TextAreaField(
+        "Themes, questions and probes", validators=[InputRequired(message="Write the guide.")],
+        description="One theme per “## Theme” line, one question per “- Question” line, probes "
+                    "as indented “  - Probe” lines. Keep the [key] in front of a question when "
+                    "you reword or move it, so versions compare question by question; new "
+                    "questions get a key when you save.")
+    change_note = TextAreaField("Change note", validators=[_rule(CHANGE_NOTE_RULE, "change_note")],
+                                description="What changed since the previous version, and why.")
+    submit = SubmitField("Save draft")
+
+
+class ImportForm(FlaskForm):
+    file = FileField("Markdown or JSON file", validators=[FileRequired("Choose a file.")],
+                     description="A .md or .json file in the format the export produces; "
+                                 "keys may be left out of new questions.")
+    submit = SubmitField("Import")
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("Confirm")
+
+
+class CompareForm(FlaskForm):
+    """Which two versions to compare; sent by GET."""
+
+    class Meta:
+        csrf = False
+
+    # Not limited to the choices: a version that does not exist is a 404, not a form error.
+    old = SelectField("Compare version", coerce=int, validate_choice=False,
+                      validators=[InputRequired()])
+    new = SelectField("with version", coerce=int, validate_choice=False,
+                      validators=[InputRequired()])

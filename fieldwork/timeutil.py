@@ -1,6 +1,5 @@
 """Times are stored in UTC and shown in the study's time zone (Europe/Oslo unless configured)."""
 
-from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -21,11 +20,3 @@ def format_local(value, fmt="%d.%m.%Y %H:%M"):
 def format_local_date(value):
     return format_local(value, "%d.%m.%Y")
 
-
-def utc(value):
-    """An aware datetime in UTC (for values read back from forms or files)."""
-    return value.astimezone(timezone.utc)
-
-
-def is_aware(value):
-    return isinstance(value, datetime) and value.tzinfo is not None

@@ -92,8 +92,7 @@ def app(database, tmp_path):
         url = f"sqlite:///{path}"
     else:
         url = template
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url,
-                                  "BACKEND": backend})
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url})
     app.test_client_class = FreshContextClient
     with app.app_context():
         yield app

@@ -35,3 +35,13 @@ def changed_fields(before, after):
     """The part of two snapshots that differs, so an update's event shows only what changed."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def record_update(action, *, by, entity, before, after, now=None):
+    """Record an update with only the fields that changed; nothing when nothing did.
+    Returns whether anything changed."""
+    if after == before:
+        return False
+    changed_before, changed_after = changed_fields(before, after)
+    record(action, by=by, entity=entity, before=changed_before, after=changed_after, now=now)
+    return True

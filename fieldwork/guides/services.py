@@ -77,12 +77,9 @@ def update_guide(guide, values, *, by, now=None):
     guide.title, guide.purpose, guide.language = (cleaned["title"], cleaned["purpose"],
                                                   cleaned["language"])
     guide.target_roles = _roles(values.get("target_role_ids"))
-    after = guide.audit_snapshot()
-    if after != before:
+    if audit.record_update("guide.update", by=by, entity=guide, before=before,
+                           after=guide.audit_snapshot(), now=now):
         guide.updated_at = now
-        changed_before, changed_after = audit.changed_fields(before, after)
-        audit.record("guide.update", by=by, entity=guide, before=changed_before,
-                     after=changed_after, now=now)
     db.session.commit()
     return guide
 
@@ -216,11 +213,8 @@ def _replace_draft_content(version, content, change_note, *, by, now, action):
     content = assign_keys(version.guide_id, content)
     before = {"change_note": version.change_note, "content": version.content}
     after = {"change_note": change_note, "content": content}
-    if after != before:
+    if audit.record_update(action, by=by, entity=version, before=before, after=after, now=now):
         version.content, version.change_note, version.updated_at = content, change_note, now
-        changed_before, changed_after = audit.changed_fields(before, after)
-        audit.record(action, by=by, entity=version, before=changed_before, after=changed_after,
-                     now=now)
     db.session.commit()
     return version
 

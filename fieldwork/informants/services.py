@@ -122,12 +122,9 @@ def update_informant(informant, values, *, by, now=None):
     before = informant.audit_snapshot()
     for name in EDITABLE_FIELDS:
         setattr(informant, name, cleaned[name])
-    after = informant.audit_snapshot()
-    if after != before:
+    if audit.record_update("informant.update", by=by, entity=informant, before=before,
+                           after=informant.audit_snapshot(), now=now):
         informant.updated_at = now
-        changed_before, changed_after = audit.changed_fields(before, after)
-        audit.record("informant.update", by=by, entity=informant, before=changed_before,
-                     after=changed_after, now=now)
     db.session.commit()
     return informant
 

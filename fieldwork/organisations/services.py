@@ -53,10 +53,9 @@ def _save(model, obj, values, *, by, now):
     after = obj.audit_snapshot()
     if creating:
         audit.record(f"{model.audit_type}.create", by=by, entity=obj, after=after, now=now)
-    elif after != before:
-        changed_before, changed_after = audit.changed_fields(before, after)
-        audit.record(f"{model.audit_type}.update", by=by, entity=obj, before=changed_before,
-                     after=changed_after, now=now)
+    else:
+        audit.record_update(f"{model.audit_type}.update", by=by, entity=obj, before=before,
+                            after=after, now=now)
     db.session.commit()
     return obj
 

@@ -1,8 +1,11 @@
 """Times are stored in UTC and shown in the study's time zone (Europe/Oslo unless configured)."""
 
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+
+from .errors import DomainError
 
 
 def study_zone():
@@ -20,3 +23,22 @@ def format_local(value, fmt="%d.%m.%Y %H:%M"):
 def format_local_date(value):
     return format_local(value, "%d.%m.%Y")
 
+
+
+def local_to_utc(day, time_of_day):
+    """The UTC instant of a wall-clock time in the study zone. A time that a daylight-saving
+    change skips, or shows twice, is refused: guessing would put the interview an hour off."""
+    zone = study_zone()
+    naive = datetime.combine(day, time_of_day.replace(tzinfo=None))
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    when = f"{naive:%H:%M} on {naive:%d.%m.%Y}"
+    if first.utcoffset() != second.utcoffset():
+        # zoneinfo gives the two offsets around a change for a time that repeats or is skipped.
+        if first.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != naive:
+            raise DomainError(
+                f"{when} does not exist in {zone.key}: the clocks skip that hour for daylight "
+                "saving time. Choose another time.", "start_time")
+        raise DomainError(
+            f"{when} happens twice in {zone.key}, because the clocks go back an hour for the end "
+            "of daylight saving time. Choose a time outside that hour.", "start_time")
+    return first.astimezone(timezone.utc)

@@ -1,0 +1,1 @@
+"""Interviews: scheduling, rescheduling and cancelling them, with calendar invites and feeds."""

@@ -192,3 +192,15 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (tests/support/smtp.py): `.url`, `.messages`,
+    `.reply_next("RCPT", "550 ...")`, `.stop()` and `.start()` on the same port."""
+    from tests.support.smtp import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+

@@ -46,6 +46,13 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     PROXY_FIX_HOPS = 0
+    # Email delivery (fieldwork.outbox): a temporary failure is retried after 60 s, then 120 s,
+    # 240 s ... at most MAIL_RETRY_MAX_SECONDS apart; the message fails after MAIL_MAX_ATTEMPTS.
+    MAIL_RETRY_BASE_SECONDS = 60
+    MAIL_RETRY_MAX_SECONDS = 3600
+    MAIL_MAX_ATTEMPTS = 8
+    # A message claimed for sending longer ago than this belongs to a process that died mid-send.
+    MAIL_SENDING_LEASE_SECONDS = 600
 
     def __init__(self):
         self.SQLALCHEMY_DATABASE_URI = _env(
@@ -55,6 +62,13 @@ class Config:
         self.TIMEZONE = _env("FIELDWORK_TIMEZONE", "Europe/Oslo")
         self.BASE_URL = _env("FIELDWORK_BASE_URL", "http://127.0.0.1:5000")
         self.MAIL_URL = _env("FIELDWORK_MAIL_URL", f"file://{INSTANCE_DIR / 'mail'}")
+        # The From of every message and the ORGANIZER of every invite: a mailbox someone reads.
+        self.ORGANIZER_EMAIL = _env("FIELDWORK_ORGANIZER_EMAIL", "coordinator@example.org")
+        self.ORGANIZER_NAME = _env("FIELDWORK_ORGANIZER_NAME", self.STUDY_NAME)
+        # Deliver a request's messages right after its response; off leaves them all to
+        # `flask mail send-pending` (or the scheduler).
+        self.MAIL_SEND_AFTER_REQUEST = _env("FIELDWORK_MAIL_SEND_AFTER_REQUEST", "true").lower() in (
+            "1", "true", "yes", "on")
         self.PROXY_FIX_HOPS = int(_env("FIELDWORK_PROXY_FIX_HOPS", self.PROXY_FIX_HOPS))
 
 

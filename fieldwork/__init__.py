@@ -146,9 +146,11 @@ def register_template_helpers(app):
 def register_commands(app):
     from .auth.cli import users_cli
     from .demo.cli import demo_cli
+    from .outbox.cli import mail_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(mail_cli)
 
 
 def configure_logging(app):

@@ -192,3 +192,44 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (tests/support/smtp.py): `.url`, `.messages`,
+    `.reply_next("RCPT", "550 ...")`, `.stop()` and `.start()` on the same port."""
+    from tests.support.smtp import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def outbox(app):
+    """The outbox as the database holds it: `outbox.rows()`, `outbox.messages()` (parsed),
+    `len(outbox)`, `outbox.last`; read afresh on every call."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from sqlalchemy import select
+
+    from fieldwork.outbox.models import OutboxMessage
+
+    class Outbox:
+        def rows(self, **filters):
+            query = select(OutboxMessage).filter_by(**filters).order_by(OutboxMessage.id)
+            return db.session.scalars(query.execution_options(populate_existing=True)).all()
+
+        def messages(self, **filters):
+            return [BytesParser(policy=policy.default).parsebytes(r.raw) for r in self.rows(**filters)]
+
+        @property
+        def last(self):
+            messages = self.messages()
+            return messages[-1] if messages else None
+
+        def __len__(self):
+            return len(self.rows())
+
+    return Outbox()

@@ -1,0 +1,66 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..database import UTCDateTime, enum_column, utcnow
+from ..extensions import db
+
+
+class OutboxStatus(enum.Enum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self):
+        return self.value.capitalize()
+
+
+class OutboxMessage(db.Model):
+    """One email, complete as it will be sent (`raw`), and where its delivery stands.
+
+    The bytes and the Message-ID are made once, when the message is queued, so every attempt
+    sends the same message and a recipient's client recognises a repeat. `subject`, `purpose` and
+    the links to informant and user are kept beside the bytes for the history pages.
+
+    The links have no ON DELETE action on purpose: the row holds that person's address and the
+    text sent to them, so an informant who has been written to cannot simply be deleted (the
+    informant page then says to withdraw them), and erasing a person must delete these rows
+    explicitly rather than leave their data behind, unlinked.
+    """
+
+    __tablename__ = "outbox_message"
+    audit_type = "outbox_message"
+    # What is due: status = 'pending' AND next_attempt_at <= now (and 'sending' by claimed_at,
+    # for the lease; the same index serves both through its first column).
+    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    purpose: Mapped[str] = mapped_column(String(32), index=True)
+    recipient_email: Mapped[str] = mapped_column(String(254))
+    informant_id: Mapped[int | None] = mapped_column(ForeignKey("informant.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(500))
+    method: Mapped[str | None] = mapped_column(String(16))
+    sequence: Mapped[int | None] = mapped_column(Integer)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+
+    def audit_snapshot(self):
+        """Delivery state only: the address and text are in the row itself, not copied around."""
+        return {"message_id": self.message_id, "purpose": self.purpose,
+                "status": self.status.value, "attempts": self.attempts,
+                "informant_id": self.informant_id, "user_id": self.user_id,
+                "last_error": self.last_error}

@@ -1,0 +1,143 @@
+"""A real SMTP server on 127.0.0.1 for the tests: aiosmtpd in a thread, keeping what it receives.
+
+It can be told to answer the next MAIL, RCPT or DATA with a given reply (`451 ...`, `550 ...`),
+to take its time over each message (`delay`), to ask for a login, to offer STARTTLS, and it can be
+stopped and started again on the same port, as a mail server that goes down and comes back.
+"""
+
+import asyncio
+import socket
+import threading
+from collections import deque
+from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    """One message as the server took it: the envelope and the bytes after DATA."""
+
+    mail_from: str
+    rcpt_tos: list
+    raw: bytes
+
+    @property
+    def message(self):
+        return BytesParser(policy=policy.default).parsebytes(self.raw)
+
+    @property
+    def message_id(self):
+        return self.message["Message-ID"]
+
+
+class _Handler:
+    def __init__(self, sink):
+        self.sink = sink
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        reply = self.sink._scripted("MAIL")
+        if reply:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        reply = self.sink._scripted("RCPT")
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)
+        reply = self.sink._scripted("DATA")
+        if reply:
+            return reply
+        self.sink.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                           bytes(envelope.original_content)))
+        return "250 2.0.0 Queued"
+
+
+class SmtpSink:
+    """`url` to send to, `messages` received. Use as a context manager or start()/stop()."""
+
+    def __init__(self, port=None, *, delay=0.0, login=None, tls_context=None):
+        self.port = port or free_port()
+        self.delay = delay
+        self.login = login  # (user, password) the server insists on, or None
+        self.tls_context = tls_context  # offer STARTTLS with this server context
+        self.messages = []
+        self.connections = 0
+        self._replies = {"MAIL": deque(), "RCPT": deque(), "DATA": deque()}
+        self._lock = threading.Lock()
+        self._controller = None
+
+    @property
+    def url(self):
+        credentials = f"{self.login[0]}:{self.login[1]}@" if self.login else ""
+        return f"smtp://{credentials}127.0.0.1:{self.port}"
+
+    def reply_next(self, stage, reply, times=1):
+        """Answer the next `times` commands of `stage` (MAIL, RCPT, DATA) with `reply`."""
+        with self._lock:
+            self._replies[stage].extend([reply] * times)
+
+    def _scripted(self, stage):
+        with self._lock:
+            return self._replies[stage].popleft() if self._replies[stage] else None
+
+    def message_ids(self):
+        return [m.message_id for m in self.messages]
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword)
+              and (auth_data.login.decode(), auth_data.password.decode()) == tuple(self.login))
+        return AuthResult(success=ok, handled=False)
+
+    def start(self):
+        options = {}
+        if self.login:
+            options.update(authenticator=self._authenticate, auth_required=True,
+                           auth_require_tls=False)
+        if self.tls_context:
+            options.update(tls_context=self.tls_context, require_starttls=True)
+        self._controller = _CountingController(self, _Handler(self), hostname="127.0.0.1",
+                                               port=self.port, **options)
+        self._controller.start()
+        return self
+
+    def stop(self):
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class _CountingController(Controller):
+    """Counts the connections clients open (the first one is the controller's own probe)."""
+
+    def __init__(self, sink, *args, **kwargs):
+        self.sink = sink
+        super().__init__(*args, **kwargs)
+
+    def factory(self):
+        self.sink.connections += 1
+        return super().factory()

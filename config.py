@@ -53,6 +53,8 @@ class Config:
     MAIL_MAX_ATTEMPTS = 8
     # A message claimed for sending longer ago than this belongs to a process that died mid-send.
     MAIL_SENDING_LEASE_SECONDS = 600
+    # Minutes kept free before and after an in-person interview, for the interviewers' travel.
+    INTERVIEW_TRAVEL_BUFFER_MINUTES = 30
 
     def __init__(self):
         self.SQLALCHEMY_DATABASE_URI = _env(
@@ -70,6 +72,8 @@ class Config:
         self.MAIL_SEND_AFTER_REQUEST = _env("FIELDWORK_MAIL_SEND_AFTER_REQUEST", "true").lower() in (
             "1", "true", "yes", "on")
         self.PROXY_FIX_HOPS = int(_env("FIELDWORK_PROXY_FIX_HOPS", self.PROXY_FIX_HOPS))
+        self.INTERVIEW_TRAVEL_BUFFER_MINUTES = int(
+            _env("FIELDWORK_TRAVEL_BUFFER_MINUTES", self.INTERVIEW_TRAVEL_BUFFER_MINUTES))
 
 
 class DevelopmentConfig(Config):

@@ -103,6 +103,8 @@ def register_blueprints(app):
     from .guides.views import blueprint as guides_blueprint
     from .home import blueprint as home_blueprint
     from .informants.views import blueprint as informants_blueprint
+    from .interviews.views import blueprint as interviews_blueprint
+    from .interviews.views import feed_blueprint as calendar_feed_blueprint
     from .organisations.views import blueprint as organisations_blueprint
 
     app.register_blueprint(home_blueprint)
@@ -110,6 +112,8 @@ def register_blueprints(app):
     app.register_blueprint(organisations_blueprint)
     app.register_blueprint(informants_blueprint)
     app.register_blueprint(guides_blueprint)
+    app.register_blueprint(interviews_blueprint)
+    app.register_blueprint(calendar_feed_blueprint)
     app.register_blueprint(audit_blueprint)
 
 
@@ -123,7 +127,7 @@ def register_errorhandlers(app):
         title = error.name if isinstance(error, HTTPException) else "Internal Server Error"
         return render_template("errors/error.html", code=code, title=title), code
 
-    for code in (400, 401, 403, 404, 405, 413, 429, 500):
+    for code in (400, 401, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, render_error)
     from flask_wtf.csrf import CSRFError
 

@@ -86,3 +86,45 @@ def make_guide(title=None, *, content=GUIDE_MARKDOWN, publish=False, by=None, **
     if publish:
         guides.publish_version(version, by=by)
     return guide
+
+
+def published_version(by=None):
+    """A published guide version to interview with."""
+    from fieldwork.guides import services as guides
+
+    guide = make_guide(publish=True, by=by)
+    return guides.get_version(guide.id, 1)
+
+
+def interview_values(*, informants, interviewers, start, duration=60, mode="video",
+                     place="", meeting_url="https://meet.example.org/room-1", guide_version=None,
+                     language="nb", notes=""):
+    """Scheduling input as the form gives it; `start` is an aware datetime, entered in Oslo."""
+    from zoneinfo import ZoneInfo
+
+    local = start.astimezone(ZoneInfo("Europe/Oslo"))
+    return {"informant_ids": [i.id for i in informants],
+            "interviewer_ids": [u.id for u in interviewers],
+            "start_date": local.date(), "start_time": local.time(), "duration_minutes": duration,
+            "mode": mode, "place": place, "meeting_url": meeting_url,
+            "guide_version_id": (guide_version or published_version()).id,
+            "language": language, "notes": notes}
+
+
+def make_interview(*, informants=None, interviewers=None, start=None, by=None, now=None,
+                   send_invites=True, **values):
+    """An interview a week ahead at 10:00 Oslo time, invitations queued unless told otherwise."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from fieldwork.interviews import services as interviews
+
+    by = by or make_user(role="coordinator")
+    if start is None:
+        day = (now or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo("Europe/Oslo")).date()
+        start = datetime.combine(day + timedelta(days=7), time(10),
+                                 tzinfo=ZoneInfo("Europe/Oslo"))
+    data = interview_values(informants=informants or [make_informant()],
+                            interviewers=interviewers or [by], start=start, **values)
+    return interviews.schedule_interview(data, by=by, now=now,
+                                         send_invites=send_invites).interview

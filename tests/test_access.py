@@ -19,7 +19,8 @@ from tests.factories import PASSWORD
 
 # Pages anyone may open without logging in. Making another page public is a decision to review
 # (informants' personal links will be one): add it here deliberately.
-PUBLIC_ENDPOINTS = {"auth.login"}
+# The calendar feed answers to its secret token instead of a login (calendar programs cannot log in).
+PUBLIC_ENDPOINTS = {"auth.login", "calendar_feed.feed"}
 STRONG_KEY = "k" * 16 + "-production-secret-0123456789"
 
 

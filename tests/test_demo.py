@@ -23,3 +23,15 @@ def test_demo_load_fills_an_empty_database_and_prints_the_password_once(app, run
     quiet = runner.invoke(args=["demo", "load", "--if-empty"])
     assert quiet.exit_code == 0 and "password" not in quiet.output
     assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
+
+
+def test_demo_data_has_published_guides_and_planned_interviews(app, runner):
+    from fieldwork.guides.models import GuideVersion, VersionStatus
+    from fieldwork.interviews.models import Interview, InterviewStatus
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    versions = db.session.scalars(select(GuideVersion)).all()
+    assert versions and all(v.status is VersionStatus.PUBLISHED for v in versions)
+    interviews = db.session.scalars(select(Interview)).all()
+    assert len(interviews) >= 3
+    assert {i.status for i in interviews} == {InterviewStatus.PLANNED}

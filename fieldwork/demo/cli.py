@@ -2,6 +2,7 @@
 
 import secrets
 import unicodedata
+from datetime import time, timedelta
 
 import click
 from flask.cli import AppGroup
@@ -9,10 +10,14 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..auth.services import create_user
+from ..database import utcnow
 from ..extensions import db
+from ..guides import services as guides
 from ..informants.services import create_informant
+from ..interviews import services as interviews
 from ..organisations.models import Organisation
 from ..organisations.services import create_organisation, create_role
+from ..timeutil import to_local
 from . import data
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -25,18 +30,38 @@ def _email(name):
 
 
 def load_demo_data():
-    """Create the demo organisations, roles, informants and coordinator; returns the password."""
+    """Create the demo organisations, roles, informants, coordinator, guides and planned interviews;
+    returns the coordinator's password."""
     by = audit.COMMAND_LINE
     organisations = {code: create_organisation({"name": name, "code": code,
                                                 "governance_level": level}, by=by)
                      for name, code, level in data.ORGANISATIONS}
     roles = {code: create_role({"name": name, "code": code}, by=by) for name, code in data.ROLES}
-    for name, org, role, title, language, status in data.INFORMANTS:
-        create_informant({"name": name, "email": _email(name), "organisation_id": organisations[org].id,
-                          "role_id": roles[role].id, "job_title": title, "language": language,
-                          "status": status}, by=by)
+    informants = [
+        create_informant({"name": name, "email": _email(name),
+                          "organisation_id": organisations[org].id, "role_id": roles[role].id,
+                          "job_title": title, "language": language, "status": status}, by=by)
+        for name, org, role, title, language, status in data.INFORMANTS]
     password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
-    create_user(DEMO_COORDINATOR, "Demo Coordinator", "coordinator", password, by=by)
+    coordinator = create_user(DEMO_COORDINATOR, "Demo Coordinator", "coordinator", password, by=by)
+    for title, purpose, role_codes, content in data.GUIDES:
+        guide = guides.create_guide({"title": title, "purpose": purpose, "language": "en",
+                                     "target_role_ids": [roles[c].id for c in role_codes]}, by=by)
+        draft = guides.get_version(guide.id, 1)
+        guides.update_draft(draft, {"content": content, "change_note": "First version."}, by=by)
+        guides.publish_version(draft, by=coordinator)
+    today = to_local(utcnow()).date()
+    for index, days, start, mode, where in data.INTERVIEWS:
+        informant = informants[index]
+        # Saved as planned: demo informants are invented, so no invitation goes out by itself.
+        interviews.schedule_interview({
+            "informant_ids": [informant.id], "interviewer_ids": [coordinator.id],
+            "start_date": today + timedelta(days=days), "start_time": time.fromisoformat(start),
+            "duration_minutes": 60, "mode": mode,
+            "place": where if mode == "in-person" else "",
+            "meeting_url": where if mode == "video" else "",
+            "guide_version_id": interviews.suggested_guide_version(informant).id,
+            "language": informant.language.value}, by=coordinator, send_invites=False)
     return password
 
 

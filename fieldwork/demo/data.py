@@ -42,3 +42,35 @@ INFORMANTS = [
     ("Emma Johansen", "NSE", "PL", "Researcher", "en", "identified"),
     ("David Clarke", "VEND", "VEN", "Customer success manager", "en", "contacted"),
 ]
+
+# (title, purpose, target role codes, Markdown content): published as version 1.
+GUIDES = [
+    ("Clinicians: workflow and trust",
+     "How the AI tool changes reading, workflow and trust in image diagnostics.",
+     ["RAD", "RGR", "PHY"],
+     "## Workflow\n"
+     "- How does the AI tool fit into your daily work?\n"
+     "  - What changed compared with before?\n"
+     "- Which examinations does it help with, and which not?\n"
+     "## Trust\n"
+     "- When do you rely on the tool's findings?\n"
+     "  - And when not? Can you give an example?\n"
+     "- Who is responsible when the tool and you disagree?\n"),
+    ("Managers and governance",
+     "Procurement, implementation and governance of AI in the trust and nationally.",
+     ["MGR", "PL", "BRD", "DPO", "IT"],
+     "## Procurement\n"
+     "- How was the AI tool chosen and bought?\n"
+     "  - Who took part in the decision?\n"
+     "## Governance\n"
+     "- Which national guidance or instruments did you use?\n"
+     "- How are risk, data protection and quality followed up?\n"),
+]
+
+# (informant index in INFORMANTS, days from today, local start time, mode, place or link)
+INTERVIEWS = [
+    (0, 3, "09:00", "in-person", "Drammen sykehus, radiologisk avdeling, møterom 2"),
+    (2, 5, "13:00", "video", "https://meet.example.org/vvht-pl"),
+    (5, 8, "10:30", "in-person", "Sykehuset i Vestfold, Tønsberg, møterom Fjordglimt"),
+    (10, 12, "14:00", "video", "https://meet.example.org/hso-pl"),
+]

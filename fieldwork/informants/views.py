@@ -6,6 +6,7 @@ from ..access import ALL_ROLES, MANAGING_ROLES, UserRole, allow_roles
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import form_page, options, show_domain_error
+from ..interviews.services import interviews_of_informant
 from ..organisations.models import GovernanceLevel
 from ..organisations.services import organisation_choices, role_choices
 from . import exporting, importing, services
@@ -44,7 +45,8 @@ def search():
 @allow_roles(ALL_ROLES)
 def detail(informant_id):
     informant = services.get_informant(informant_id) or abort(404)
-    return render_template("informants/detail.html", informant=informant)
+    return render_template("informants/detail.html", informant=informant,
+                           interviews=interviews_of_informant(informant.id))
 
 
 @blueprint.route("/new", methods=["GET", "POST"])

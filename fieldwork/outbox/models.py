@@ -45,6 +45,7 @@ class OutboxMessage(db.Model):
     recipient_email: Mapped[str] = mapped_column(String(254))
     informant_id: Mapped[int | None] = mapped_column(ForeignKey("informant.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id"), index=True)
     subject: Mapped[str] = mapped_column(String(500))
     method: Mapped[str | None] = mapped_column(String(16))
     sequence: Mapped[int | None] = mapped_column(Integer)
@@ -63,4 +64,5 @@ class OutboxMessage(db.Model):
         return {"message_id": self.message_id, "purpose": self.purpose,
                 "status": self.status.value, "attempts": self.attempts,
                 "informant_id": self.informant_id, "user_id": self.user_id,
+                "interview_id": self.interview_id,
                 "last_error": self.last_error}

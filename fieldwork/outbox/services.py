@@ -44,7 +44,7 @@ def organizer():
 
 
 def queue_email(*, recipient, subject, text, html, purpose, now, calendar=None, method=None,
-                sequence=None, informant_id=None, user_id=None, by=None):
+                sequence=None, informant_id=None, user_id=None, interview_id=None, by=None):
     """Build the message and add it to the session as pending, due at `now`; no commit.
 
     `recipient` is (address, name). Raises mail.UnsafeHeader for anything that cannot go into a
@@ -59,7 +59,8 @@ def queue_email(*, recipient, subject, text, html, purpose, now, calendar=None, 
     message = OutboxMessage(
         message_id=message_id, purpose=purpose,
         recipient_email=mail.check_address("To", recipient[0]),
-        informant_id=informant_id, user_id=user_id, subject=subject[:500], method=method,
+        informant_id=informant_id, user_id=user_id, interview_id=interview_id,
+        subject=subject[:500], method=method,
         sequence=sequence, raw=raw, status=OutboxStatus.PENDING, attempts=0,
         next_attempt_at=now, created_at=now, created_by_id=getattr(by, "id", None))
     db.session.add(message)

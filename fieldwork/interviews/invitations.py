@@ -1,0 +1,167 @@
+"""What an interview's attendees receive: the calendar event, and the emails that carry it.
+
+Everyone gets their own email (in the interview's language, so that the informant can read it),
+all carrying the same calendar: one UID for the interview's whole life, the current SEQUENCE.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from babel.dates import format_datetime
+from flask import current_app
+
+from .. import ical, mail
+from ..outbox import services as outbox
+from ..timeutil import to_local
+from .models import InterviewMode, InterviewStatus
+
+SUMMARY = {"nb": "Forskningsintervju: {study}", "en": "Research interview: {study}"}
+WHEN_FORMAT = {"nb": "EEEE d. MMMM y 'kl.' HH:mm", "en": "EEEE d MMMM y 'at' HH:mm"}
+
+
+@dataclass(frozen=True)
+class Attendee:
+    key: str             # "informant:12" or "user:3": who, whatever their address is
+    email: str | None
+    name: str
+    label: str           # how messages to the coordinator name them: a code or a colleague's name
+    informant_id: int | None = None
+    user_id: int | None = None
+
+
+def attendees(interview):
+    """Informants first, then interviewers, as the invitation lists them."""
+    people = [Attendee(f"informant:{i.id}", i.email, i.name, i.code, informant_id=i.id)
+              for i in interview.informants]
+    people += [Attendee(f"user:{u.id}", u.email, u.name, u.name, user_id=u.id)
+               for u in interview.interviewers]
+    return people
+
+
+def new_uid():
+    return ical.new_uid(urlsplit(current_app.config["BASE_URL"]).hostname or "fieldwork")
+
+
+def organizer():
+    return ical.Participant(current_app.config["ORGANIZER_EMAIL"],
+                            current_app.config["ORGANIZER_NAME"])
+
+
+def summary(language):
+    return SUMMARY[language].format(study=current_app.config["STUDY_NAME"])
+
+
+def local_when(value, language):
+    return format_datetime(to_local(value), WHEN_FORMAT[language], locale=language)
+
+
+def _details(interview):
+    """What every message says about the meeting, in the interview's language."""
+    language = interview.language.value
+    return {
+        "language": language,
+        "study_name": current_app.config["STUDY_NAME"],
+        "starts": local_when(interview.starts_at, language),
+        "ends": to_local(interview.ends_at).strftime("%H:%M"),
+        "duration": interview.duration_minutes,
+        "zone": to_local(interview.starts_at).tzname(),
+        "mode": interview.mode.value,
+        "place": interview.place,
+        "meeting_url": interview.meeting_url,
+        "contact_name": current_app.config["ORGANIZER_NAME"],
+        "contact_email": current_app.config["ORGANIZER_EMAIL"],
+        "interviewers": [u.name for u in interview.interviewers],
+    }
+
+
+def _description(details):
+    """DESCRIPTION repeats the essentials, for clients that show the event, not the email."""
+    if details["language"] == "nb":
+        lines = [f"Tid: {details['starts']}–{details['ends']} ({details['zone']})"]
+        where = {"in-person": "Sted", "video": "Videomøte", "phone": "Telefon"}
+        contact = "Kontakt"
+    else:
+        lines = [f"Time: {details['starts']}–{details['ends']} ({details['zone']})"]
+        where = {"in-person": "Place", "video": "Video meeting", "phone": "Phone"}
+        contact = "Contact"
+    if details["mode"] == "video":
+        lines.append(f"{where['video']}: {details['meeting_url']}")
+    elif details["place"] or details["mode"] == "in-person":
+        lines.append(f"{where[details['mode']]}: {details['place']}")
+    lines.append(f"{contact}: {details['contact_name']} <{details['contact_email']}>")
+    return "\n".join(lines)
+
+
+def calendar_event(interview, people):
+    details = _details(interview)
+    location = interview.place if interview.mode is InterviewMode.IN_PERSON else (
+        interview.meeting_url if interview.mode is InterviewMode.VIDEO else interview.place)
+    return ical.Event(
+        uid=interview.uid, sequence=interview.sequence,
+        starts_at=interview.starts_at, ends_at=interview.ends_at,
+        summary=summary(details["language"]), location=location,
+        description=_description(details),
+        url=interview.meeting_url if interview.mode is InterviewMode.VIDEO else "",
+        attendees=tuple(ical.Participant(p.email, p.name) for p in people if p.email))
+
+
+def queue_request(interview, recipients, *, purpose, by, now):
+    """Queue the current version of the event (METHOD:REQUEST) to each recipient."""
+    if not recipients:
+        return []
+    calendar = ical.build_request(calendar_event(interview, attendees(interview)), organizer(),
+                                  stamp=now)
+    return _queue(interview, recipients, calendar, "REQUEST", purpose, by=by, now=now)
+
+
+def queue_cancel(interview, recipients, *, by, now):
+    """Queue a cancellation (METHOD:CANCEL) to each recipient, naming only them as attendees,
+    so that removing one person does not cancel the event for the others."""
+    if not recipients:
+        return []
+    calendar = ical.build_cancel(calendar_event(interview, recipients), organizer(), stamp=now)
+    return _queue(interview, recipients, calendar, "CANCEL", "cancel", by=by, now=now)
+
+
+def _queue(interview, recipients, calendar, method, purpose, *, by, now):
+    details = _details(interview)
+    language = details.pop("language")
+    messages = []
+    for person in recipients:
+        if not person.email:
+            continue
+        subject, text, html = mail.render_email(
+            f"interview_{purpose}", language, recipient_name=person.name,
+            is_informant=person.informant_id is not None, **details)
+        message = outbox.queue_email(
+            recipient=(person.email, person.name), subject=subject, text=text, html=html,
+            purpose=purpose, now=now, calendar=calendar, method=method,
+            sequence=interview.sequence, informant_id=person.informant_id,
+            user_id=person.user_id, interview_id=interview.id, by=by)
+        messages.append(message)
+    return messages
+
+
+def download_file(interview, *, now):
+    """The event as a file to open in a calendar by hand (the interview page's .ics)."""
+    return ical.build_event_file(calendar_event(interview, attendees(interview)), organizer(),
+                                 stamp=now)
+
+
+def feed(interviews, *, user, now):
+    """A user's calendar subscription: pseudonym codes, no names, no addresses, no other
+    attendees, because calendar providers keep these feeds on their own servers."""
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+    events = []
+    for interview in interviews:
+        codes = ", ".join(i.code for i in interview.informants)
+        events.append(ical.Event(
+            uid=interview.uid, sequence=interview.sequence,
+            starts_at=interview.starts_at, ends_at=interview.ends_at,
+            summary=f"Interview {codes}",
+            location=interview.place if interview.mode is InterviewMode.IN_PERSON
+            else interview.mode.label,
+            description=f"{base_url}/interviews/{interview.id}",
+            cancelled=interview.status is InterviewStatus.CANCELLED))
+    return ical.build_feed(events, name=f"{current_app.config['STUDY_NAME']}: interviews",
+                           stamp=now)

@@ -1,0 +1,253 @@
+from datetime import date, timedelta
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, public
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import form_page, options
+from ..guides.services import choosable_versions
+from ..guides.views import render_printable
+from ..informants.models import Informant
+from ..organisations.services import organisation_choices, role_choices
+from ..outbox import services as outbox
+from ..outbox.models import OutboxMessage
+from ..timeutil import format_local, to_local
+from . import feeds, invitations, services
+from .forms import CalendarForm, ConfirmForm, InterviewFilterForm, InterviewForm
+from .models import Interview, InterviewStatus
+
+blueprint = Blueprint("interviews", __name__, url_prefix="/interviews")
+feed_blueprint = Blueprint("calendar_feed", __name__)
+
+
+@blueprint.get("/", endpoint="list")
+@allow_roles(ALL_ROLES)
+def list_interviews():
+    filters = _filter_form(InterviewFilterForm(request.args))
+    if not filters.validate():
+        return render_template("interviews/list.html", filters=filters, page=None), 400
+    page = db.paginate(services.interview_query(_criteria(filters)),
+                       per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
+                       error_out=False)
+    return render_template("interviews/list.html", filters=filters, page=page,
+                           filter_args={k: v for k, v in request.args.items() if k != "page"})
+
+
+@blueprint.get("/calendar")
+@allow_roles(ALL_ROLES)
+def calendar():
+    form = _with_interviewers(CalendarForm(request.args))
+    if not form.validate():
+        abort(400)
+    view = form.view.data or "week"
+    day = form.date.data or to_local(utcnow()).date()
+    weeks, starts_at, ends_at = services.calendar_weeks(view, day)
+    by_day = {}
+    for interview in services.interviews_between(starts_at, ends_at,
+                                                 interviewer_id=form.interviewer.data):
+        by_day.setdefault(to_local(interview.starts_at).date(), []).append(interview)
+    step = timedelta(days=7) if view == "week" else None
+    previous = day - step if step else (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+    following = day + step if step else (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return render_template("interviews/calendar.html", form=form, view=view, day=day,
+                           weeks=weeks, by_day=by_day, previous=previous, following=following,
+                           today=to_local(utcnow()).date())
+
+
+@blueprint.get("/<int:interview_id>")
+@allow_roles(ALL_ROLES)
+def detail(interview_id):
+    interview = services.get_interview(interview_id) or abort(404)
+    messages = []
+    if current_user.sees_identities:
+        messages = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.interview_id == interview.id)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())).all()
+    return render_template("interviews/detail.html", interview=interview, messages=messages,
+                           confirm=ConfirmForm())
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@allow_roles(MANAGING_ROLES)
+def create():
+    form = _interview_form(**_suggestions(request.args.get("informant", type=int)))
+    return form_page(form, "interviews/form.html",
+                     save=lambda form: services.schedule_interview(
+                         form.data, by=current_user, send_invites=form.send_invites.data),
+                     done=_saved("Interview scheduled."))
+
+
+@blueprint.route("/<int:interview_id>/edit", methods=["GET", "POST"])
+@allow_roles(MANAGING_ROLES)
+def edit(interview_id):
+    interview = services.get_interview(interview_id) or abort(404)
+    if not interview.status.is_open:
+        abort(409)
+    start = to_local(interview.starts_at)
+    form = _interview_form(
+        current=interview, start_date=start.date(), start_time=start.time(),
+        place=interview.place, meeting_url=interview.meeting_url, notes=interview.notes,
+        guide_version_id=interview.guide_version_id,
+        duration_minutes=interview.duration_minutes, mode=interview.mode.value,
+        language=interview.language.value, informant_ids=[i.id for i in interview.informants],
+        interviewer_ids=[u.id for u in interview.interviewers])
+    del form.send_invites
+    return form_page(form, "interviews/form.html", interview=interview,
+                     save=lambda form: services.reschedule_interview(interview, form.data,
+                                                                     by=current_user),
+                     done=_saved("Interview saved."))
+
+
+@blueprint.route("/<int:interview_id>/cancel", methods=["GET", "POST"])
+@allow_roles(MANAGING_ROLES)
+def cancel(interview_id):
+    interview = services.get_interview(interview_id) or abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        return _act(lambda: services.cancel_interview(interview, by=current_user),
+                    "Interview cancelled.", interview_id)
+    return render_template("interviews/cancel.html", interview=interview, form=form)
+
+
+@blueprint.post("/<int:interview_id>/<any(invite, confirm, 'no-show'):action>")
+@allow_roles(MANAGING_ROLES)
+def change_status(interview_id, action):
+    interview = db.get_or_404(Interview, interview_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if action == "invite":
+        return _act(lambda: services.send_invitations(interview, by=current_user),
+                    "Invitations sent.", interview_id)
+    status = InterviewStatus.CONFIRMED if action == "confirm" else InterviewStatus.NO_SHOW
+    return _act(lambda: services.set_status(interview, status, by=current_user),
+                f"Interview marked {status.label.lower()}.", interview_id)
+
+
+@blueprint.post("/<int:interview_id>/messages/<int:message_id>/retry")
+@allow_roles(MANAGING_ROLES)
+def retry_message(interview_id, message_id):
+    message = db.get_or_404(OutboxMessage, message_id)
+    if message.interview_id != interview_id or not ConfirmForm().validate_on_submit():
+        abort(404)
+    outbox.retry_failed(message, by=current_user)
+    outbox.deliver_after_response([message])
+    flash("The email will be sent again.", "success")
+    return redirect(url_for("interviews.detail", interview_id=interview_id))
+
+
+@blueprint.get("/<int:interview_id>/interview.ics")
+@allow_roles(IDENTITY_ROLES)
+def download(interview_id):
+    interview = services.get_interview(interview_id) or abort(404)
+    return Response(invitations.download_file(interview, now=utcnow()),
+                    mimetype="text/calendar", headers={
+                        "Content-Disposition": "attachment; filename=interview.ics"})
+
+
+@blueprint.get("/<int:interview_id>/guide")
+@allow_roles(ALL_ROLES)
+def print_guide(interview_id):
+    """The guide version this interview uses, printed with its date and the informants' codes."""
+    interview = services.get_interview(interview_id) or abort(404)
+    return render_printable(interview.guide_version,
+                            interview_date=format_local(interview.starts_at),
+                            informant_code=", ".join(i.code for i in interview.informants))
+
+
+@blueprint.route("/subscription", methods=["GET", "POST"])
+@allow_roles(IDENTITY_ROLES)
+def subscription():
+    form, token = ConfirmForm(), None
+    if form.validate_on_submit():
+        if request.form.get("action") == "revoke":
+            feeds.revoke_feed(current_user, by=current_user)
+            flash("Your calendar subscription link no longer works.", "success")
+            return redirect(url_for("interviews.subscription"))
+        token = feeds.reset_feed(current_user, by=current_user)
+    url = (current_app.config["BASE_URL"].rstrip("/") +
+           url_for("calendar_feed.feed", token=token)) if token else None
+    return render_template("interviews/subscription.html", form=form, url=url,
+                           feed=feeds.feed_of(current_user))
+
+
+@feed_blueprint.get("/calendar/<token>.ics")
+@public
+def feed(token):
+    user = feeds.user_for_token(token) or abort(404)
+    body = invitations.feed(feeds.feed_interviews(user), user=user, now=utcnow())
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": "inline; filename=interviews.ics",
+        "Referrer-Policy": "no-referrer"})
+
+
+def _act(do, message, interview_id):
+    try:
+        change = do()
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("interviews.detail", interview_id=interview_id)), 303
+    outbox.deliver_after_response(change.messages)
+    flash(message, "success")
+    return redirect(url_for("interviews.detail", interview_id=interview_id))
+
+
+def _saved(message):
+    def done(change):
+        outbox.deliver_after_response(change.messages)
+        flash(message, "success")
+        return redirect(url_for("interviews.detail", interview_id=change.interview.id))
+    return done
+
+
+def _suggestions(informant_id):
+    """A new interview for one informant starts with their language and their role's guide."""
+    informant = db.session.get(Informant, informant_id) if informant_id else None
+    if informant is None:
+        return {}
+    version = services.suggested_guide_version(informant)
+    return {"informant_ids": [informant.id], "language": informant.language.value,
+            "guide_version_id": version.id if version else None,
+            "interviewer_ids": [current_user.id]}
+
+
+def _interview_form(current=None, **kwargs):
+    form = InterviewForm(**kwargs)
+    form.informant_ids.choices = services.informant_choices()
+    if current is not None:  # someone now unreachable stays visible, so the refusal makes sense
+        known = {value for value, _ in form.informant_ids.choices}
+        form.informant_ids.choices += [(i.id, f"{i.code} · {i.name}")
+                                       for i in current.informants if i.id not in known]
+    form.interviewer_ids.choices = services.interviewer_choices()
+    versions = choosable_versions()
+    if current is not None and current.guide_version not in versions:
+        versions = [current.guide_version, *versions]
+    form.guide_version_id.choices = options(
+        [("", "Choose a guide version")] +
+        [(v.id, f"{v.guide.title}, version {v.number}"
+          f"{' (retired)' if v.status.value == 'retired' else ''}") for v in versions])
+    return form
+
+
+def _filter_form(form):
+    form.organisation.choices = options([("", "Any organisation")] + organisation_choices())
+    form.role.choices = options([("", "Any role")] + role_choices())
+    return _with_interviewers(form)
+
+
+def _with_interviewers(form):
+    form.interviewer.choices = options([("", "Any interviewer")] + services.interviewer_choices())
+    return form
+
+
+def _criteria(form):
+    return services.InterviewFilter(
+        upcoming={"upcoming": True, "past": False, "all": None}[form.when.data or "upcoming"],
+        organisation_id=form.organisation.data, role_id=form.role.data,
+        interviewer_id=form.interviewer.data,
+        status=InterviewStatus(form.status.data) if form.status.data else None,
+        date_from=form.date_from.data, date_to=form.date_to.data)

@@ -1,0 +1,72 @@
+"""A coordinator in a real browser schedules, moves and cancels an interview; the invitations
+arrive over real SMTP as one event: REQUEST 0, REQUEST 1, CANCEL 2, all with the same UID."""
+
+import time
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from zoneinfo import ZoneInfo
+
+import icalendar
+from playwright.sync_api import expect
+
+from tests import factories
+
+
+def test_schedule_reschedule_and_cancel(app, page, smtp_server, runner):
+    app.config["MAIL_URL"] = smtp_server.url
+    coordinator = factories.make_user(role="coordinator", name="Kari Koordinator")
+    informant = factories.make_informant(name="Åse Øvrebø", email="ase@example.org")
+    version = factories.published_version(by=coordinator)
+    day = datetime.now(ZoneInfo("Europe/Oslo")).date() + timedelta(days=10)
+
+    page.goto("/login")
+    page.get_by_label("Email address").fill(coordinator.email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_role("link", name="Interviews").click()
+    page.get_by_role("link", name="Schedule interview").click()
+    page.get_by_label("Informants").select_option(str(informant.id))
+    page.get_by_label("Interviewers").select_option(str(coordinator.id))
+    page.get_by_label("Date").fill(day.isoformat())
+    page.get_by_label("Starts at").fill("09:00")
+    page.get_by_label("Mode").select_option("video")
+    page.get_by_label("Meeting link").fill("https://meet.example.org/ai-study")
+    page.get_by_label("Interview guide").select_option(str(version.id))
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash-success")).to_contain_text("Interview scheduled")
+
+    page.get_by_role("link", name="Reschedule or edit").click()
+    page.get_by_label("Starts at").fill("13:00")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash-success")).to_contain_text("Interview saved")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("13:00")
+
+    page.get_by_role("link", name="Cancel interview").click()
+    page.get_by_role("button", name="Cancel interview").click()
+    expect(page.locator(".flash-success")).to_contain_text("Interview cancelled")
+
+    # Each response delivers its emails once closed, but Werkzeug's development server may hold
+    # a response open while Chromium keeps its connection; what is still pending then goes out
+    # with `mail send-pending`, as the scheduler would send it (never twice: see test_outbox).
+    deadline = time.monotonic() + 5
+    while len(smtp_server.messages) < 6 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert runner.invoke(args=["mail", "send-pending"]).exit_code == 0
+    deadline = time.monotonic() + 15
+    while len(smtp_server.messages) < 6 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(smtp_server.messages) == 6
+    assert len(smtp_server.message_ids()) == 6
+    to_informant = [m for m in smtp_server.messages if "ase@example.org" in m.rcpt_tos]
+    events = []
+    for message in to_informant:
+        mime = message_from_bytes(message.raw, policy=policy.default)
+        part = next(p for p in mime.walk() if p.get_content_type() == "text/calendar")
+        calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+        (event,) = calendar.walk("VEVENT")
+        assert part.get_param("method") == str(calendar["METHOD"])
+        events.append((str(calendar["METHOD"]), int(event["SEQUENCE"]), str(event["UID"])))
+    assert sorted((sequence, method) for method, sequence, _ in events) == [
+        (0, "REQUEST"), (1, "REQUEST"), (2, "CANCEL")]
+    assert len({uid for _, _, uid in events}) == 1

@@ -1,0 +1,167 @@
+"""The interview pages, the .ics download and the calendar subscription, through HTTP."""
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from sqlalchemy import func, select
+
+from fieldwork.extensions import db
+from fieldwork.interviews.models import Interview, InterviewStatus
+from fieldwork.outbox.models import OutboxMessage
+from tests import factories
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def next_week(hour=10):
+    day = datetime.now(OSLO).date() + timedelta(days=7)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=OSLO)
+
+
+@pytest.fixture
+def coordinator(app, client):
+    user = factories.make_user(role="coordinator", name="Kari Koordinator")
+    return user
+
+
+@pytest.fixture
+def informant(app):
+    return factories.make_informant(name="Åse Øvrebø", email="ase@example.org")
+
+
+def form_data(informant, interviewer, start=None, **changes):
+    start = start or next_week()
+    data = {"informant_ids": [str(informant.id)], "interviewer_ids": [str(interviewer.id)],
+            "start_date": start.date().isoformat(), "start_time": start.strftime("%H:%M"),
+            "duration_minutes": "60", "mode": "video", "place": "",
+            "meeting_url": "https://meet.example.org/room-9",
+            "guide_version_id": str(factories.published_version().id), "language": "nb",
+            "notes": "", "send_invites": "y"}
+    data.update(changes)
+    return data
+
+
+def test_a_coordinator_schedules_an_interview_and_sees_its_invitations(client, coordinator,
+                                                                       informant):
+    factories.log_client_in(client, coordinator)
+    assert client.get(f"/interviews/new?informant={informant.id}").status_code == 200
+    response = client.post("/interviews/new", data=form_data(informant, coordinator))
+    assert response.status_code == 302
+    interview = db.session.scalar(select(Interview))
+    assert response.headers["Location"].endswith(f"/interviews/{interview.id}")
+    page = client.get(f"/interviews/{interview.id}").get_data(as_text=True)
+    assert "ase@example.org" in page and "Invite" in page and "REQUEST" in page
+    assert interview.status is InterviewStatus.INVITED
+
+
+def test_refused_input_is_shown_beside_the_field_with_422(client, coordinator, informant):
+    factories.log_client_in(client, coordinator)
+    past = datetime.now(OSLO) - timedelta(days=1)
+    response = client.post("/interviews/new", data=form_data(informant, coordinator, start=past))
+    assert response.status_code == 422
+    assert "cannot start in the past" in response.get_data(as_text=True)
+    response = client.post("/interviews/new", data=form_data(informant, coordinator,
+                                                             start_date="not a date"))
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Interview)) == 0
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_rescheduling_and_cancelling_through_the_pages(client, coordinator, informant):
+    interview = factories.make_interview(informants=[informant], by=coordinator)
+    factories.log_client_in(client, coordinator)
+    assert client.get(f"/interviews/{interview.id}/edit").status_code == 200
+    moved = next_week(14)
+    data = form_data(informant, coordinator, start=moved,
+                     guide_version_id=str(interview.guide_version_id))
+    assert client.post(f"/interviews/{interview.id}/edit", data=data).status_code == 302
+    assert factories.reload(Interview, interview.id).sequence == 1
+    assert client.get(f"/interviews/{interview.id}/cancel").status_code == 200
+    assert client.post(f"/interviews/{interview.id}/cancel").status_code == 302
+    interview = factories.reload(Interview, interview.id)
+    assert interview.status is InterviewStatus.CANCELLED and interview.sequence == 2
+    assert client.get(f"/interviews/{interview.id}/edit").status_code == 409
+
+
+def test_analysts_see_codes_and_no_contact_details(client, coordinator, informant):
+    interview = factories.make_interview(informants=[informant], by=coordinator,
+                                         notes="Åse prefers mornings")
+    factories.log_client_in(client, factories.make_user(role="analyst"))
+    for url in ("/interviews/", f"/interviews/{interview.id}", "/interviews/calendar?date="
+                + interview.starts_at.astimezone(OSLO).date().isoformat()):
+        page = client.get(url).get_data(as_text=True)
+        assert informant.code in page, url
+        assert "Øvrebø" not in page and "ase@example.org" not in page and "mornings" not in page
+    assert client.get(f"/interviews/{interview.id}/interview.ics").status_code == 403
+
+
+@pytest.mark.parametrize("view", ["week", "month"])
+def test_the_calendar_shows_an_interview_on_its_local_day(client, coordinator, informant, view):
+    # 00:30 in Oslo is the day before in UTC: the page must file it under the Oslo date.
+    start = next_week(0).replace(minute=30)
+    interview = factories.make_interview(informants=[informant], by=coordinator, start=start)
+    factories.log_client_in(client, coordinator)
+    page = client.get(f"/interviews/calendar?view={view}&date={start.date().isoformat()}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    cell = html.split(f'<span class="date">{start.day}.')[1].split("</td>")[0]
+    assert f"/interviews/{interview.id}" in cell and "00:30" in cell
+    assert client.get("/interviews/calendar?date=31.02.2026").status_code == 400
+
+
+def test_the_printable_guide_carries_the_date_and_code_never_the_name(client, coordinator,
+                                                                      informant):
+    interview = factories.make_interview(informants=[informant], by=coordinator)
+    factories.log_client_in(client, coordinator)
+    page = client.get(f"/interviews/{interview.id}/guide").get_data(as_text=True)
+    assert informant.code in page
+    assert interview.starts_at.astimezone(OSLO).strftime("%d.%m.%Y") in page
+    assert "Øvrebø" not in page
+
+
+def test_the_ics_download_holds_the_event(client, coordinator, informant):
+    interview = factories.make_interview(informants=[informant], by=coordinator)
+    factories.log_client_in(client, coordinator)
+    response = client.get(f"/interviews/{interview.id}/interview.ics")
+    assert response.mimetype == "text/calendar"
+    calendar = icalendar.Calendar.from_ical(response.data)
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == interview.uid
+    assert event.decoded("DTSTART") == interview.starts_at.astimezone(timezone.utc)
+
+
+def _feed_path(page):
+    url = page.get_data(as_text=True).split('<code class="secret">')[1].split("</code>")[0]
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+def test_the_calendar_feed_shows_codes_and_stops_when_revoked(app, client, coordinator,
+                                                              informant):
+    from tests.support.ical_parsers import parse_with_all
+
+    interview = factories.make_interview(informants=[informant], by=coordinator)
+    factories.log_client_in(client, coordinator)
+    path = _feed_path(client.post("/interviews/subscription", data={"action": "reset"}))
+    anonymous = app.test_client()
+    response = anonymous.get(path)
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    body = response.get_data(as_text=True)
+    assert informant.code in body and interview.uid in body
+    for secret in ("Øvrebø", "ase@example.org", coordinator.email, "ATTENDEE", "ORGANIZER"):
+        assert secret not in body
+    assert "X-WR-CALNAME" in body and "REFRESH-INTERVAL" in body
+    for reading in parse_with_all(response.data):
+        assert not reading["errors"], reading["parser"]
+        (event,) = reading["events"]
+        assert event["uid"] == interview.uid and event["attendees"] == []
+        assert event["start"] == interview.starts_at.strftime("%Y%m%dT%H%M%SZ")
+        assert informant.code in event["summary"]
+    # A new link revokes the old one at once; stopping the subscription revokes the new one.
+    newer = _feed_path(client.post("/interviews/subscription", data={"action": "reset"}))
+    assert anonymous.get(path).status_code == 404
+    assert anonymous.get(newer).status_code == 200
+    client.post("/interviews/subscription", data={"action": "revoke"})
+    assert anonymous.get(newer).status_code == 404
+    assert anonymous.get("/calendar/" + "x" * 43 + ".ics").status_code == 404

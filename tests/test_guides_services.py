@@ -222,28 +222,6 @@ def test_only_drafts_are_deleted_and_the_next_number_follows_the_last(writer):
     assert "guide_version.delete" in _actions("guide_version")
 
 
-def test_the_database_refuses_to_delete_a_version_an_interview_uses(app, writer):
-    """Interviews come in a later feature; a stand-in table with the same kind of foreign key
-    (ON DELETE RESTRICT) shows the service turns the database's refusal into a message."""
-    guide = factories.make_guide(by=writer, publish=True)
-    version = services.new_version(_version(guide, 1), by=writer)
-    db.session.execute(text(
-        "CREATE TABLE interview_stand_in (id INTEGER PRIMARY KEY, guide_version_id INTEGER "
-        "NOT NULL REFERENCES guide_version (id) ON DELETE RESTRICT)"))
-    db.session.commit()
-    try:
-        db.session.execute(text("INSERT INTO interview_stand_in VALUES (1, :id)"),
-                           {"id": version.id})
-        db.session.commit()
-        with pytest.raises(NotAllowed, match="used by interviews"):
-            services.delete_draft(_version(guide, 2), by=writer)
-        assert _version(guide, 2) is not None
-    finally:
-        db.session.rollback()
-        db.session.execute(text("DROP TABLE interview_stand_in"))
-        db.session.commit()
-
-
 def test_choosable_versions_are_published_and_not_retired(writer):
     radiologist = factories.make_role(name="Radiologist", code="RAD")
     manager = factories.make_role(name="Clinic manager", code="CM")

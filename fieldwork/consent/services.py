@@ -350,7 +350,8 @@ def send_consent_follow_ups(*, now=None):
                ConsentRecord.follow_up_count < config["CONSENT_FOLLOW_UPS"],
                func.coalesce(ConsentRecord.last_follow_up_at, ConsentRecord.requested_at)
                <= due_before)
-        .order_by(ConsentRecord.id).with_for_update(skip_locked=True)).all()
+        .options(selectinload(ConsentRecord.items))
+        .order_by(ConsentRecord.id).with_for_update(skip_locked=True, of=ConsentRecord)).all()
     messages = []
     for record in records:
         informant = db.session.get(Informant, record.informant_id)
@@ -516,6 +517,7 @@ def future_open_interviews(informant_id, now):
         select(Interview).join(interview_informant)
         .where(interview_informant.c.informant_id == informant_id,
                Interview.status.in_(OPEN_STATUSES), Interview.starts_at > now)
+        .options(selectinload(Interview.informants))
         .order_by(Interview.starts_at)).all()
 
 
@@ -738,6 +740,13 @@ def overview_rows(page_items):
     summaries = consent_summaries(row[0].id for row in page_items)
     return [(informant, status or ConsentStatus.NOT_REQUESTED, next_at, bool(at_risk),
              summaries[informant.id]) for informant, status, next_at, at_risk in page_items]
+
+
+def consent_panel(informant_id):
+    """What the informant page shows of consent: item states, record, history, tasks."""
+    return {"summary": consent_summaries([informant_id])[informant_id],
+            "record": record_of(informant_id), "history": history_of(informant_id),
+            "tasks": data_tasks_of(informant_id)}
 
 
 def evidence_file(evidence_id):

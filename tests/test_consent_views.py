@@ -276,3 +276,23 @@ def test_re_consent_page_asks_everyone_at_once(client, login_as, outbox):
     assert all(i.code in page for i in informants)
     assert client.post("/consent/re-consent").status_code == 302
     assert len(outbox.rows(purpose="consent-request")) == 2
+
+
+def test_scheduling_without_consent_warns_and_the_interview_page_shows_consent(client, login_as,
+                                                                               outbox):
+    coordinator = login_as("coordinator")
+    factories.make_consent_form("nb", by=coordinator)
+    informant = factories.make_informant()
+    version = factories.published_version(by=coordinator)
+    day = datetime.now(timezone.utc).date() + timedelta(days=9)
+    response = client.post("/interviews/new", data={
+        "informant_ids": [str(informant.id)], "interviewer_ids": [str(coordinator.id)],
+        "start_date": day.isoformat(), "start_time": "10:00", "duration_minutes": "60",
+        "mode": "video", "meeting_url": "https://meet.example.org/x",
+        "guide_version_id": str(version.id), "language": "nb", "send_invites": "y"},
+        follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "No participation consent yet from" in page
+    assert informant.code in page and "do not quote" in page
+    invite = outbox.messages(informant_id=informant.id)[0]
+    assert set(links_in(invite)) == {"c", "w"}

@@ -6,14 +6,14 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from fieldwork.audit.models import AuditEvent
 from fieldwork.consent import services as consent
 from fieldwork.consent.gates import consent_summaries
-from fieldwork.consent.models import (ConsentEvent, ConsentFormVersion, ConsentItem,
-                                      ConsentRecord, ConsentStatus, DataTask, FormStatus)
+from fieldwork.consent.models import (ConsentEvent, ConsentFormVersion, ConsentRecord,
+                                      ConsentStatus, DataTask, FormStatus)
 from fieldwork.errors import DomainError, NotAllowed
 from fieldwork.extensions import db
 from fieldwork.informants.models import Informant, RecruitmentStatus

@@ -4,7 +4,6 @@
 import io
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -296,3 +295,24 @@ def test_scheduling_without_consent_warns_and_the_interview_page_shows_consent(c
     assert informant.code in page and "do not quote" in page
     invite = outbox.messages(informant_id=informant.id)[0]
     assert set(links_in(invite)) == {"c", "w"}
+
+
+def test_overview_filters_by_status_and_pages_in_fixed_queries(client, login_as, count_queries,
+                                                               outbox):
+    coordinator = login_as("coordinator")
+    factories.make_consent_form("nb", by=coordinator)
+    given, asked, unknown = (factories.make_informant() for _ in range(3))
+    factories.give_consent(given, by=coordinator)
+    consent.request_consent(asked, by=coordinator)
+    page = client.get("/consent/?status=given").get_data(as_text=True)
+    assert given.code in page and asked.code not in page and unknown.code not in page
+    page = client.get("/consent/?status=not-requested").get_data(as_text=True)
+    assert unknown.code in page and given.code not in page
+    with count_queries:
+        client.get("/consent/")
+    few = count_queries.count
+    for _ in range(6):
+        factories.give_consent(factories.make_informant(), by=coordinator)
+    with count_queries:
+        assert client.get("/consent/").status_code == 200
+    assert count_queries.count == few

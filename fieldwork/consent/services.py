@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import audit
 from ..database import utcnow
@@ -23,7 +23,7 @@ from ..outbox import services as outbox
 from ..timeutil import to_local
 from ..validation import clean_text
 from . import files
-from .gates import consent_summaries
+from .gates import consent_summaries, participation_consented_ids
 from .models import (PARTICIPATION, QUOTATION, RECONTACT, RECORDING, STANDARD_ITEMS,
                      ConsentEvent, ConsentEvidence, ConsentFormVersion, ConsentItem, ConsentMethod,
                      ConsentRecord, ConsentRecordItem, ConsentStatus, DataTask, DataTaskKind,
@@ -539,7 +539,7 @@ def withdraw_consent(informant, *, by, now=None, note="", token=None):
         raise NotAllowed(f"{informant.code} has withdrawn already.")
     before = record.audit_snapshot()
     withdrawn_items = sorted(k for k, given in record.item_states().items() if given)
-    outbox.cancel_pending(informant_id=informant.id, by=_actor(by) or by, now=now)
+    outbox.cancel_pending(informant_id=informant.id, by=by, now=now)
 
     record.status, record.withdrawn_at = ConsentStatus.WITHDRAWN, now
     record.requested_version_id = record.requested_at = record.last_follow_up_at = None
@@ -703,10 +703,6 @@ def overview_query(criteria, *, now):
     """Informants with their consent status and next open interview, those with an interview
     coming up and no participation consent first ("at risk"), then by code. Item states come
     from `consent_summaries` for the page shown."""
-    from ..organisations.models import Organisation, Role
-    from sqlalchemy.orm import contains_eager
-
-    from .gates import participation_consented_ids
 
     next_interview = (select(func.min(Interview.starts_at))
                       .join(interview_informant, interview_informant.c.interview_id == Interview.id)

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from fieldwork.audit.models import AuditEvent
 from fieldwork.consent import services as consent
 from fieldwork.consent.gates import consent_summaries
 from fieldwork.consent.models import ConsentEvidence, ConsentStatus, ConsentToken, FormStatus
@@ -174,6 +175,8 @@ def test_register_paper_consent_with_evidence_and_download_it(client, login_as, 
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert download.headers["Content-Type"] == "application/pdf"
     assert "passwd" not in download.headers["Content-Disposition"]
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "consent.evidence_download")) == 1
 
 
 @pytest.mark.parametrize("name, content", [("scan.pdf", HTML), ("scan.png", b"GIF89a" + b"\0" * 40),

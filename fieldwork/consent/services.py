@@ -155,9 +155,15 @@ def update_form_version(version, values, *, by, now=None, letter_pdf=None):
     for item in version.items:
         item.wording = wording.get(item.key, item.wording)
     stored = _store_letter(version, letter_pdf)
-    audit.record_update("consent_form.update", by=by, entity=version, before=before,
-                        after=version.audit_snapshot(), now=now)
-    db.session.commit()
+    try:
+        audit.record_update("consent_form.update", by=by, entity=version, before=before,
+                            after=version.audit_snapshot(), now=now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        if stored:
+            files.discard(files.LETTER_FOLDER, stored)
+        raise
     return version
 
 
@@ -745,9 +751,13 @@ def consent_panel(informant_id):
             "tasks": data_tasks_of(informant_id)}
 
 
-def evidence_file(evidence_id):
-    """(path, content type) of an evidence file, or None."""
+def evidence_file(evidence_id, *, by, now=None):
+    """(path, content type) of an evidence file, or None. A download is audited: a signed form
+    shows a name and a signature."""
     evidence = db.session.get(ConsentEvidence, evidence_id)
     if evidence is None:
         return None
+    audit.record("consent.evidence_download", by=by, entity_type="consent_evidence",
+                 entity_id=evidence.id, after={"record_id": evidence.record_id}, now=now or utcnow())
+    db.session.commit()
     return files.path_of(files.EVIDENCE_FOLDER, evidence.stored_name), evidence.content_type

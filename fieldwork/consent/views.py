@@ -219,7 +219,7 @@ def withdraw(informant_id):
 @blueprint.get("/evidence/<int:evidence_id>")
 @allow_roles(IDENTITY_ROLES)
 def evidence(evidence_id):
-    found = services.evidence_file(evidence_id) or abort(404)
+    found = services.evidence_file(evidence_id, by=current_user) or abort(404)
     path, content_type = found
     response = send_file(path, mimetype=content_type, as_attachment=True,
                          download_name=f"consent-evidence-{evidence_id}{path.suffix}")

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from fieldwork.audit.models import AuditEvent
 from fieldwork.consent import services as consent
 from fieldwork.consent.gates import consent_summaries
-from fieldwork.consent.models import ConsentEvidence, ConsentStatus, ConsentToken, FormStatus
+from fieldwork.consent.models import (ConsentEvidence, ConsentFormVersion, ConsentStatus,
+                                      ConsentToken, FormStatus)
 from fieldwork.extensions import db
 from fieldwork.outbox.models import OutboxStatus
 from tests import factories
@@ -319,3 +320,32 @@ def test_overview_filters_by_status_and_pages_in_fixed_queries(client, login_as,
     with count_queries:
         assert client.get("/consent/").status_code == 200
     assert count_queries.count == few
+
+
+def test_the_teams_consent_pages_render(client, login_as, outbox):
+    coordinator = login_as("coordinator")
+    active = factories.make_consent_form("nb", by=coordinator)
+    draft = factories.make_consent_form("en", activate=False, by=coordinator)
+    informant = factories.make_informant()
+    factories.make_interview(informants=[informant], by=coordinator)
+    for url, expected in [
+            ("/consent/forms", active.title),
+            (f"/consent/forms/{active.id}", "Retire"),
+            (f"/consent/forms/{draft.id}", "Make active"),
+            (f"/consent/forms/{draft.id}/edit", draft.title),
+            ("/consent/forms/new", "New consent form version"),
+            (f"/consent/informants/{informant.id}/register", "Register consent"),
+            (f"/consent/informants/{informant.id}/withdraw", "1 future interview"),
+            ("/consent/re-consent", "Re-consent")]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert expected in response.get_data(as_text=True), url
+    edit_active = client.get(f"/consent/forms/{active.id}/edit")
+    assert edit_active.status_code == 302
+    response = client.post(f"/consent/forms/{draft.id}/edit", data={
+        "title": "Changed draft", "version_label": "0.9", "letter_markdown": "Text",
+        "approval_reference": "Sikt 1"}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert factories.reload(ConsentFormVersion, draft.id).title == "Changed draft"
+    assert client.post(f"/consent/forms/{active.id}/retire").status_code == 302
+    assert factories.reload(ConsentFormVersion, active.id).status is FormStatus.RETIRED

@@ -93,7 +93,8 @@ def form_edit(version_id):
         flash("An active or retired form never changes. Make a new version instead.", "error")
         return redirect(url_for("consent.form_detail", version_id=version.id))
     wording = {f"wording_{item.key}": item.wording for item in version.items}
-    form = FormVersionForm(obj=version, language=version.language.value, **wording)
+    form = FormVersionForm(obj=version, **wording)
+    del form.language  # a version keeps the language it was made for
     return _form_version_page(form, version, lambda data, pdf: services.update_form_version(
         version, data, by=current_user, letter_pdf=pdf))
 

@@ -35,3 +35,23 @@ def test_demo_data_has_published_guides_and_planned_interviews(app, runner):
     interviews = db.session.scalars(select(Interview)).all()
     assert len(interviews) >= 3
     assert {i.status for i in interviews} == {InterviewStatus.PLANNED}
+
+
+def test_demo_data_has_active_consent_forms_and_consent_in_various_states(app, runner):
+    from fieldwork.consent import services as consent
+    from fieldwork.consent.gates import consent_summaries
+    from fieldwork.consent.models import ConsentStatus
+    from fieldwork.outbox.models import OutboxMessage, OutboxStatus
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    for language in ("nb", "en"):
+        version = consent.active_version(language)
+        assert version is not None and len(version.items) == 4
+        assert "Sikt" in version.approval_reference
+    ids = db.session.scalars(select(Informant.id)).all()
+    statuses = {s.status for s in consent_summaries(ids).values()}
+    assert {ConsentStatus.NOT_REQUESTED, ConsentStatus.REQUESTED, ConsentStatus.GIVEN,
+            ConsentStatus.PARTLY_GIVEN, ConsentStatus.DECLINED, ConsentStatus.WITHDRAWN} <= statuses
+    # Invented people are never written to.
+    assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.status == OutboxStatus.PENDING)) == 0

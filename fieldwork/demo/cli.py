@@ -10,12 +10,15 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..auth.services import create_user
+from ..consent import services as consent
+from ..consent.models import STANDARD_ITEMS
 from ..database import utcnow
 from ..extensions import db
 from ..guides import services as guides
 from ..informants.services import create_informant
 from ..interviews import services as interviews
 from ..organisations.models import Organisation
+from ..outbox import services as outbox
 from ..organisations.services import create_organisation, create_role
 from ..timeutil import to_local
 from . import data
@@ -30,8 +33,8 @@ def _email(name):
 
 
 def load_demo_data():
-    """Create the demo organisations, roles, informants, coordinator, guides and planned interviews;
-    returns the coordinator's password."""
+    """Create the demo organisations, roles, informants, coordinator, guides, planned interviews,
+    consent forms and consent records; returns the coordinator's password."""
     by = audit.COMMAND_LINE
     organisations = {code: create_organisation({"name": name, "code": code,
                                                 "governance_level": level}, by=by)
@@ -62,7 +65,32 @@ def load_demo_data():
             "meeting_url": where if mode == "video" else "",
             "guide_version_id": interviews.suggested_guide_version(informant).id,
             "language": informant.language.value}, by=coordinator, send_invites=False)
+    _load_consent(informants, coordinator)
     return password
+
+
+def _load_consent(informants, coordinator):
+    """Consent forms in both languages and consent in various states. Requests and withdrawals
+    queue emails; the demo informants are invented, so those are cancelled at once."""
+    for language, title, label, reference, letter in data.CONSENT_FORMS:
+        version = consent.create_form_version(
+            {"title": title, "language": language, "version_label": label,
+             "approval_reference": reference, "approval_date": to_local(utcnow()).date(),
+             "letter_markdown": letter}, by=coordinator)
+        consent.activate_form_version(version, by=coordinator)
+    for index, state, refused, method in data.CONSENTS:
+        informant = informants[index]
+        if state == "requested":
+            consent.request_consent(informant, by=coordinator)
+        elif state == "declined":
+            consent.decline_consent(informant, method=method, by=coordinator)
+        else:
+            items = {key: key not in refused for key in STANDARD_ITEMS}
+            consent.give_consent(informant, items, method=method, by=coordinator)
+            if state == "withdrawn":
+                consent.withdraw_consent(informant, by=coordinator, note="Demo data.")
+        outbox.cancel_pending(informant_id=informant.id, by=coordinator, now=utcnow())
+    db.session.commit()
 
 
 @demo_cli.command("load")

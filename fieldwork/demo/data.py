@@ -74,3 +74,86 @@ INTERVIEWS = [
     (5, 8, "10:30", "in-person", "Sykehuset i Vestfold, Tønsberg, møterom Fjordglimt"),
     (10, 12, "14:00", "video", "https://meet.example.org/hso-pl"),
 ]
+
+# Consent forms (language, title, version, approval reference, information letter in Markdown):
+# both active, with the four standard items.
+CONSENT_FORMS = [
+    ("nb", "Informasjonsskriv og samtykke: KI i bildediagnostikk", "1.0", "Sikt 482913", """\
+## Vil du delta i forskningsprosjektet *KI i bildediagnostikk*?
+
+Dette er et spørsmål til deg om å delta i et forskningsprosjekt der formålet er å forstå hvordan
+kunstig intelligens (KI) tas i bruk i radiologien ved norske helseforetak. I dette skrivet gir vi
+deg informasjon om målene for prosjektet og hva deltakelse vil innebære for deg.
+
+### Hvem er ansvarlig for forskningsprosjektet?
+Universitetet er ansvarlig for prosjektet. Prosjektet er vurdert av Sikt – Kunnskapssektorens
+tjenesteleverandør.
+
+### Hvorfor får du spørsmål om å delta?
+Du får spørsmål fordi du i din rolle arbeider med, beslutter om eller påvirker innføringen av
+KI-verktøy i radiologien.
+
+### Hva innebærer det for deg å delta?
+Et intervju på om lag 60 minutter, fysisk eller på video. Med ditt samtykke tar vi opp intervjuet
+på lyd; opptaket transkriberes og slettes når transkripsjonen er kontrollert.
+
+### Det er frivillig å delta
+Du kan når som helst trekke samtykket tilbake uten å oppgi grunn. Alle opplysninger om deg vil da
+bli slettet eller avgrenset. Det får ingen negative konsekvenser for deg.
+
+### Ditt personvern
+Vi behandler opplysningene konfidensielt og i samsvar med personvernregelverket. I analysen
+erstattes navnet ditt med en kode. Prosjektet avsluttes 31.12.2027; da slettes opptak og
+koblingsnøkkel.
+
+### Dine rettigheter
+Du har rett til innsyn, retting, sletting, begrensning og dataportabilitet, og til å klage til
+Datatilsynet. Vi behandler opplysninger om deg basert på ditt samtykke.
+"""),
+    ("en", "Information letter and consent: AI in image diagnostics", "1.0", "Sikt 482913", """\
+## Do you want to take part in the research project *AI in image diagnostics*?
+
+This is an inquiry about taking part in a research project that aims to understand how
+artificial intelligence (AI) is introduced in radiology at Norwegian hospital trusts. This letter
+tells you about the aims of the project and what taking part involves for you.
+
+### Who is responsible for the project?
+The university is responsible for the project. The project has been assessed by Sikt – the
+Norwegian Agency for Shared Services in Education and Research.
+
+### Why are you being asked?
+You are asked because your role involves working with, deciding on or shaping the introduction
+of AI tools in radiology.
+
+### What does taking part involve?
+An interview of about 60 minutes, in person or by video. With your consent the interview is
+audio recorded; the recording is transcribed and deleted once the transcript has been checked.
+
+### Taking part is voluntary
+You can withdraw your consent at any time without giving a reason. All information about you will
+then be deleted or restricted. There are no negative consequences for you.
+
+### Your privacy
+We treat your information confidentially and in line with data protection law. In the analysis
+your name is replaced by a code. The project ends on 31 December 2027, when recordings and the
+key linking codes to names are deleted.
+
+### Your rights
+You have the right to access, rectify, erase, restrict and port your data, and to complain to the
+Norwegian Data Protection Authority. We process your data on the basis of your consent.
+"""),
+]
+
+# (informant index in INFORMANTS, consent state, items not consented to, method):
+# states are given, requested, declined and withdrawn; informants not listed are not yet asked.
+CONSENTS = [
+    (0, "given", [], "signed-paper"),
+    (2, "given", ["audio_recording"], "signed-paper"),
+    (9, "given", [], "oral-recording"),
+    (12, "given", ["re_contact"], "signed-paper"),
+    (14, "given", ["direct_quotation"], "signed-paper"),
+    (1, "requested", [], None),
+    (5, "requested", [], None),
+    (8, "declined", [], "signed-paper"),
+    (6, "withdrawn", [], "signed-paper"),
+]

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, public
+from ..consent.gates import consent_summaries
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -69,7 +70,8 @@ def detail(interview_id):
             select(OutboxMessage).where(OutboxMessage.interview_id == interview.id)
             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())).all()
     return render_template("interviews/detail.html", interview=interview, messages=messages,
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(),
+                           consents=consent_summaries(i.id for i in interview.informants))
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -200,8 +202,20 @@ def _saved(message):
     def done(change):
         outbox.deliver_after_response(change.messages)
         flash(message, "success")
+        _warn_about_consent(change.interview)
         return redirect(url_for("interviews.detail", interview_id=change.interview.id))
     return done
+
+
+def _warn_about_consent(interview):
+    """Scheduling before consent is allowed (the invitation carries the consent link), but the
+    interview cannot be marked conducted until participation consent is given."""
+    interview = services.get_interview(interview.id)
+    summaries = consent_summaries(i.id for i in interview.informants)
+    missing = [i.code for i in interview.informants if not summaries[i.id].may_participate]
+    if missing:
+        flash(f"No participation consent yet from {', '.join(missing)}. Invitations carry the "
+              "consent link; the interview cannot be marked conducted without consent.", "warning")
 
 
 def _suggestions(informant_id):

@@ -7,3 +7,5 @@ from .informants.models import Informant, InformantImport, PseudonymCounter  # n
 from .organisations.models import Organisation, Role  # noqa: F401
 from .interviews.models import CalendarFeed, Interview  # noqa: F401
 from .outbox.models import OutboxMessage  # noqa: F401
+from .documents.models import Document, Theme  # noqa: F401
+from .dashboard.models import SamplingTarget  # noqa: F401

@@ -117,7 +117,11 @@ def test_this_week_is_the_oslo_week_across_the_daylight_saving_change(app, frame
         factories.make_interview(informants=[factories.make_informant(local, radiologist)],
                                  by=user, now=before, start=outside, send_invites=False)
     now = _oslo(2026, 3, 29, 12, 0)
-    assert [i.id for i in services.interviews_this_week(now)] == [first.id, last.id]
+    week = services.interviews_this_week(now)
+    assert [i.id for i in week.interviews] == [first.id, last.id] and week.total == 2
+    assert week.start.isoformat() == "2026-03-23"
+    shortened = services.interviews_this_week(now, limit=1)
+    assert [i.id for i in shortened.interviews] == [first.id] and shortened.total == 2
 
 
 def test_progress_is_cumulative_per_week_and_the_chart_scales_to_it(app, frame):

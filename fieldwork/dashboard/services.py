@@ -12,7 +12,7 @@ Definitions used in the sampling matrix (per organisation and role):
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select
 
 from .. import audit
 from ..database import utcnow
@@ -31,6 +31,7 @@ RECRUITED_STATUSES = (RecruitmentStatus.AGREED, RecruitmentStatus.INTERVIEWED)
 MAX_TARGET = 999
 CHART_WEEKS = 52
 ALERT_DAYS = 7
+WEEK_LIMIT = 50
 
 
 # The sampling matrix
@@ -172,9 +173,25 @@ def week_bounds(day):
     return monday, local_to_utc(monday, time(0)), local_to_utc(monday + timedelta(days=7), time(0))
 
 
-def interviews_this_week(now):
-    _, starts_at, ends_at = week_bounds(to_local(now).date())
-    return interviews.interviews_between(starts_at, ends_at)
+@dataclass
+class Week:
+    start: date
+    interviews: list  # the first WEEK_LIMIT, by time
+    total: int
+
+
+def interviews_this_week(now, *, limit=None):
+    """This week's interviews (Monday to Sunday in the study zone), at most `limit` of them, and
+    how many there are in all; the calendar shows the rest."""
+    monday, _, _ = week_bounds(to_local(now).date())
+    criteria = interviews.InterviewFilter(upcoming=None, date_from=monday,
+                                          date_to=monday + timedelta(days=6))
+    query = interviews.interview_query(criteria, now=now)
+    total = db.session.scalar(select(func.count()).select_from(
+        query.order_by(None).with_only_columns(Interview.id).subquery()))
+    shown = db.session.scalars(query.order_by(None).order_by(Interview.starts_at, Interview.id)
+                               .limit(limit or WEEK_LIMIT)).all()
+    return Week(start=monday, interviews=shown, total=total)
 
 
 def consent_alerts(now):
@@ -215,12 +232,29 @@ def progress(now, *, weeks=CHART_WEEKS):
     first_monday = max(first_monday, this_monday - timedelta(weeks=weeks - 1))
     mondays = [first_monday + timedelta(weeks=n)
                for n in range((this_monday - first_monday).days // 7 + 1)]
-    # One query, one column per week: how many were conducted before that week ended.
+    # One query: each interview gets the index of the week it falls in (earlier ones land in
+    # week 0), then a count per week, cumulated here. Week ends are exact Oslo midnights, so a
+    # daylight-saving week is as long as it really is.
     ends = [local_to_utc(monday + timedelta(days=7), time(0)) for monday in mondays]
-    columns = [func.sum(case((Interview.starts_at < end, 1), else_=0)) for end in ends]
-    row = db.session.execute(select(*columns).where(
-        Interview.status == InterviewStatus.CONDUCTED)).one()
-    return Progress(weeks=mondays, conducted=[int(v or 0) for v in row])
+    week = _week_index(Interview.starts_at, ends, 0, len(ends) - 1)
+    per_week = dict(db.session.execute(
+        select(week, func.count()).where(Interview.status == InterviewStatus.CONDUCTED)
+        .group_by(week)).all())
+    cumulative, total = [], 0
+    for index in range(len(mondays)):
+        total += per_week.get(index, 0)
+        cumulative.append(total)
+    return Progress(weeks=mondays, conducted=cumulative)
+
+
+def _week_index(column, ends, low, high):
+    """A CASE that finds the first week end after `column` by halving, so each row costs about
+    log2(weeks) comparisons instead of one per week. Rows after the last end get `high`."""
+    if low >= high:
+        return literal(low)
+    middle = (low + high) // 2
+    return case((column < ends[middle], _week_index(column, ends, low, middle)),
+                else_=_week_index(column, ends, middle + 1, high))
 
 
 @dataclass
@@ -287,9 +321,8 @@ def _nice_step(peak):
 @dataclass
 class Dashboard:
     today: date
-    week_start: date
     matrix: Matrix
-    this_week: list
+    this_week: Week
     alerts: list
     mail: MailState | None
     progress: Progress
@@ -303,7 +336,7 @@ def dashboard(*, now=None, sees_mail=True):
     now = now or utcnow()
     today = to_local(now).date()
     data = progress(now)
-    return Dashboard(today=today, week_start=week_bounds(today)[0], matrix=sampling_matrix(),
+    return Dashboard(today=today, matrix=sampling_matrix(),
                      this_week=interviews_this_week(now), alerts=consent_alerts(now),
                      mail=failed_emails() if sees_mail else None, progress=data,
                      chart=progress_chart(data),

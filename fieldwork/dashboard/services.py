@@ -98,15 +98,19 @@ def sampling_matrix():
                                          SamplingTarget.target)):
         cells[(row.organisation_id, row.role_id)] = Cell(target=row.target)
     consented = _consented_informant_ids()
+    # An outer join to the distinct interviewed informants: cheaper on PostgreSQL than an IN
+    # inside the CASE, which it re-evaluates row by row.
+    conducted = _conducted_informant_ids().distinct().subquery()
     counts = select(
         Informant.organisation_id, Informant.role_id,
         func.sum(case((Informant.status.in_(RECRUITED_STATUSES), 1), else_=0)).label("recruited"),
-        func.sum(case((and_(Informant.id.in_(_conducted_informant_ids()),
+        func.sum(case((and_(conducted.c.informant_id.is_not(None),
                             Informant.status != RecruitmentStatus.WITHDRAWN), 1),
                       else_=0)).label("interviewed"),
         (func.sum(case((Informant.id.in_(consented), 1), else_=0)) if consented is not None
          else func.sum(0)).label("consented"),
-    ).group_by(Informant.organisation_id, Informant.role_id)
+    ).outerjoin(conducted, conducted.c.informant_id == Informant.id).group_by(
+        Informant.organisation_id, Informant.role_id)
     for row in db.session.execute(counts):
         cell = cells.setdefault((row.organisation_id, row.role_id), Cell())
         cell.recruited, cell.interviewed = int(row.recruited or 0), int(row.interviewed or 0)

@@ -55,6 +55,15 @@ class Config:
     MAIL_SENDING_LEASE_SECONDS = 600
     # Minutes kept free before and after an in-person interview, for the interviewers' travel.
     INTERVIEW_TRAVEL_BUFFER_MINUTES = 30
+    # Consent: an informant's consent link works this many days (the withdrawal link always);
+    # an unanswered request is followed up after CONSENT_FOLLOW_UP_DAYS, at most
+    # CONSENT_FOLLOW_UPS times; a withdrawal's data-handling tasks are due in WITHDRAWAL_TASK_DAYS.
+    CONSENT_LINK_DAYS = 30
+    CONSENT_FOLLOW_UP_DAYS = 7
+    CONSENT_FOLLOW_UPS = 2
+    WITHDRAWAL_TASK_DAYS = 30
+    # Evidence (PDF, JPEG, PNG) and information letters (PDF); below MAX_CONTENT_LENGTH.
+    CONSENT_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
     def __init__(self):
         self.SQLALCHEMY_DATABASE_URI = _env(
@@ -74,6 +83,9 @@ class Config:
         self.PROXY_FIX_HOPS = int(_env("FIELDWORK_PROXY_FIX_HOPS", self.PROXY_FIX_HOPS))
         self.INTERVIEW_TRAVEL_BUFFER_MINUTES = int(
             _env("FIELDWORK_TRAVEL_BUFFER_MINUTES", self.INTERVIEW_TRAVEL_BUFFER_MINUTES))
+        for name in ("CONSENT_LINK_DAYS", "CONSENT_FOLLOW_UP_DAYS", "CONSENT_FOLLOW_UPS",
+                     "WITHDRAWAL_TASK_DAYS", "CONSENT_UPLOAD_MAX_BYTES"):
+            setattr(self, name, int(_env(f"FIELDWORK_{name}", getattr(self, name))))
 
 
 class DevelopmentConfig(Config):

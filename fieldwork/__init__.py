@@ -100,6 +100,8 @@ def _no_store(response):
 def register_blueprints(app):
     from .audit.views import blueprint as audit_blueprint
     from .auth.views import blueprint as auth_blueprint
+    from .consent.views import blueprint as consent_blueprint
+    from .consent.views import link_blueprint as consent_link_blueprint
     from .guides.views import blueprint as guides_blueprint
     from .dashboard.views import blueprint as dashboard_blueprint
     from .documents.views import blueprint as documents_blueprint
@@ -116,6 +118,8 @@ def register_blueprints(app):
     app.register_blueprint(interviews_blueprint)
     app.register_blueprint(documents_blueprint)
     app.register_blueprint(calendar_feed_blueprint)
+    app.register_blueprint(consent_blueprint)
+    app.register_blueprint(consent_link_blueprint)
     app.register_blueprint(audit_blueprint)
 
 
@@ -151,12 +155,14 @@ def register_template_helpers(app):
 
 def register_commands(app):
     from .auth.cli import users_cli
+    from .consent.cli import consent_cli
     from .demo.cli import demo_cli
     from .outbox.cli import mail_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(consent_cli)
 
 
 def configure_logging(app):

@@ -17,10 +17,13 @@ from fieldwork.organisations.models import Organisation
 from tests import factories
 from tests.factories import PASSWORD
 
-# Pages anyone may open without logging in. Making another page public is a decision to review
-# (informants' personal links will be one): add it here deliberately.
-# The calendar feed answers to its secret token instead of a login (calendar programs cannot log in).
-PUBLIC_ENDPOINTS = {"auth.login", "calendar_feed.feed"}
+# Pages anyone may open without logging in. Making another page public is a decision to review:
+# add it here deliberately.
+# The calendar feed answers to its secret token instead of a login (calendar programs cannot log in);
+# the informant's consent and withdrawal pages answer to their personal link's token.
+PUBLIC_ENDPOINTS = {"auth.login", "calendar_feed.feed", "consent_link.answer",
+                    "consent_link.withdraw_from_answer", "consent_link.withdraw_link",
+                    "consent_link.letter"}
 STRONG_KEY = "k" * 16 + "-production-secret-0123456789"
 
 

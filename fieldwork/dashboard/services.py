@@ -20,7 +20,8 @@ from ..errors import DomainError
 from ..extensions import db
 from ..informants.models import Informant, RecruitmentStatus
 from ..interviews import services as interviews
-from ..interviews.models import Interview, InterviewStatus, interview_informant
+from ..consent.gates import consent_summaries, participation_consented_ids
+from ..interviews.models import OPEN_STATUSES, Interview, InterviewStatus, interview_informant
 from ..organisations.models import GovernanceLevel, Organisation, Role
 from ..outbox import services as outbox
 from ..outbox.models import OutboxStatus
@@ -84,9 +85,8 @@ def _conducted_informant_ids():
 
 
 def _consented_informant_ids():
-    """Informants whose participation consent holds, as a subquery; None until consent records
-    exist in this build."""
-    return None
+    """Informants whose participation consent holds, as a subquery."""
+    return participation_consented_ids()
 
 
 def sampling_matrix():
@@ -198,10 +198,34 @@ def interviews_this_week(now, *, limit=None):
     return Week(start=monday, interviews=shown, total=total)
 
 
+@dataclass(frozen=True)
+class ConsentAlert:
+    code: str
+    interview_id: int
+    starts_at: datetime
+    problem: str
+
+
 def consent_alerts(now):
     """Informants with an open interview in the next ALERT_DAYS days whose participation consent
-    is missing; empty until consent records exist in this build."""
-    return []
+    does not hold, soonest first. Three queries whatever their number."""
+    rows = db.session.execute(
+        select(Interview.id, Interview.starts_at, Informant.id.label("informant_id"),
+               Informant.code)
+        .join(interview_informant, interview_informant.c.interview_id == Interview.id)
+        .join(Informant, Informant.id == interview_informant.c.informant_id)
+        .where(Interview.status.in_(OPEN_STATUSES), Interview.starts_at >= now,
+               Interview.starts_at < now + timedelta(days=ALERT_DAYS))
+        .order_by(Interview.starts_at, Informant.code)).all()
+    summaries = consent_summaries([row.informant_id for row in rows])
+    alerts = []
+    for row in rows:
+        summary = summaries[row.informant_id]
+        if not summary.may_participate:
+            alerts.append(ConsentAlert(code=row.code, interview_id=row.id,
+                                       starts_at=row.starts_at,
+                                       problem=f"participation consent {summary.status.label.lower()}"))
+    return alerts
 
 
 @dataclass

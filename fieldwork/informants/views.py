@@ -6,6 +6,7 @@ from ..access import ALL_ROLES, MANAGING_ROLES, UserRole, allow_roles
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import form_page, options, show_domain_error
+from ..consent.services import consent_panel
 from ..interviews.services import interviews_of_informant
 from ..organisations.models import GovernanceLevel
 from ..organisations.services import organisation_choices, role_choices
@@ -46,7 +47,8 @@ def search():
 def detail(informant_id):
     informant = services.get_informant(informant_id) or abort(404)
     return render_template("informants/detail.html", informant=informant,
-                           interviews=interviews_of_informant(informant.id))
+                           interviews=interviews_of_informant(informant.id),
+                           consent=consent_panel(informant.id))
 
 
 @blueprint.route("/new", methods=["GET", "POST"])

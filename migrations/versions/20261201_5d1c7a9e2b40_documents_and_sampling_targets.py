@@ -1,7 +1,7 @@
 """documents (with themes and links to interviews and informants) and sampling targets
 
 Revision ID: 5d1c7a9e2b40
-Revises: 03a68008b4b2
+Revises: 5c0a7e1d2b9f
 Create Date: 2026-12-01 19:53:27
 
 """
@@ -13,7 +13,7 @@ import fieldwork.database
 
 # revision identifiers, used by Alembic.
 revision = '5d1c7a9e2b40'
-down_revision = '03a68008b4b2'
+down_revision = '5c0a7e1d2b9f'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,345 @@
+"""Consent pages: the team's (overview, forms, registering, withdrawal, re-consent) under
+/consent, and the informant's personal pages (/c/<token> to answer, /w/<token> to withdraw)."""
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
+from flask_login import current_user
+from flask_sqlalchemy.pagination import SelectPagination
+
+from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, public
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import options, show_domain_error
+from ..informants.services import get_informant
+from ..organisations.services import organisation_choices, role_choices
+from ..outbox import services as outbox
+from . import files, services
+from .forms import (ITEM_LABELS, ConfirmForm, FormVersionForm, LinkAnswerForm, LinkWithdrawForm,
+                    OverviewFilterForm, RegisterConsentForm, TaskDoneForm, WithdrawForm)
+from .models import ConsentStatus, DataTask, FormStatus, TokenPurpose
+from .tokens import TokenProblem
+
+blueprint = Blueprint("consent", __name__, url_prefix="/consent")
+
+
+class RowPagination(SelectPagination):
+    """A page of rows (informant, status, next interview, at risk), not of single objects."""
+
+    def _query_items(self):
+        query = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(query).all())
+
+link_blueprint = Blueprint("consent_link", __name__)
+
+
+# The overview
+
+
+@blueprint.get("/", endpoint="overview")
+@allow_roles(ALL_ROLES)
+def overview():
+    filters = OverviewFilterForm(request.args)
+    filters.organisation.choices = options([("", "Any organisation")] + organisation_choices())
+    filters.role.choices = options([("", "Any role")] + role_choices())
+    if not filters.validate():
+        return render_template("consent/overview.html", filters=filters, page=None, rows=[],
+                               item_labels=ITEM_LABELS), 400
+    criteria = services.OverviewFilter(
+        organisation_id=int(filters.organisation.data) if filters.organisation.data else None,
+        role_id=int(filters.role.data) if filters.role.data else None,
+        status=ConsentStatus(filters.status.data) if filters.status.data else None,
+        missing_within_days=filters.within_days.data)
+    page = RowPagination(select=services.overview_query(criteria, now=utcnow()),
+                         session=db.session, page=request.args.get("page", 1, type=int),
+                         per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
+                         error_out=False)
+    return render_template("consent/overview.html", filters=filters, page=page,
+                           rows=services.overview_rows(page.items), item_labels=ITEM_LABELS,
+                           tasks=services.open_data_tasks() if current_user.manages else [],
+                           filter_args={k: v for k, v in request.args.items() if k != "page"})
+
+
+# Form versions
+
+
+@blueprint.get("/forms")
+@allow_roles(ALL_ROLES)
+def forms():
+    return render_template("consent/forms.html", versions=services.form_versions())
+
+
+@blueprint.get("/forms/<int:version_id>")
+@allow_roles(ALL_ROLES)
+def form_detail(version_id):
+    version = services.get_form_version(version_id) or abort(404)
+    return render_template("consent/form_detail.html", version=version, confirm=ConfirmForm(),
+                           item_labels=ITEM_LABELS)
+
+
+@blueprint.route("/forms/new", methods=["GET", "POST"])
+@allow_roles(MANAGING_ROLES)
+def form_create():
+    form = FormVersionForm()
+    return _form_version_page(form, None, lambda data, pdf: services.create_form_version(
+        data, by=current_user, letter_pdf=pdf))
+
+
+@blueprint.route("/forms/<int:version_id>/edit", methods=["GET", "POST"])
+@allow_roles(MANAGING_ROLES)
+def form_edit(version_id):
+    version = services.get_form_version(version_id) or abort(404)
+    if version.status is not FormStatus.DRAFT:
+        flash("An active or retired form never changes. Make a new version instead.", "error")
+        return redirect(url_for("consent.form_detail", version_id=version.id))
+    wording = {f"wording_{item.key}": item.wording for item in version.items}
+    form = FormVersionForm(obj=version, language=version.language.value, **wording)
+    return _form_version_page(form, version, lambda data, pdf: services.update_form_version(
+        version, data, by=current_user, letter_pdf=pdf))
+
+
+def _form_version_page(form, version, save):
+    if form.validate_on_submit():
+        try:
+            pdf = files.read_limited(form.letter_pdf.data) if form.letter_pdf.data else None
+            saved = save(form.data, pdf)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Form saved as a draft.", "success")
+            return redirect(url_for("consent.form_detail", version_id=saved.id))
+    return render_template("consent/form_edit.html", form=form, version=version), \
+        422 if form.is_submitted() else 200
+
+
+@blueprint.post("/forms/<int:version_id>/<any(activate, retire):action>")
+@allow_roles(MANAGING_ROLES)
+def form_status(version_id, action):
+    version = services.get_form_version(version_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    do = services.activate_form_version if action == "activate" else services.retire_form_version
+    try:
+        do(version, by=current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("consent.form_detail", version_id=version_id)), 303
+    flash("The form is active." if action == "activate" else "The form is retired.", "success")
+    return redirect(url_for("consent.form_detail", version_id=version_id))
+
+
+@blueprint.get("/forms/<int:version_id>/letter.pdf")
+@allow_roles(ALL_ROLES)
+def form_letter(version_id):
+    version = services.get_form_version(version_id) or abort(404)
+    return _send_letter(version)
+
+
+def _send_letter(version):
+    if not version.letter_pdf_name:
+        abort(404)
+    response = send_file(files.path_of(files.LETTER_FOLDER, version.letter_pdf_name),
+                         mimetype="application/pdf", as_attachment=True,
+                         download_name="information-letter.pdf")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# One informant
+
+
+@blueprint.post("/informants/<int:informant_id>/request")
+@allow_roles(MANAGING_ROLES)
+def request_consent(informant_id):
+    informant = get_informant(informant_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        outcome = services.request_consent(informant, by=current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("informants.detail", informant_id=informant_id)), 303
+    outbox.deliver_after_response(outcome.messages)
+    flash("Consent request sent.", "success")
+    return redirect(url_for("informants.detail", informant_id=informant_id))
+
+
+@blueprint.route("/informants/<int:informant_id>/register", methods=["GET", "POST"])
+@allow_roles(MANAGING_ROLES)
+def register(informant_id):
+    informant = get_informant(informant_id) or abort(404)
+    form = RegisterConsentForm()
+    form.form_version_id.choices = options(
+        [(v.id, f"{v.name} ({v.status.label.lower()})") for v in services.form_versions()
+         if v.status is not FormStatus.DRAFT])
+    if form.validate_on_submit():
+        try:
+            _register(informant, form)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Consent registered.", "success")
+            return redirect(url_for("informants.detail", informant_id=informant_id))
+    return render_template("consent/register.html", form=form, informant=informant), \
+        422 if form.is_submitted() else 200
+
+
+def _register(informant, form):
+    version = services.get_form_version(form.form_version_id.data or 0)
+    if form.answer.data == "declined":
+        return services.decline_consent(informant, method=form.method.data, by=current_user,
+                                        version=version, note=form.note.data or "")
+    evidence = files.read_limited(form.evidence.data) if form.evidence.data else None
+    return services.give_consent(informant, form.item_states(), method=form.method.data,
+                                 by=current_user, consented_on=form.consented_on.data,
+                                 version=version, evidence=evidence)
+
+
+@blueprint.route("/informants/<int:informant_id>/withdraw", methods=["GET", "POST"])
+@allow_roles(MANAGING_ROLES)
+def withdraw(informant_id):
+    informant = get_informant(informant_id) or abort(404)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            outcome = services.withdraw_consent(informant, by=current_user,
+                                                note=form.note.data or "")
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            outbox.deliver_after_response(outcome.messages)
+            flash(f"{informant.code} has withdrawn. {len(outcome.cancelled_interviews)} future "
+                  f"interview(s) cancelled; the data-handling checklist is open.", "success")
+            return redirect(url_for("informants.detail", informant_id=informant_id))
+    return render_template("consent/withdraw.html", form=form, informant=informant,
+                           interviews=services.future_open_interviews(informant.id, utcnow())), \
+        422 if form.is_submitted() else 200
+
+
+@blueprint.get("/evidence/<int:evidence_id>")
+@allow_roles(IDENTITY_ROLES)
+def evidence(evidence_id):
+    found = services.evidence_file(evidence_id) or abort(404)
+    path, content_type = found
+    response = send_file(path, mimetype=content_type, as_attachment=True,
+                         download_name=f"consent-evidence-{evidence_id}{path.suffix}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@blueprint.post("/tasks/<int:task_id>/done")
+@allow_roles(MANAGING_ROLES)
+def task_done(task_id):
+    task = db.get_or_404(DataTask, task_id)
+    form = TaskDoneForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.complete_data_task(task, by=current_user, note=form.note.data or "")
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("Task marked done.", "success")
+    return redirect(url_for("informants.detail", informant_id=task.informant_id))
+
+
+# Re-consent
+
+
+@blueprint.route("/re-consent", methods=["GET", "POST"])
+@allow_roles(MANAGING_ROLES)
+def re_consent():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        outcomes, skipped = services.request_re_consent_all(by=current_user)
+        outbox.deliver_after_response([m for o in outcomes for m in o.messages])
+        flash(f"Re-consent requested from {len(outcomes)} informant(s).", "success")
+        for reason in skipped:
+            flash(reason, "error")
+        return redirect(url_for("consent.re_consent"))
+    return render_template("consent/re_consent.html", form=form,
+                           rows=services.re_consent_candidates())
+
+
+# The informant's own pages: no login, nothing about anyone else, no change on a bad link.
+
+_PROBLEM_STATUS = {"unknown": 404, "expired": 410, "used": 410}
+
+
+def _link_page(template, status=200, **context):
+    response = current_app.make_response((render_template(template, **context), status))
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _problem(problem):
+    return _link_page("consent/link_problem.html", _PROBLEM_STATUS[problem.kind],
+                      kind=problem.kind)
+
+
+@link_blueprint.route("/c/<token>", methods=["GET", "POST"])
+@public
+def answer(token):
+    try:
+        context = services.open_link(token, TokenPurpose.CONSENT)
+    except TokenProblem as problem:
+        return _problem(problem)
+    form = LinkAnswerForm()
+    form.items.choices = [(item.key, item.wording) for item in context.version.items]
+    status = 200
+    if form.validate_on_submit():
+        chosen = set(form.items.data or ())
+        try:
+            services.answer_through_link(
+                context, {item.key: item.key in chosen for item in context.version.items},
+                agree=bool(form.consent.data))
+        except DomainError as error:
+            form.items.errors = [*form.items.errors, error.message]
+            status = 422
+        else:
+            return _link_page("consent/link_done.html", language=context.version.language.value,
+                              outcome="consented" if form.consent.data else "declined")
+    elif form.is_submitted():
+        status = 400
+    return _link_page("consent/link_answer.html", status, form=form, version=context.version,
+                      language=context.version.language.value, token=token,
+                      withdraw_form=LinkWithdrawForm())
+
+
+@link_blueprint.post("/c/<token>/withdraw")
+@public
+def withdraw_from_answer(token):
+    """Withdrawal from the consent page itself: one button, as easy as consenting."""
+    return _withdraw(token, TokenPurpose.CONSENT)
+
+
+@link_blueprint.route("/w/<token>", methods=["GET", "POST"])
+@public
+def withdraw_link(token):
+    return _withdraw(token, TokenPurpose.WITHDRAW)
+
+
+def _withdraw(token, purpose):
+    try:
+        context = services.open_link(token, purpose)
+    except TokenProblem as problem:
+        return _problem(problem)
+    language = context.informant.language.value
+    form = LinkWithdrawForm()
+    if form.validate_on_submit():
+        outcome = services.withdraw_through_link(context)
+        outbox.deliver_after_response(outcome.messages)
+        return _link_page("consent/link_done.html", language=language, outcome="withdrawn")
+    status = 400 if form.is_submitted() else 200
+    return _link_page("consent/link_withdraw.html", status, form=form, language=language,
+                      token=token)
+
+
+@link_blueprint.get("/c/<token>/letter.pdf")
+@public
+def letter(token):
+    try:
+        context = services.open_link(token, TokenPurpose.CONSENT)
+    except TokenProblem as problem:
+        return _problem(problem)
+    return _send_letter(context.version)

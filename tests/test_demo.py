@@ -55,3 +55,13 @@ def test_demo_data_has_active_consent_forms_and_consent_in_various_states(app, r
     # Invented people are never written to.
     assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.status == OutboxStatus.PENDING)) == 0
+
+
+def test_demo_data_has_the_white_papers_and_sampling_targets(app, runner):
+    from fieldwork.dashboard.models import SamplingTarget
+    from fieldwork.documents.models import Document
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    references = set(db.session.scalars(select(Document.reference)))
+    assert {"Meld. St. 9 (2012–2013)", "Meld. St. 7 (2019–2020)"} <= references
+    assert db.session.scalar(select(db.func.count()).select_from(SamplingTarget)) >= 10

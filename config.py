@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -24,6 +25,18 @@ def _development_secret_key():
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _intervals(text, defaults):
+    """`mail=5,heartbeat=1` over the defaults: seconds per job name."""
+    intervals = dict(defaults)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, seconds = item.partition("=")
+        if name.strip() not in defaults or not seconds.strip().replace(".", "", 1).isdigit():
+            raise RuntimeError(f"FIELDWORK_SCHEDULER_INTERVALS: {item!r} is not one of "
+                               f"{', '.join(defaults)} = seconds")
+        intervals[name.strip()] = float(seconds)
+    return intervals
 
 
 class Config:
@@ -55,6 +68,13 @@ class Config:
     MAIL_SENDING_LEASE_SECONDS = 600
     # Minutes kept free before and after an in-person interview, for the interviewers' travel.
     INTERVIEW_TRAVEL_BUFFER_MINUTES = 30
+    # Background jobs (fieldwork.scheduler): seconds between runs of each job, and between the
+    # scheduler's heartbeats; a lock whose heartbeat is 3 heartbeats old belongs to a dead process.
+    SCHEDULER_INTERVALS = {"heartbeat": 10, "mail": 30, "reminders": 60, "digest": 300,
+                           "retention": 3600}
+    # Interview reminders go this many hours before the start; the digest at this local hour.
+    REMINDER_HOURS = 24
+    DIGEST_HOUR = 7
 
     def __init__(self):
         self.SQLALCHEMY_DATABASE_URI = _env(
@@ -74,6 +94,15 @@ class Config:
         self.PROXY_FIX_HOPS = int(_env("FIELDWORK_PROXY_FIX_HOPS", self.PROXY_FIX_HOPS))
         self.INTERVIEW_TRAVEL_BUFFER_MINUTES = int(
             _env("FIELDWORK_TRAVEL_BUFFER_MINUTES", self.INTERVIEW_TRAVEL_BUFFER_MINUTES))
+        self.MAIL_SENDING_LEASE_SECONDS = int(
+            _env("FIELDWORK_MAIL_SENDING_LEASE_SECONDS", self.MAIL_SENDING_LEASE_SECONDS))
+        self.REMINDER_HOURS = float(_env("FIELDWORK_REMINDER_HOURS", self.REMINDER_HOURS))
+        self.DIGEST_HOUR = int(_env("FIELDWORK_DIGEST_HOUR", self.DIGEST_HOUR))
+        self.SCHEDULER_INTERVALS = _intervals(_env("FIELDWORK_SCHEDULER_INTERVALS", ""),
+                                              self.SCHEDULER_INTERVALS)
+        # The last day of the study; identity data may be erased from the day after.
+        study_end = _env("FIELDWORK_STUDY_END")
+        self.STUDY_END = date.fromisoformat(study_end) if study_end else None
 
 
 class DevelopmentConfig(Config):

@@ -7,3 +7,7 @@ from .informants.models import Informant, InformantImport, PseudonymCounter  # n
 from .organisations.models import Organisation, Role  # noqa: F401
 from .interviews.models import CalendarFeed, Interview  # noqa: F401
 from .outbox.models import OutboxMessage  # noqa: F401
+from .jobs.models import JobRun, SchedulerLock  # noqa: F401
+from .reminders.models import InterviewReminder  # noqa: F401
+from .digest.models import StaffNotice  # noqa: F401
+from .retention.models import AuditRedaction  # noqa: F401

@@ -105,8 +105,14 @@ class DatabaseLock:
             db.session.commit()
         finally:
             if self._connection is not None:
-                self._connection.close()  # ends the advisory lock with the session
-                self._connection = None
+                # The pool would keep the session (and the lock) alive: unlock, then discard it.
+                try:
+                    self._connection.scalar(text("SELECT pg_advisory_unlock(:key)"),
+                                            {"key": ADVISORY_KEY})
+                finally:
+                    self._connection.invalidate()
+                    self._connection.close()
+                    self._connection = None
 
     def _ensure_row(self):
         if db.session.scalar(select(SchedulerLock.name).where(SchedulerLock.name == LOCK_NAME)):

@@ -21,6 +21,7 @@ from typing import Callable
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from .. import audit
 from ..audit.models import AuditEvent
@@ -229,8 +230,14 @@ def compact_database(tables):
                 log.warning("retention: the WAL is in use by another connection; it is "
                             "overwritten at the next checkpoint")
         else:
+            # VACUUM FULL needs the table to itself, and every query on it queues behind it:
+            # give up after a while rather than stall the app behind a long transaction.
+            connection.exec_driver_sql("SET lock_timeout = '10s'")
             for table in tables:
-                connection.exec_driver_sql(f'VACUUM (FULL, ANALYZE) "{table}"')
+                try:
+                    connection.exec_driver_sql(f'VACUUM (FULL, ANALYZE) "{table}"')
+                except OperationalError:
+                    log.warning("retention: table %s is busy; run VACUUM FULL on it later", table)
 
 
 # The weekly reminder to admins

@@ -11,7 +11,6 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Callable
 
 import click

@@ -11,9 +11,8 @@ from sqlalchemy import select
 from fieldwork.digest.services import send_daily_digest
 from fieldwork.extensions import db
 from fieldwork.interviews import services as interviews
-from fieldwork.interviews.models import InterviewStatus
 from fieldwork.jobs import tasks
-from fieldwork.outbox.models import OutboxMessage, OutboxStatus
+from fieldwork.outbox.models import OutboxStatus
 from fieldwork.reminders.models import InterviewReminder, ReminderStatus
 from fieldwork.reminders.services import send_due_reminders
 from tests import factories

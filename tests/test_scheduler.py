@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,6 @@ from fieldwork.jobs.services import run_job
 from fieldwork.outbox import services as outbox_services
 from fieldwork.outbox.models import OutboxMessage, OutboxStatus
 from fieldwork.scheduler import JOBS, job_defaults
-from tests import factories
 
 PROJECT = Path(__file__).resolve().parent.parent
 

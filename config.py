@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -24,6 +25,18 @@ def _development_secret_key():
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _intervals(text, defaults):
+    """`mail=5,heartbeat=1` over the defaults: seconds per job name."""
+    intervals = dict(defaults)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, seconds = item.partition("=")
+        if name.strip() not in defaults or not seconds.strip().replace(".", "", 1).isdigit():
+            raise RuntimeError(f"FIELDWORK_SCHEDULER_INTERVALS: {item!r} is not one of "
+                               f"{', '.join(defaults)} = seconds")
+        intervals[name.strip()] = float(seconds)
+    return intervals
 
 
 class Config:
@@ -64,6 +77,13 @@ class Config:
     WITHDRAWAL_TASK_DAYS = 30
     # Evidence (PDF, JPEG, PNG) and information letters (PDF); below MAX_CONTENT_LENGTH.
     CONSENT_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    # Background jobs (fieldwork.scheduler): seconds between runs of each job, and between the
+    # scheduler's heartbeats; a lock whose heartbeat is 3 heartbeats old belongs to a dead process.
+    SCHEDULER_INTERVALS = {"heartbeat": 10, "mail": 30, "reminders": 60, "consent": 3600,
+                           "digest": 300, "retention": 3600}
+    # Interview reminders go this many hours before the start; the digest at this local hour.
+    REMINDER_HOURS = 24
+    DIGEST_HOUR = 7
 
     def __init__(self):
         self.SQLALCHEMY_DATABASE_URI = _env(
@@ -86,6 +106,15 @@ class Config:
         for name in ("CONSENT_LINK_DAYS", "CONSENT_FOLLOW_UP_DAYS", "CONSENT_FOLLOW_UPS",
                      "WITHDRAWAL_TASK_DAYS", "CONSENT_UPLOAD_MAX_BYTES"):
             setattr(self, name, int(_env(f"FIELDWORK_{name}", getattr(self, name))))
+        self.MAIL_SENDING_LEASE_SECONDS = int(
+            _env("FIELDWORK_MAIL_SENDING_LEASE_SECONDS", self.MAIL_SENDING_LEASE_SECONDS))
+        self.REMINDER_HOURS = float(_env("FIELDWORK_REMINDER_HOURS", self.REMINDER_HOURS))
+        self.DIGEST_HOUR = int(_env("FIELDWORK_DIGEST_HOUR", self.DIGEST_HOUR))
+        self.SCHEDULER_INTERVALS = _intervals(_env("FIELDWORK_SCHEDULER_INTERVALS", ""),
+                                              self.SCHEDULER_INTERVALS)
+        # The last day of the study; identity data may be erased from the day after.
+        study_end = _env("FIELDWORK_STUDY_END")
+        self.STUDY_END = date.fromisoformat(study_end) if study_end else None
 
 
 class DevelopmentConfig(Config):

@@ -108,6 +108,8 @@ def register_blueprints(app):
     from .informants.views import blueprint as informants_blueprint
     from .interviews.views import blueprint as interviews_blueprint
     from .interviews.views import feed_blueprint as calendar_feed_blueprint
+    from .jobs.views import blueprint as scheduler_blueprint
+    from .retention.views import blueprint as retention_blueprint
     from .organisations.views import blueprint as organisations_blueprint
 
     app.register_blueprint(dashboard_blueprint)
@@ -121,6 +123,8 @@ def register_blueprints(app):
     app.register_blueprint(consent_blueprint)
     app.register_blueprint(consent_link_blueprint)
     app.register_blueprint(audit_blueprint)
+    app.register_blueprint(scheduler_blueprint)
+    app.register_blueprint(retention_blueprint)
 
 
 def register_errorhandlers(app):
@@ -158,7 +162,11 @@ def register_commands(app):
     from .consent.cli import consent_cli
     from .demo.cli import demo_cli
     from .outbox.cli import mail_cli
+    from .retention.cli import retention_cli
+    from .scheduler import scheduler_cli
 
+    app.cli.add_command(scheduler_cli)
+    app.cli.add_command(retention_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)

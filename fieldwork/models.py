@@ -11,3 +11,7 @@ from .documents.models import Document, Theme  # noqa: F401
 from .dashboard.models import SamplingTarget  # noqa: F401
 from .consent.models import (ConsentEvent, ConsentEvidence, ConsentFormVersion,  # noqa: F401
                              ConsentItem, ConsentRecord, ConsentRecordItem, ConsentToken, DataTask)
+from .jobs.models import JobRun, SchedulerLock  # noqa: F401
+from .reminders.models import InterviewReminder  # noqa: F401
+from .digest.models import StaffNotice  # noqa: F401
+from .retention.models import AuditRedaction  # noqa: F401

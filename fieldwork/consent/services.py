@@ -757,7 +757,10 @@ def evidence_file(evidence_id, *, by, now=None):
     evidence = db.session.get(ConsentEvidence, evidence_id)
     if evidence is None:
         return None
+    path = files.path_of(files.EVIDENCE_FOLDER, evidence.stored_name)
+    if not path.is_file():  # erased after the study's end
+        return None
     audit.record("consent.evidence_download", by=by, entity_type="consent_evidence",
                  entity_id=evidence.id, after={"record_id": evidence.record_id}, now=now or utcnow())
     db.session.commit()
-    return files.path_of(files.EVIDENCE_FOLDER, evidence.stored_name), evidence.content_type
+    return path, evidence.content_type

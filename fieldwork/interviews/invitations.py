@@ -58,9 +58,9 @@ def local_when(value, language):
     return format_datetime(to_local(value), WHEN_FORMAT[language], locale=language)
 
 
-def _details(interview):
-    """What every message says about the meeting, in the interview's language."""
-    language = interview.language.value
+def _details(interview, language=None):
+    """What every message says about the meeting, in the interview's language unless told."""
+    language = language or interview.language.value
     return {
         "language": language,
         "study_name": current_app.config["STUDY_NAME"],
@@ -75,6 +75,11 @@ def _details(interview):
         "contact_email": current_app.config["ORGANIZER_EMAIL"],
         "interviewers": [u.name for u in interview.interviewers],
     }
+
+
+def message_details(interview, language):
+    """The meeting as emails describe it (time, place, contact), in `language`: for reminders."""
+    return _details(interview, language)
 
 
 def _description(details):

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 _PURPOSE = re.compile(r"[a-z][a-z0-9-]{0,31}")
 # Sent by the system on its own, with nobody to answer: marked Auto-Submitted (RFC 3834).
-AUTOMATIC_PURPOSES = frozenset({"reminder"})
+AUTOMATIC_PURPOSES = frozenset({"reminder", "digest", "retention"})
 
 
 def new_message_id():

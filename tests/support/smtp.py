@@ -1,7 +1,8 @@
 """A real SMTP server on 127.0.0.1 for the tests: aiosmtpd in a thread, keeping what it receives.
 
 It can be told to answer the next MAIL, RCPT or DATA with a given reply (`451 ...`, `550 ...`),
-to take its time over each message (`delay`), to ask for a login, to offer STARTTLS, and it can be
+to take its time over each message (`delay` after DATA, `rcpt_delay` before any data), to ask
+for a login, to offer STARTTLS, and it can be
 stopped and started again on the same port, as a mail server that goes down and comes back.
 """
 
@@ -53,6 +54,13 @@ class _Handler:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.sink.rcpt_delay:
+            # A client killed while waiting here never reaches DATA: nothing is delivered.
+            self.sink.waiting_in_rcpt += 1
+            try:
+                await asyncio.sleep(self.sink.rcpt_delay)
+            finally:
+                self.sink.waiting_in_rcpt -= 1
         reply = self.sink._scripted("RCPT")
         if reply:
             return reply
@@ -74,9 +82,11 @@ class _Handler:
 class SmtpSink:
     """`url` to send to, `messages` received. Use as a context manager or start()/stop()."""
 
-    def __init__(self, port=None, *, delay=0.0, login=None, tls_context=None):
+    def __init__(self, port=None, *, delay=0.0, rcpt_delay=0.0, login=None, tls_context=None):
         self.port = port or free_port()
         self.delay = delay
+        self.rcpt_delay = rcpt_delay  # seconds to wait before answering each RCPT
+        self.waiting_in_rcpt = 0
         self.login = login  # (user, password) the server insists on, or None
         self.tls_context = tls_context  # offer STARTTLS with this server context
         self.messages = []

@@ -1,0 +1,1 @@
+"""Emails to the research team the scheduler sends on its own: the coordinators' daily digest."""

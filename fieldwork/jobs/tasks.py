@@ -1,0 +1,35 @@
+"""The scheduled jobs: each calls one service that finds in the database what is due and is
+safe to run twice, and returns a short summary in counts for the status page."""
+
+from ..database import utcnow
+
+
+def dispatch_mail():
+    from ..outbox.services import dispatch_pending
+
+    report = dispatch_pending(now=None)  # the dispatcher reads the clock per message
+    return report.summary()
+
+
+def send_reminders():
+    from ..reminders.services import send_due_reminders
+
+    return send_due_reminders(now=utcnow()).summary()
+
+
+def send_digest():
+    from ..digest.services import send_daily_digest
+
+    return send_daily_digest(now=utcnow())
+
+
+def report_retention():
+    from ..retention.services import send_retention_report
+
+    return send_retention_report(now=utcnow())
+
+
+def follow_up_consent():
+    from ..consent.services import send_consent_follow_ups
+
+    return f"sent {len(send_consent_follow_ups(now=utcnow()))}"

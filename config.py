@@ -55,6 +55,12 @@ class Config:
     MAIL_SENDING_LEASE_SECONDS = 600
     # Minutes kept free before and after an in-person interview, for the interviewers' travel.
     INTERVIEW_TRAVEL_BUFFER_MINUTES = 30
+    # Days a recording may be kept after it is registered, unless a deadline is entered.
+    RECORDING_RETENTION_DAYS = 180
+    # Days a transcript may sit in one stage before the pipeline board marks it as stuck.
+    TRANSCRIPT_STUCK_DAYS = 14
+    # Cards shown in each column of the pipeline board; the column header counts them all.
+    PIPELINE_CARDS_PER_COLUMN = 50
 
     def __init__(self):
         self.SQLALCHEMY_DATABASE_URI = _env(
@@ -74,6 +80,10 @@ class Config:
         self.PROXY_FIX_HOPS = int(_env("FIELDWORK_PROXY_FIX_HOPS", self.PROXY_FIX_HOPS))
         self.INTERVIEW_TRAVEL_BUFFER_MINUTES = int(
             _env("FIELDWORK_TRAVEL_BUFFER_MINUTES", self.INTERVIEW_TRAVEL_BUFFER_MINUTES))
+        self.RECORDING_RETENTION_DAYS = int(
+            _env("FIELDWORK_RECORDING_RETENTION_DAYS", self.RECORDING_RETENTION_DAYS))
+        self.TRANSCRIPT_STUCK_DAYS = int(
+            _env("FIELDWORK_TRANSCRIPT_STUCK_DAYS", self.TRANSCRIPT_STUCK_DAYS))
 
 
 class DevelopmentConfig(Config):

@@ -100,6 +100,7 @@ def _no_store(response):
 def register_blueprints(app):
     from .audit.views import blueprint as audit_blueprint
     from .auth.views import blueprint as auth_blueprint
+    from .exports.views import blueprint as exports_blueprint
     from .guides.views import blueprint as guides_blueprint
     from .home import blueprint as home_blueprint
     from .informants.views import blueprint as informants_blueprint
@@ -114,6 +115,7 @@ def register_blueprints(app):
     app.register_blueprint(guides_blueprint)
     app.register_blueprint(interviews_blueprint)
     app.register_blueprint(calendar_feed_blueprint)
+    app.register_blueprint(exports_blueprint)
     app.register_blueprint(audit_blueprint)
 
 

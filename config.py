@@ -61,6 +61,15 @@ class Config:
     TRANSCRIPT_STUCK_DAYS = 14
     # Cards shown in each column of the pipeline board; the column header counts them all.
     PIPELINE_CARDS_PER_COLUMN = 50
+    # Consent: an informant's consent link works this many days (the withdrawal link always);
+    # an unanswered request is followed up after CONSENT_FOLLOW_UP_DAYS, at most
+    # CONSENT_FOLLOW_UPS times; a withdrawal's data-handling tasks are due in WITHDRAWAL_TASK_DAYS.
+    CONSENT_LINK_DAYS = 30
+    CONSENT_FOLLOW_UP_DAYS = 7
+    CONSENT_FOLLOW_UPS = 2
+    WITHDRAWAL_TASK_DAYS = 30
+    # Evidence (PDF, JPEG, PNG) and information letters (PDF); below MAX_CONTENT_LENGTH.
+    CONSENT_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
     def __init__(self):
         self.SQLALCHEMY_DATABASE_URI = _env(
@@ -84,6 +93,9 @@ class Config:
             _env("FIELDWORK_RECORDING_RETENTION_DAYS", self.RECORDING_RETENTION_DAYS))
         self.TRANSCRIPT_STUCK_DAYS = int(
             _env("FIELDWORK_TRANSCRIPT_STUCK_DAYS", self.TRANSCRIPT_STUCK_DAYS))
+        for name in ("CONSENT_LINK_DAYS", "CONSENT_FOLLOW_UP_DAYS", "CONSENT_FOLLOW_UPS",
+                     "WITHDRAWAL_TASK_DAYS", "CONSENT_UPLOAD_MAX_BYTES"):
+            setattr(self, name, int(_env(f"FIELDWORK_{name}", getattr(self, name))))
 
 
 class DevelopmentConfig(Config):

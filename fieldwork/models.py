@@ -7,3 +7,5 @@ from .informants.models import Informant, InformantImport, PseudonymCounter  # n
 from .organisations.models import Organisation, Role  # noqa: F401
 from .interviews.models import CalendarFeed, Interview, TranscriptStatusChange  # noqa: F401
 from .outbox.models import OutboxMessage  # noqa: F401
+from .consent.models import (ConsentEvent, ConsentEvidence, ConsentFormVersion,  # noqa: F401
+                             ConsentItem, ConsentRecord, ConsentRecordItem, ConsentToken, DataTask)

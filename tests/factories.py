@@ -128,3 +128,37 @@ def make_interview(*, informants=None, interviewers=None, start=None, by=None, n
                             interviewers=interviewers or [by], start=start, **values)
     return interviews.schedule_interview(data, by=by, now=now,
                                          send_invites=send_invites).interview
+
+
+LETTER = """\
+## Do you want to take part in the research project *AI in image diagnostics*?
+
+We ask you because you work with the introduction of AI in radiology. Taking part is voluntary.
+"""
+
+
+def make_consent_form(language="nb", *, activate=True, by=None, version_label=None, **values):
+    """A consent form version with the four standard items, active unless told otherwise."""
+    from fieldwork.consent import services as consent
+
+    n = next(_sequence)
+    by = by or make_user(role="coordinator")
+    data = {"title": f"Information letter {n}", "language": language,
+            "version_label": version_label or f"v{n}", "letter_markdown": LETTER,
+            "approval_reference": f"Sikt {100000 + n}"}
+    data.update(values)
+    version = consent.create_form_version(data, by=by)
+    if activate:
+        consent.activate_form_version(version, by=by)
+    return consent.get_form_version(version.id)
+
+
+def give_consent(informant, items=None, *, method="signed-paper", by=None, now=None, **options):
+    """Register consent for `informant`; all four standard items unless `items` says otherwise."""
+    from fieldwork.consent import services as consent
+    from fieldwork.consent.models import STANDARD_ITEMS
+
+    states = dict.fromkeys(STANDARD_ITEMS, True)
+    states.update(items or {})
+    return consent.give_consent(informant, states, method=method,
+                                by=by or make_user(role="coordinator"), now=now, **options).record

@@ -35,6 +35,9 @@ def study(app):
                                    phone="91234567", job_title="Overlege")
     bjorn = factories.make_informant(hod, manager, name="Bjørn Berg", email="bjorn@example.org")
     version = factories.published_version(by=coordinator)
+    factories.make_consent_form("nb", by=coordinator)
+    for informant in (ase, bjorn):
+        factories.give_consent(informant, by=coordinator, now=BEFORE)
     first = factories.make_interview(by=coordinator, informants=[ase], guide_version=version,
                                      start=datetime(2026, 3, 10, 9, 0, tzinfo=OSLO), now=BEFORE)
     # 00:30 on 29.03.2026 in Oslo is 23:30 UTC the day before.
@@ -167,13 +170,17 @@ def test_the_service_never_gives_identities_to_a_non_admin(study):
 def test_export_takes_a_fixed_number_of_queries(app, count_queries):
     coordinator = factories.make_user(role="coordinator")
     version = factories.published_version(by=coordinator)
+    factories.make_consent_form("nb", by=coordinator)
 
     def add(n):
         for k in range(n):
             start = datetime(2026, 3, 10, 9, 0, tzinfo=OSLO) + timedelta(days=k)
+            informants = [factories.make_informant(), factories.make_informant()]
+            for informant in informants:
+                factories.give_consent(informant, by=coordinator, now=BEFORE)
             interview = factories.make_interview(
                 by=coordinator, guide_version=version, start=start, now=BEFORE,
-                informants=[factories.make_informant(), factories.make_informant()])
+                informants=informants)
             afterwards.mark_conducted(interview, by=coordinator, now=AFTER)
 
     def queries():

@@ -28,13 +28,28 @@ def coordinator(app):
     return factories.make_user(role="coordinator", name="Kari Koordinator")
 
 
+@pytest.fixture(autouse=True)
+def consent_form(app):
+    """The approved information letter and consent form that informants sign."""
+    return factories.make_consent_form("nb")
+
+
+def consenting(by, **items):
+    """A new informant who has consented (to everything unless `items` says otherwise)."""
+    informant = factories.make_informant()
+    factories.give_consent(informant, items, by=by, now=BEFORE)
+    return informant
+
+
 @pytest.fixture
 def researcher(app):
     return factories.make_user(role="researcher", name="Rolf Researcher")
 
 
 def held(coordinator, researcher=None, start=START, **values):
-    """An interview scheduled before BEFORE that has taken place by AFTER."""
+    """An interview scheduled before BEFORE that has taken place by AFTER, with an informant who
+    has consented to everything (unless `informants` are given)."""
+    values.setdefault("informants", [consenting(coordinator)])
     return factories.make_interview(by=coordinator, interviewers=[researcher or coordinator],
                                     start=start, now=BEFORE, **values)
 
@@ -134,10 +149,25 @@ def test_only_a_started_open_interview_can_be_marked_conducted(coordinator, rese
         afterwards.mark_conducted(interview, by=researcher, now=AFTER)
 
 
+def test_mark_conducted_needs_everyones_participation_consent(coordinator, researcher):
+    """The consent gate: the refusal names the pseudonym code of who lacks it, never a name."""
+    unasked = factories.make_informant(name="Åse Øvrebø")
+    interview = held(coordinator, researcher, informants=[consenting(coordinator), unasked])
+    with pytest.raises(DomainError) as caught:
+        afterwards.mark_conducted(interview, by=researcher, now=AFTER)
+    assert unasked.code in caught.value.message and "Åse" not in caught.value.message
+    assert factories.reload(Interview, interview.id).status is InterviewStatus.INVITED
+    assert events("interview.conduct") == []
+    factories.give_consent(unasked, by=coordinator, now=AFTER)
+    afterwards.mark_conducted(interview, by=researcher, now=AFTER)
+    assert factories.reload(Interview, interview.id).status is InterviewStatus.CONDUCTED
+
+
 def test_actual_start_on_the_autumn_change_day_is_stored_in_utc(coordinator, researcher):
     """25.10.2026 has 25 hours in Oslo: 12:00 that day is 11:00 UTC (winter time again)."""
     start = datetime(2026, 10, 25, 9, 0, tzinfo=OSLO)
     interview = factories.make_interview(by=coordinator, interviewers=[researcher], start=start,
+                                         informants=[consenting(coordinator)],
                                          now=datetime(2026, 10, 20, tzinfo=timezone.utc))
     afterwards.mark_conducted(interview, {"actual_start_date": date(2026, 10, 25),
                                           "actual_start_time": time(12, 0)},
@@ -185,6 +215,19 @@ def test_register_recording_defaults_the_deadline_from_the_retention_period(app,
     [event] = events("interview.recording")
     assert event.after == {"recording_location": "TSD project p123/audio",
                            "recording_delete_by": "2026-04-08"}
+
+
+def test_a_recording_needs_everyones_recording_consent(coordinator, researcher):
+    """An informant who agreed to take part but not to be recorded stops the registration."""
+    unrecorded = consenting(coordinator, audio_recording=False)
+    interview = held(coordinator, researcher, informants=[consenting(coordinator), unrecorded])
+    afterwards.mark_conducted(interview, by=researcher, now=AFTER)
+    with pytest.raises(DomainError) as caught:
+        afterwards.register_recording(interview, {"recording_location": "TSD"}, by=researcher,
+                                      now=AFTER)
+    assert unrecorded.code in caught.value.message
+    assert not factories.reload(Interview, interview.id).recording_location
+    assert events("interview.recording") == []
 
 
 def test_register_recording_refuses_missing_place_and_past_deadline(coordinator, researcher):
@@ -267,8 +310,7 @@ def _column(columns, key):
 def test_board_puts_each_interview_in_its_stage_and_marks_what_is_overdue(app, coordinator,
                                                                          researcher):
     app.config["TRANSCRIPT_STUCK_DAYS"] = 14
-    upcoming = factories.make_interview(by=coordinator, start=START + timedelta(days=30),
-                                        now=BEFORE)
+    upcoming = held(coordinator, start=START + timedelta(days=30))
     forgotten = held(coordinator, researcher, start=START - timedelta(days=1) + timedelta(hours=2))
     fresh = conducted(coordinator, researcher)
     stuck = held(coordinator, researcher, start=START + timedelta(hours=2))
@@ -281,8 +323,7 @@ def test_board_puts_each_interview_in_its_stage_and_marks_what_is_overdue(app, c
                                   by=researcher, now=AFTER)
     for stage in ("in-progress", "transcribed", "checked", "pseudonymised", "coded"):
         afterwards.set_transcript_status(old_recording, stage, by=researcher, now=AFTER)
-    cancelled = factories.make_interview(by=coordinator, start=START + timedelta(days=2),
-                                         now=BEFORE)
+    cancelled = held(coordinator, start=START + timedelta(days=2))
     services.cancel_interview(cancelled, by=coordinator, now=BEFORE)
 
     now = AFTER + timedelta(days=15)  # 24.03.2026

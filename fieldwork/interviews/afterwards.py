@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..auth.models import User
+from ..consent.gates import require_participation_consent, require_recording_consent
 from ..database import utcnow
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
@@ -72,18 +73,6 @@ def _require_conducted(interview, action):
         raise NotAllowed(f"Mark the interview conducted before you {action}.")
 
 
-def _require_participation_consent(informants):
-    # The gate of issue #5 goes here, as one line, when fieldwork/consent/gates.py is merged:
-    # gates.require_participation_consent(informants)
-    return None
-
-
-def _require_recording_consent(informants):
-    # The gate of issue #5 goes here, as one line, when fieldwork/consent/gates.py is merged:
-    # gates.require_recording_consent(informants)
-    return None
-
-
 def mark_conducted(interview, values=None, *, by, now=None):
     """Record that the interview took place: when it actually started, how long it lasted and
     which interviewers were there. Without `values` the scheduled start, duration and
@@ -122,7 +111,8 @@ def mark_conducted(interview, values=None, *, by, now=None):
                           "actual_duration_minutes")
 
     present = _present_interviewers(values.get("present_interviewer_ids"), interview)
-    _require_participation_consent(interview.informants)
+    # GDPR art. 6 and 7: nothing from an interview is kept without participation consent.
+    require_participation_consent(interview.informants)
 
     before = interview.aftermath_snapshot()
     first_time = interview.status is not InterviewStatus.CONDUCTED
@@ -197,7 +187,7 @@ def register_recording(interview, values, *, by, now=None):
                           "recording_delete_by")
     if delete_by < to_local(now).date():
         raise DomainError("The deletion deadline cannot be in the past.", "recording_delete_by")
-    _require_recording_consent(interview.informants)
+    require_recording_consent(interview.informants)
 
     before = interview.aftermath_snapshot()
     interview.recording_location, interview.recording_delete_by = location, delete_by

@@ -11,6 +11,9 @@ from babel.dates import format_datetime
 from flask import current_app
 
 from .. import ical, mail
+from ..consent.tokens import informant_links as consent_links
+from ..extensions import db
+from ..informants.models import Informant
 from ..outbox import services as outbox
 from ..timeutil import to_local
 from .models import InterviewMode, InterviewStatus
@@ -127,12 +130,18 @@ def _queue(interview, recipients, calendar, method, purpose, *, by, now):
     details = _details(interview)
     language = details.pop("language")
     messages = []
+    informants = {i.id: i for i in interview.informants}
     for person in recipients:
         if not person.email:
             continue
+        links = {}
+        if person.informant_id is not None:
+            links = _informant_links(informants.get(person.informant_id) or
+                                     db.session.get(Informant, person.informant_id),
+                                     now, with_consent=method == "REQUEST")
         subject, text, html = mail.render_email(
             f"interview_{purpose}", language, recipient_name=person.name,
-            is_informant=person.informant_id is not None, **details)
+            is_informant=person.informant_id is not None, **details, **links)
         message = outbox.queue_email(
             recipient=(person.email, person.name), subject=subject, text=text, html=html,
             purpose=purpose, now=now, calendar=calendar, method=method,
@@ -140,6 +149,13 @@ def _queue(interview, recipients, calendar, method, purpose, *, by, now):
             user_id=person.user_id, interview_id=interview.id, by=by)
         messages.append(message)
     return messages
+
+
+def _informant_links(informant, now, *, with_consent):
+    """Every email to an informant carries their withdrawal link; an invitation also carries
+    the consent link while their consent is not given (scheduling may come before consent)."""
+    links = consent_links(informant, now, offer_consent=with_consent)
+    return {"withdraw_url": links.withdraw_url, "consent_url": links.consent_url}
 
 
 def download_file(interview, *, now):

@@ -410,7 +410,14 @@ def reschedule_interview(interview, values, *, by, now=None):
 
 def cancel_interview(interview, *, by, now=None):
     """Cancel an interview; everyone invited gets a cancellation that removes the event."""
-    now = now or utcnow()
+    change = cancel_open_interview(interview, by=by, now=now or utcnow())
+    db.session.commit()
+    return change
+
+
+def cancel_open_interview(interview, *, by, now):
+    """`cancel_interview` without the commit, for a caller that cancels as part of a larger
+    change (a withdrawal of consent) and commits once."""
     interview = get_interview(interview.id)
     _require_open(interview, "cancelled")
     before = interview.audit_snapshot()
@@ -423,8 +430,33 @@ def cancel_interview(interview, *, by, now=None):
     interview.cancelled_at = interview.updated_at = now
     audit.record("interview.cancel", by=by, entity=interview, before=before,
                  after=interview.audit_snapshot(), now=now)
-    db.session.commit()
     return change
+
+
+def remove_informant(interview, informant, *, by, now):
+    """Take one informant off an interview that others still attend; no commit. Only they get a
+    cancellation (naming only them), so the event stays in everyone else's calendar."""
+    interview = get_interview(interview.id)
+    _require_open(interview, "changed")
+    before = interview.audit_snapshot()
+    change = Change(interview)
+    leaving = [a for a in invitations.attendees(interview) if a.informant_id == informant.id]
+    interview.informants = [i for i in interview.informants if i.id != informant.id]
+    if interview.status in INVITED_STATUSES and leaving:
+        interview.sequence += 1
+        change.messages += invitations.queue_cancel(interview, leaving, by=by, now=now)
+    interview.updated_at = now
+    audit.record_update("interview.update", by=by, entity=interview, before=before,
+                        after=interview.audit_snapshot(), now=now)
+    return change
+
+
+def mark_conducted(interview, *, by, now=None):
+    """The interview took place as scheduled; see `afterwards.mark_conducted`, which records
+    what actually happened and refuses it without every informant's participation consent."""
+    from .afterwards import mark_conducted as record_conducted  # it builds on this module
+
+    return Change(record_conducted(interview, by=by, now=now))
 
 
 def set_status(interview, status, *, by, now=None):

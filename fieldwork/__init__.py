@@ -102,18 +102,20 @@ def register_blueprints(app):
     from .auth.views import blueprint as auth_blueprint
     from .exports.views import blueprint as exports_blueprint
     from .guides.views import blueprint as guides_blueprint
-    from .home import blueprint as home_blueprint
+    from .dashboard.views import blueprint as dashboard_blueprint
+    from .documents.views import blueprint as documents_blueprint
     from .informants.views import blueprint as informants_blueprint
     from .interviews.views import blueprint as interviews_blueprint
     from .interviews.views import feed_blueprint as calendar_feed_blueprint
     from .organisations.views import blueprint as organisations_blueprint
 
-    app.register_blueprint(home_blueprint)
+    app.register_blueprint(dashboard_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(organisations_blueprint)
     app.register_blueprint(informants_blueprint)
     app.register_blueprint(guides_blueprint)
     app.register_blueprint(interviews_blueprint)
+    app.register_blueprint(documents_blueprint)
     app.register_blueprint(calendar_feed_blueprint)
     app.register_blueprint(exports_blueprint)
     app.register_blueprint(audit_blueprint)

@@ -9,3 +9,5 @@ from .interviews.models import CalendarFeed, Interview, TranscriptStatusChange  
 from .outbox.models import OutboxMessage  # noqa: F401
 from .consent.models import (ConsentEvent, ConsentEvidence, ConsentFormVersion,  # noqa: F401
                              ConsentItem, ConsentRecord, ConsentRecordItem, ConsentToken, DataTask)
+from .documents.models import Document, Theme  # noqa: F401
+from .dashboard.models import SamplingTarget  # noqa: F401

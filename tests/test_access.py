@@ -62,7 +62,7 @@ def _client_as(app, user):
 def test_the_route_walk_finds_the_routes(app):
     """The walk sees the known routes, with their methods, so the checks below are not vacuous."""
     found = {(e, m) for e, m, _ in _routes(app)}
-    assert {("home.index", "GET"), ("auth.logout", "POST"), ("informants.detail", "GET"),
+    assert {("dashboard.index", "GET"), ("auth.logout", "POST"), ("informants.detail", "GET"),
             ("organisations.create", "POST")} <= found
     assert ("auth.logout", "GET") not in found
 
@@ -108,7 +108,7 @@ def test_each_role_gets_403_exactly_where_it_is_not_allowed(app, role):
 
 def test_every_role_is_allowed_somewhere_and_admin_everywhere(app):
     """Sanity of the declarations: the start page is for all; no route shuts out the admin."""
-    assert app.view_functions["home.index"].allowed_roles == ALL_ROLES
+    assert app.view_functions["dashboard.index"].allowed_roles == ALL_ROLES
     assert all(UserRole.ADMIN in app.view_functions[e].allowed_roles
                for e, _, _ in _protected_routes(app))
 

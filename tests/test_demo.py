@@ -35,3 +35,13 @@ def test_demo_data_has_published_guides_and_planned_interviews(app, runner):
     interviews = db.session.scalars(select(Interview)).all()
     assert len(interviews) >= 3
     assert {i.status for i in interviews} == {InterviewStatus.PLANNED}
+
+
+def test_demo_data_has_the_white_papers_and_sampling_targets(app, runner):
+    from fieldwork.dashboard.models import SamplingTarget
+    from fieldwork.documents.models import Document
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    references = set(db.session.scalars(select(Document.reference)))
+    assert {"Meld. St. 9 (2012–2013)", "Meld. St. 7 (2019–2020)"} <= references
+    assert db.session.scalar(select(db.func.count()).select_from(SamplingTarget)) >= 10

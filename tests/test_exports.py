@@ -196,3 +196,30 @@ def test_export_takes_a_fixed_number_of_queries(app, count_queries):
     many, rows = queries()
     assert rows == 14
     assert few == many == 2
+
+
+def test_document_register_as_csv_with_codes_not_names(study, client, login_as):
+    from fieldwork.documents import services as documents
+
+    user = study["coordinator"]
+    documents.create_document({
+        "title": "Meld. St. 9 (2012–2013) One inhabitant – one record", "document_type": "white-paper",
+        "organisation_id": "", "governance_level": "national", "issued_on": date(2012, 12, 21),
+        "reference": "https://www.regjeringen.no/no/dokumenter/meld-st-9-20122013/id708609/",
+        "status": "analysed", "themes": "Health records, National coordination",
+        "notes": "=cmd|' /C calc'!A0", "informant_codes": study["ase"].code,
+        "interview_ids": str(study["first"].id)}, by=user)
+    analyst = login_as("analyst")
+    rows = read_csv(client.get("/exports/documents.csv"))
+    assert rows[0] == list(services.DOCUMENT_COLUMNS)
+    document = dict(zip(rows[0], rows[1]))
+    assert document["Title"].startswith("Meld. St. 9") and document["Type"] == "White paper"
+    assert document["Date"] == "2012-12-21" and document["Status"] == "analysed"
+    assert document["Themes"] == "Health records; National coordination"
+    assert document["Linked interviews"] == f"I{study['first'].id}"
+    assert document["Linked informants"] == study["ase"].code
+    assert document["Notes"].startswith("'=")
+    assert "Åse" not in "".join(rows[1])
+    [event] = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "document.export")).all()
+    assert event.actor_id == analyst.id and event.after == {"format": "csv", "rows": 1}

@@ -33,7 +33,7 @@ def safe_next(target):
 @public
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
+        return redirect(url_for("dashboard.index"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -48,7 +48,7 @@ def login():
             session["session_token"] = token
             session.permanent = True
             login_user(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("dashboard.index"))
     elif form.is_submitted():
         status = 422
     return render_template("auth/login.html", form=form), status
@@ -80,7 +80,7 @@ def change_password():
         else:
             session["session_token"] = token
             flash("Your password is changed. Other sessions have been logged out.", "success")
-            return redirect(url_for("home.index"))
+            return redirect(url_for("dashboard.index"))
     elif form.is_submitted():
         status = 422
     return render_template("auth/password.html", form=form), status

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..auth.services import create_user
+from ..dashboard.services import set_targets
 from ..database import utcnow
+from ..documents.services import create_document
 from ..extensions import db
 from ..guides import services as guides
 from ..informants.services import create_informant
@@ -30,8 +32,8 @@ def _email(name):
 
 
 def load_demo_data():
-    """Create the demo organisations, roles, informants, coordinator, guides and planned interviews;
-    returns the coordinator's password."""
+    """Create the demo organisations, roles, informants, coordinator, guides, planned interviews,
+    documents and sampling targets; returns the coordinator's password."""
     by = audit.COMMAND_LINE
     organisations = {code: create_organisation({"name": name, "code": code,
                                                 "governance_level": level}, by=by)
@@ -62,6 +64,13 @@ def load_demo_data():
             "meeting_url": where if mode == "video" else "",
             "guide_version_id": interviews.suggested_guide_version(informant).id,
             "language": informant.language.value}, by=coordinator, send_invites=False)
+    for title, kind, org, level, issued, reference, status, themes, notes in data.DOCUMENTS:
+        create_document({"title": title, "document_type": kind,
+                         "organisation_id": organisations[org].id if org else None,
+                         "governance_level": level, "issued_on": issued, "reference": reference,
+                         "status": status, "themes": themes, "notes": notes}, by=by)
+    set_targets({(organisations[org].id, roles[role].id): target
+                 for org, role, target in data.SAMPLING_TARGETS}, by=by)
     return password
 
 

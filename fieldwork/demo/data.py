@@ -74,3 +74,42 @@ INTERVIEWS = [
     (5, 8, "10:30", "in-person", "Sykehuset i Vestfold, Tønsberg, møterom Fjordglimt"),
     (10, 12, "14:00", "video", "https://meet.example.org/hso-pl"),
 ]
+
+# (title, type, issuing organisation code or None, governance level, date, reference or URL,
+#  status, themes, notes): the documents of the document analysis.
+DOCUMENTS = [
+    ("One inhabitant – one record (Meld. St. 9 (2012–2013) Én innbygger – én journal)",
+     "white-paper", "HOD", "national", "2012-12-14", "Meld. St. 9 (2012–2013)", "analysed",
+     ["digitalisation", "national coordination", "health records"],
+     "The white paper that set the goal of **one record per inhabitant**.\n\n"
+     "- Frames digitalisation as national coordination\n- Background for later e-health governance"),
+    ("National Health and Hospital Plan 2020–2023 (Meld. St. 7 (2019–2020))",
+     "white-paper", "HOD", "national", "2019-11-22", "Meld. St. 7 (2019–2020)", "analysed",
+     ["AI", "national coordination", "hospital planning"],
+     "Names artificial intelligence in diagnostics as an area to develop; compare with the "
+     "regional strategy."),
+    ("Regional strategy for artificial intelligence 2022–2025", "strategy", "HSØ", "regional",
+     "2022-03-24", "https://www.helse-sorost.no/", "obtained",
+     ["AI", "regional governance", "procurement"],
+     "Regional priorities and the shared *AI infrastructure*; check the section on image "
+     "diagnostics."),
+    ("Board minutes: introduction of AI-supported fracture detection", "board-minutes", "VVHT",
+     "local", "2023-06-15", "Board case 045/2023", "obtained",
+     ["AI", "local decision-making", "procurement"],
+     "Decision to start a pilot in the imaging clinic; risk assessment attached."),
+    ("Tender documents: decision support for image diagnostics", "procurement", "HSØ", "regional",
+     "2023-01-30", "Doffin reference 2023-300117", "identified",
+     ["procurement", "vendor relations", "regional governance"],
+     "Requirements on CE marking, data processing agreements and local validation."),
+    ("Guidance on the use of artificial intelligence in the health service", "guidance", "NDE",
+     "national", "2024-05-02", "https://www.ehelse.no/", "identified",
+     ["AI", "regulation", "data protection"], ""),
+]
+
+# (organisation code, role code, target): the sampling targets of the matrix.
+SAMPLING_TARGETS = [
+    ("VVHT", "RAD", 3), ("VVHT", "RGR", 2), ("VVHT", "PL", 1), ("VVHT", "MGR", 1),
+    ("VVHT", "DPO", 1), ("VHT", "RAD", 3), ("VHT", "RGR", 2), ("VHT", "PHY", 1),
+    ("VHT", "IT", 1), ("VHT", "MGR", 1), ("HSØ", "PL", 1), ("HSØ", "BRD", 1), ("HOD", "MGR", 1),
+    ("NDE", "PL", 1), ("NEB", "BRD", 1), ("VEND", "VEN", 1),
+]

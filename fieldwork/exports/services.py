@@ -11,9 +11,12 @@ from dataclasses import asdict, dataclass
 from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..auth.models import User
+from ..documents.models import Document
+from ..documents.services import DocumentFilter, document_query
 from ..extensions import db
 from ..guides.models import Guide, GuideVersion
 from ..informants.models import Informant
@@ -139,3 +142,30 @@ def export_interviews(criteria, *, by, file_format, with_identities=False, now=N
 def _as_text_dates(rows):
     # ISO dates in CSV: NVivo and QualCoder read them the same in every locale.
     return [[v.isoformat() if isinstance(v, date) else v for v in row] for row in rows]
+
+
+DOCUMENT_COLUMNS = ("Document", "Title", "Type", "Issuing organisation", "Governance level",
+                    "Date", "Reference", "Status", "Themes", "Linked interviews",
+                    "Linked informants", "Notes")
+
+
+def document_rows():
+    """The document register, one row per document, in a fixed number of queries. Documents
+    are public or organisational texts; linked informants appear by pseudonym code only."""
+    documents = db.session.scalars(document_query(DocumentFilter()).options(
+        selectinload(Document.informants), selectinload(Document.interviews))).all()
+    return list(DOCUMENT_COLUMNS), [
+        [f"D{d.id}", d.title, d.document_type.label, d.organisation.code if d.organisation else "",
+         d.governance_level.value, d.issued_on, d.reference, d.status.value,
+         "; ".join(t.name for t in d.themes), "; ".join(f"I{i.id}" for i in d.interviews),
+         "; ".join(i.code for i in d.informants), d.notes]
+        for d in documents]
+
+
+def export_documents(*, by, now=None):
+    """The document register as CSV, and an audit event of who took it."""
+    header, rows = document_rows()
+    body, mimetype = write_table(header, _as_text_dates(rows), file_format="csv")
+    audit.record("document.export", by=by, now=now, after={"format": "csv", "rows": len(rows)})
+    db.session.commit()
+    return body, mimetype

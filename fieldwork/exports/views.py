@@ -31,6 +31,14 @@ def interviews_identified(file_format):
     return _interviews(file_format, with_identities=True, name="interview-cases-identified")
 
 
+@blueprint.get("/documents.csv")
+@allow_roles(ALL_ROLES)
+def documents():
+    body, mimetype = services.export_documents(by=current_user)
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": "attachment; filename=documents.csv"})
+
+
 def _interviews(file_format, *, with_identities, name):
     filters = _filter_form()
     if not filters.validate():

@@ -1,7 +1,7 @@
 """after the interview: who was present, notes and memo, the recording, the transcript's stages
 
 Revision ID: 651eb7f5825d
-Revises: 5c0a7e1d2b9f
+Revises: 5c0a7e1d2b9f, 5d1c7a9e2b40
 Create Date: 2026-12-01 19:53:41.364660
 
 """
@@ -13,7 +13,7 @@ import fieldwork.database
 
 # revision identifiers, used by Alembic.
 revision = '651eb7f5825d'
-down_revision = '5c0a7e1d2b9f'
+down_revision = ('5c0a7e1d2b9f', '5d1c7a9e2b40')
 branch_labels = None
 depends_on = None
 

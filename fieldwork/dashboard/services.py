@@ -1,0 +1,347 @@
+"""What the dashboard shows: the sampling matrix, this week's interviews, consent alerts, failed
+emails and progress over time. Each part runs a fixed number of queries, whatever the number of
+informants and interviews.
+
+Definitions used in the sampling matrix (per organisation and role):
+- recruited: informants whose recruitment status is agreed or interviewed (they said yes and have
+  not declined or withdrawn since);
+- consented: informants whose participation consent currently holds;
+- interviewed: informants with at least one conducted interview who have not withdrawn.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, func, literal, select
+
+from .. import audit
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..informants.models import Informant, RecruitmentStatus
+from ..interviews import services as interviews
+from ..interviews.models import Interview, InterviewStatus, interview_informant
+from ..organisations.models import GovernanceLevel, Organisation, Role
+from ..outbox import services as outbox
+from ..outbox.models import OutboxStatus
+from ..timeutil import local_to_utc, to_local
+from .models import SamplingTarget
+
+RECRUITED_STATUSES = (RecruitmentStatus.AGREED, RecruitmentStatus.INTERVIEWED)
+MAX_TARGET = 999
+CHART_WEEKS = 52
+ALERT_DAYS = 7
+WEEK_LIMIT = 50
+
+
+# The sampling matrix
+
+
+@dataclass
+class Cell:
+    target: int | None = None
+    recruited: int = 0
+    consented: int = 0
+    interviewed: int = 0
+
+    @property
+    def is_empty(self):
+        return not (self.target or self.recruited or self.consented or self.interviewed)
+
+    @property
+    def is_met(self):
+        return bool(self.target) and self.interviewed >= self.target
+
+    def add(self, other):
+        self.target = (self.target or 0) + (other.target or 0) if (self.target or other.target) else None
+        self.recruited += other.recruited
+        self.consented += other.consented
+        self.interviewed += other.interviewed
+
+
+@dataclass
+class Matrix:
+    """Roles (rows) × organisations (columns, grouped by governance level)."""
+
+    levels: list  # [(GovernanceLevel, [Organisation, ...])], levels in their enum order
+    roles: list
+    cells: dict  # (organisation_id, role_id) -> Cell
+    role_totals: dict = field(default_factory=dict)  # role_id -> Cell
+    total: Cell = field(default_factory=Cell)
+
+    @property
+    def organisations(self):
+        return [o for _, group in self.levels for o in group]
+
+    def cell(self, organisation_id, role_id):
+        return self.cells.get((organisation_id, role_id)) or Cell()
+
+
+def _conducted_informant_ids():
+    return (select(interview_informant.c.informant_id)
+            .join(Interview, Interview.id == interview_informant.c.interview_id)
+            .where(Interview.status == InterviewStatus.CONDUCTED))
+
+
+def _consented_informant_ids():
+    """Informants whose participation consent holds, as a subquery; None until consent records
+    exist in this build."""
+    return None
+
+
+def sampling_matrix():
+    """The matrix in four queries: organisations, roles, targets, and one aggregate of informants."""
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    roles = db.session.scalars(select(Role).order_by(Role.name)).all()
+    cells = {}
+    for row in db.session.execute(select(SamplingTarget.organisation_id, SamplingTarget.role_id,
+                                         SamplingTarget.target)):
+        cells[(row.organisation_id, row.role_id)] = Cell(target=row.target)
+    consented = _consented_informant_ids()
+    # An outer join to the distinct interviewed informants: cheaper on PostgreSQL than an IN
+    # inside the CASE, which it re-evaluates row by row.
+    conducted = _conducted_informant_ids().distinct().subquery()
+    counts = select(
+        Informant.organisation_id, Informant.role_id,
+        func.sum(case((Informant.status.in_(RECRUITED_STATUSES), 1), else_=0)).label("recruited"),
+        func.sum(case((and_(conducted.c.informant_id.is_not(None),
+                            Informant.status != RecruitmentStatus.WITHDRAWN), 1),
+                      else_=0)).label("interviewed"),
+        (func.sum(case((Informant.id.in_(consented), 1), else_=0)) if consented is not None
+         else func.sum(0)).label("consented"),
+    ).outerjoin(conducted, conducted.c.informant_id == Informant.id).group_by(
+        Informant.organisation_id, Informant.role_id)
+    for row in db.session.execute(counts):
+        cell = cells.setdefault((row.organisation_id, row.role_id), Cell())
+        cell.recruited, cell.interviewed = int(row.recruited or 0), int(row.interviewed or 0)
+        cell.consented = int(row.consented or 0)
+    levels = [(level, [o for o in organisations if o.governance_level is level])
+              for level in GovernanceLevel]
+    matrix = Matrix(levels=[(level, group) for level, group in levels if group], roles=roles,
+                    cells=cells)
+    for role in roles:
+        total = Cell()
+        for organisation in organisations:
+            total.add(matrix.cell(organisation.id, role.id))
+        matrix.role_totals[role.id] = total
+        matrix.total.add(total)
+    return matrix
+
+
+def set_targets(targets, *, by, now=None):
+    """Save the sampling targets {(organisation_id, role_id): number or None}; None or 0 removes
+    a target. One audit event lists the cells that changed."""
+    now = now or utcnow()
+    organisation_ids = set(db.session.scalars(select(Organisation.id)))
+    role_ids = set(db.session.scalars(select(Role.id)))
+    existing = {(t.organisation_id, t.role_id): t for t in db.session.scalars(select(SamplingTarget))}
+    before, after = {}, {}
+    for (organisation_id, role_id), value in sorted(targets.items()):
+        if organisation_id not in organisation_ids or role_id not in role_ids:
+            raise DomainError("The targets refer to an organisation or role that no longer "
+                              "exists; reload the page.")
+        if value is not None and not (0 <= value <= MAX_TARGET):
+            raise DomainError(f"A target is a number from 0 to {MAX_TARGET}.",
+                              field=target_field_name(organisation_id, role_id))
+        value = value or None
+        row = existing.get((organisation_id, role_id))
+        old = row.target if row else None
+        if old == value:
+            continue
+        key = f"{organisation_id}:{role_id}"
+        before[key], after[key] = old, value
+        if value is None:
+            db.session.delete(row)
+        elif row is None:
+            db.session.add(SamplingTarget(organisation_id=organisation_id, role_id=role_id,
+                                          target=value, updated_at=now))
+        else:
+            row.target, row.updated_at = value, now
+    if after:
+        audit.record("sampling_target.update", by=by, entity_type="sampling_target",
+                     before=before, after=after, now=now)
+    db.session.commit()
+    return len(after)
+
+
+def target_field_name(organisation_id, role_id):
+    return f"target_{organisation_id}_{role_id}"
+
+
+# This week, consent and email
+
+
+def week_bounds(day):
+    """Monday 00:00 to the next Monday 00:00 in the study zone, as UTC instants."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, local_to_utc(monday, time(0)), local_to_utc(monday + timedelta(days=7), time(0))
+
+
+@dataclass
+class Week:
+    start: date
+    interviews: list  # the first WEEK_LIMIT, by time
+    total: int
+
+
+def interviews_this_week(now, *, limit=None):
+    """This week's interviews (Monday to Sunday in the study zone), at most `limit` of them, and
+    how many there are in all; the calendar shows the rest."""
+    monday, _, _ = week_bounds(to_local(now).date())
+    criteria = interviews.InterviewFilter(upcoming=None, date_from=monday,
+                                          date_to=monday + timedelta(days=6))
+    query = interviews.interview_query(criteria, now=now)
+    total = db.session.scalar(select(func.count()).select_from(
+        query.order_by(None).with_only_columns(Interview.id).subquery()))
+    shown = db.session.scalars(query.order_by(None).order_by(Interview.starts_at, Interview.id)
+                               .limit(limit or WEEK_LIMIT)).all()
+    return Week(start=monday, interviews=shown, total=total)
+
+
+def consent_alerts(now):
+    """Informants with an open interview in the next ALERT_DAYS days whose participation consent
+    is missing; empty until consent records exist in this build."""
+    return []
+
+
+@dataclass
+class MailState:
+    failed: int
+    recent: list
+
+
+def failed_emails(limit=5):
+    return MailState(failed=outbox.status_counts()[OutboxStatus.FAILED],
+                     recent=outbox.recent_failures(limit))
+
+
+# Progress over time
+
+
+@dataclass
+class Progress:
+    weeks: list  # Monday of each week shown (study zone)
+    conducted: list  # cumulative interviews conducted by the end of each week
+
+
+def progress(now, *, weeks=CHART_WEEKS):
+    """Interviews conducted, cumulated week by week (by their start, in the study zone), from the
+    week of the first one to this week, at most `weeks` weeks. Two queries."""
+    first = db.session.scalar(select(func.min(Interview.starts_at))
+                              .where(Interview.status == InterviewStatus.CONDUCTED))
+    this_monday, _, _ = week_bounds(to_local(now).date())
+    if first is None:
+        return Progress(weeks=[], conducted=[])
+    first_monday, _, _ = week_bounds(to_local(first).date())
+    first_monday = max(first_monday, this_monday - timedelta(weeks=weeks - 1))
+    mondays = [first_monday + timedelta(weeks=n)
+               for n in range((this_monday - first_monday).days // 7 + 1)]
+    # One query: each interview gets the index of the week it falls in (earlier ones land in
+    # week 0), then a count per week, cumulated here. Week ends are exact Oslo midnights, so a
+    # daylight-saving week is as long as it really is.
+    ends = [local_to_utc(monday + timedelta(days=7), time(0)) for monday in mondays]
+    week = _week_index(Interview.starts_at, ends, 0, len(ends) - 1)
+    per_week = dict(db.session.execute(
+        select(week, func.count()).where(Interview.status == InterviewStatus.CONDUCTED)
+        .group_by(week)).all())
+    cumulative, total = [], 0
+    for index in range(len(mondays)):
+        total += per_week.get(index, 0)
+        cumulative.append(total)
+    return Progress(weeks=mondays, conducted=cumulative)
+
+
+def _week_index(column, ends, low, high):
+    """A CASE that finds the first week end after `column` by halving, so each row costs about
+    log2(weeks) comparisons instead of one per week. Rows after the last end get `high`."""
+    if low >= high:
+        return literal(low)
+    middle = (low + high) // 2
+    return case((column < ends[middle], _week_index(column, ends, low, middle)),
+                else_=_week_index(column, ends, middle + 1, high))
+
+
+@dataclass
+class Chart:
+    """An SVG line chart's geometry, in the SVG's own units."""
+
+    width: int
+    height: int
+    left: int
+    top: int
+    plot_width: int
+    plot_height: int
+    points: str
+    area: str
+    y_ticks: list  # [(y, label)]
+    x_ticks: list  # [(x, label)]
+    last: tuple | None  # (x, y, value) of the last point
+
+
+def progress_chart(data, *, width=720, height=260):
+    """Where the lines, ticks and labels of the progress chart go."""
+    left, right, top, bottom = 44, 16, 16, 36
+    plot_width, plot_height = width - left - right, height - top - bottom
+    values = data.conducted
+    if not values:
+        return None
+    peak = max(values)
+    step = _nice_step(peak)
+    top_value = max(step, -(-peak // step) * step)
+    count = len(values)
+
+    def x(index):
+        return left + (plot_width * index / (count - 1) if count > 1 else plot_width / 2)
+
+    def y(value):
+        return top + plot_height - plot_height * value / top_value
+
+    coordinates = [(round(x(i), 1), round(y(v), 1)) for i, v in enumerate(values)]
+    points = " ".join(f"{px},{py}" for px, py in coordinates)
+    area = (f"{coordinates[0][0]},{top + plot_height} " + points
+            + f" {coordinates[-1][0]},{top + plot_height}")
+    y_ticks = [(round(y(v), 1), str(v)) for v in range(0, top_value + 1, step)]
+    label_every = max(1, -(-count // 8))
+    x_ticks = [(round(x(i), 1), f"W{monday.isocalendar().week}")
+               for i, monday in enumerate(data.weeks) if i % label_every == 0]
+    return Chart(width=width, height=height, left=left, top=top, plot_width=plot_width,
+                 plot_height=plot_height, points=points, area=area, y_ticks=y_ticks,
+                 x_ticks=x_ticks, last=(*coordinates[-1], values[-1]))
+
+
+def _nice_step(peak):
+    """A tick step of 1, 2 or 5 × 10^n giving at most five ticks above zero."""
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            if peak <= 5 * factor * magnitude:
+                return factor * magnitude
+        magnitude *= 10
+
+
+# The page
+
+
+@dataclass
+class Dashboard:
+    today: date
+    matrix: Matrix
+    this_week: Week
+    alerts: list
+    mail: MailState | None
+    progress: Progress
+    chart: Chart | None
+    consent_available: bool
+
+
+def dashboard(*, now=None, sees_mail=True):
+    """Everything on the dashboard, for `now`. `sees_mail` leaves out failed emails' details for
+    those who may not see recipients."""
+    now = now or utcnow()
+    today = to_local(now).date()
+    data = progress(now)
+    return Dashboard(today=today, matrix=sampling_matrix(),
+                     this_week=interviews_this_week(now), alerts=consent_alerts(now),
+                     mail=failed_emails() if sees_mail else None, progress=data,
+                     chart=progress_chart(data),
+                     consent_available=_consented_informant_ids() is not None)

@@ -1,0 +1,30 @@
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..access import ALL_ROLES, MANAGING_ROLES, allow_roles
+from ..forms import form_page
+from . import services
+from .forms import targets_form, targets_from
+
+blueprint = Blueprint("dashboard", __name__)
+
+
+@blueprint.get("/")
+@allow_roles(ALL_ROLES)
+def index():
+    board = services.dashboard(sees_mail=current_user.role in MANAGING_ROLES)
+    return render_template("dashboard/index.html", board=board)
+
+
+@blueprint.route("/targets", methods=["GET", "POST"])
+@allow_roles(MANAGING_ROLES)
+def targets():
+    matrix = services.sampling_matrix()
+    return form_page(targets_form(matrix), "dashboard/targets.html", matrix=matrix,
+                     save=lambda form: services.set_targets(targets_from(form), by=current_user),
+                     done=_saved)
+
+
+def _saved(changed):
+    flash(f"Targets saved ({changed} changed)." if changed else "No targets changed.", "success")
+    return redirect(url_for("dashboard.index"))

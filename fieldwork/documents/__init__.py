@@ -1,0 +1,1 @@
+"""The document register: sources for the document analysis."""

@@ -1,7 +1,7 @@
 """After the interview through HTTP: forms, refusals beside the field, who may do what, what
 analysts see, and the pipeline board's page; then the board in a real browser."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest

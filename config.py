@@ -68,6 +68,12 @@ class Config:
     MAIL_SENDING_LEASE_SECONDS = 600
     # Minutes kept free before and after an in-person interview, for the interviewers' travel.
     INTERVIEW_TRAVEL_BUFFER_MINUTES = 30
+    # Days a recording may be kept after it is registered, unless a deadline is entered.
+    RECORDING_RETENTION_DAYS = 180
+    # Days a transcript may sit in one stage before the pipeline board marks it as stuck.
+    TRANSCRIPT_STUCK_DAYS = 14
+    # Cards shown in each column of the pipeline board; the column header counts them all.
+    PIPELINE_CARDS_PER_COLUMN = 50
     # Consent: an informant's consent link works this many days (the withdrawal link always);
     # an unanswered request is followed up after CONSENT_FOLLOW_UP_DAYS, at most
     # CONSENT_FOLLOW_UPS times; a withdrawal's data-handling tasks are due in WITHDRAWAL_TASK_DAYS.
@@ -103,6 +109,10 @@ class Config:
         self.PROXY_FIX_HOPS = int(_env("FIELDWORK_PROXY_FIX_HOPS", self.PROXY_FIX_HOPS))
         self.INTERVIEW_TRAVEL_BUFFER_MINUTES = int(
             _env("FIELDWORK_TRAVEL_BUFFER_MINUTES", self.INTERVIEW_TRAVEL_BUFFER_MINUTES))
+        self.RECORDING_RETENTION_DAYS = int(
+            _env("FIELDWORK_RECORDING_RETENTION_DAYS", self.RECORDING_RETENTION_DAYS))
+        self.TRANSCRIPT_STUCK_DAYS = int(
+            _env("FIELDWORK_TRANSCRIPT_STUCK_DAYS", self.TRANSCRIPT_STUCK_DAYS))
         for name in ("CONSENT_LINK_DAYS", "CONSENT_FOLLOW_UP_DAYS", "CONSENT_FOLLOW_UPS",
                      "WITHDRAWAL_TASK_DAYS", "CONSENT_UPLOAD_MAX_BYTES"):
             setattr(self, name, int(_env(f"FIELDWORK_{name}", getattr(self, name))))

@@ -46,7 +46,15 @@ ROLES = ["RAD", "RGR", "PHY", "PL", "IT", "MGR", "DPO", "BRD", "VEN"]
 PAGES = [("dashboard", "/"), ("informants list", "/informants/"),
          ("interviews list (upcoming)", "/interviews/"),
          ("interviews list (all)", "/interviews/?when=all"), ("documents list", "/documents/"),
-         ("documents list (theme filter)", "/documents/?theme=1")]
+         ("documents list (theme filter)", "/documents/?theme=1"),
+         ("pipeline board", "/interviews/pipeline"),
+         ("interview page", "/interviews/1"),
+         ("export: interview cases CSV", "/exports/interviews.csv"),
+         ("export: interview cases XLSX", "/exports/interviews.xlsx"),
+         ("export: cases, one organisation", "/exports/interviews.xlsx?organisation=1"),
+         ("export: documents CSV", "/exports/documents.csv")]
+TRANSCRIPT_STAGES = ["none", "in-progress", "transcribed", "checked", "pseudonymised", "coded",
+                     "coded", "coded"]
 
 
 def build(now):
@@ -83,10 +91,18 @@ def build(now):
             status = rng.choice(["conducted"] * 8 + ["cancelled", "no-show"])
         else:
             status = rng.choice(["planned", "invited", "confirmed"])
+        held = status == "conducted"
         interviews.append({"uid": f"bench-{n}@example.org", "sequence": 0, "starts_at": starts_at,
                            "ends_at": starts_at + timedelta(hours=1), "mode": "video",
                            "guide_version_id": version.id, "language": "nb", "status": status,
-                           "created_at": now, "updated_at": now})
+                           "created_at": now, "updated_at": now,
+                           "transcript_status": rng.choice(TRANSCRIPT_STAGES) if held else "none",
+                           "transcript_updated_at": starts_at + timedelta(days=3) if held else None,
+                           "actual_started_at": starts_at if held else None,
+                           "actual_duration_minutes": 55 if held else None,
+                           "recording_location": "TSD" if held else "",
+                           "recording_delete_by": (starts_at + timedelta(days=180)).date()
+                           if held else None})
     db.session.execute(insert(Interview), interviews)
     interview_ids = db.session.scalars(select(Interview.id).order_by(Interview.id)).all()
     db.session.execute(insert(interview_informant), [
@@ -131,10 +147,6 @@ def main():
         url = args.database_url or f"sqlite:///{directory}/bench.db"
         app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url})
         pages = list(PAGES)
-        if "interviews.pipeline" in app.view_functions:
-            with app.test_request_context():
-                from flask import url_for
-                pages.append(("pipeline board", url_for("interviews.pipeline")))
         with app.app_context():
             upgrade()
             started = time.perf_counter()

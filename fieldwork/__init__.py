@@ -102,6 +102,7 @@ def register_blueprints(app):
     from .auth.views import blueprint as auth_blueprint
     from .consent.views import blueprint as consent_blueprint
     from .consent.views import link_blueprint as consent_link_blueprint
+    from .exports.views import blueprint as exports_blueprint
     from .guides.views import blueprint as guides_blueprint
     from .dashboard.views import blueprint as dashboard_blueprint
     from .documents.views import blueprint as documents_blueprint
@@ -122,6 +123,7 @@ def register_blueprints(app):
     app.register_blueprint(calendar_feed_blueprint)
     app.register_blueprint(consent_blueprint)
     app.register_blueprint(consent_link_blueprint)
+    app.register_blueprint(exports_blueprint)
     app.register_blueprint(audit_blueprint)
     app.register_blueprint(scheduler_blueprint)
     app.register_blueprint(retention_blueprint)

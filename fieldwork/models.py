@@ -5,7 +5,7 @@ from .auth.models import LoginFailure, User, UserSession  # noqa: F401
 from .guides.models import Guide, GuideVersion, guide_target_role  # noqa: F401
 from .informants.models import Informant, InformantImport, PseudonymCounter  # noqa: F401
 from .organisations.models import Organisation, Role  # noqa: F401
-from .interviews.models import CalendarFeed, Interview  # noqa: F401
+from .interviews.models import CalendarFeed, Interview, TranscriptStatusChange  # noqa: F401
 from .outbox.models import OutboxMessage  # noqa: F401
 from .documents.models import Document, Theme  # noqa: F401
 from .dashboard.models import SamplingTarget  # noqa: F401

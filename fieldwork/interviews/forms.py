@@ -5,7 +5,7 @@ from wtforms.validators import InputRequired, Optional
 
 from ..forms import options
 from ..informants.models import Language
-from .models import InterviewMode, InterviewStatus
+from .models import InterviewMode, InterviewStatus, TranscriptStatus
 
 
 def _optional_int(value):
@@ -61,3 +61,45 @@ class CalendarForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm")
+
+
+class ConductForm(FlaskForm):
+    actual_start_date = DateField("Date it took place",
+                                  validators=[InputRequired("Enter the date.")])
+    actual_start_time = TimeField("Actually started at",
+                                  validators=[InputRequired("Enter the time.")],
+                                  description="Local time in the study's time zone.")
+    actual_duration_minutes = IntegerField(
+        "Duration (minutes)", validators=[InputRequired("Enter the duration in minutes.")])
+    present_interviewer_ids = SelectMultipleField(
+        "Interviewers present", coerce=int,
+        description="Hold Ctrl (⌘ on a Mac) to choose several.")
+    submit = SubmitField("Mark conducted")
+
+
+class NotesForm(FlaskForm):
+    field_notes = TextAreaField("Field notes",
+                                description="What happened: setting, atmosphere, anything not on "
+                                            "the recording. Markdown.")
+    reflexive_memo = TextAreaField("Reflexive memo",
+                                   description="Your own part in the interview: assumptions, "
+                                               "reactions, what you would ask differently. "
+                                               "Markdown.")
+    submit = SubmitField("Save notes")
+
+
+class RecordingForm(FlaskForm):
+    recording_location = StringField(
+        "Where the recording is kept",
+        description="For example the folder on the secure research storage. Never upload or "
+                    "link the file itself.")
+    recording_delete_by = DateField("Delete by", validators=[Optional()],
+                                    description="Leave empty for the study's retention period.")
+    submit = SubmitField("Register recording")
+
+
+class TranscriptForm(FlaskForm):
+    transcript_status = SelectField("Transcript stage", choices=options(
+        (s.value, s.label) for s in TranscriptStatus))
+    note = StringField("Note", description="Optional, for example who transcribes.")
+    submit = SubmitField("Save stage")

@@ -1,7 +1,8 @@
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table,
+                        Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, enum_column, utcnow
@@ -37,6 +38,22 @@ class InterviewStatus(enum.Enum):
         return self in (InterviewStatus.PLANNED, InterviewStatus.INVITED, InterviewStatus.CONFIRMED)
 
 
+class TranscriptStatus(enum.Enum):
+    """Where the transcript of a conducted interview is, in the order the work happens."""
+
+    NONE = "none"
+    IN_PROGRESS = "in-progress"
+    TRANSCRIBED = "transcribed"
+    CHECKED = "checked"
+    PSEUDONYMISED = "pseudonymised"
+    CODED = "coded"
+
+    @property
+    def label(self):
+        return {"none": "No transcript", "in-progress": "Transcription in progress"}.get(
+            self.value, self.value.capitalize())
+
+
 OPEN_STATUSES = tuple(s for s in InterviewStatus if s.is_open)
 # Statuses whose attendees have received an invitation, so a change must reach their calendars.
 INVITED_STATUSES = (InterviewStatus.INVITED, InterviewStatus.CONFIRMED)
@@ -58,6 +75,15 @@ interview_interviewer = Table(
 )
 
 
+# The interviewers who actually sat in the interview, which may differ from those scheduled.
+interview_present_interviewer = Table(
+    "interview_present_interviewer",
+    db.metadata,
+    Column("interview_id", ForeignKey("interview.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id"), primary_key=True, index=True),
+)
+
+
 class Interview(db.Model):
     """One interview session with one or more informants and one or more interviewers.
 
@@ -73,6 +99,11 @@ class Interview(db.Model):
         CheckConstraint("sequence >= 0", name="sequence_not_negative"),
         # The overlap check and the calendar look up open interviews by time.
         Index("ix_interview_status_starts_at", "status", "starts_at"),
+        # The pipeline board groups by transcript stage and marks the longest-waiting first.
+        Index("ix_interview_transcript_status_updated_at", "transcript_status",
+              "transcript_updated_at"),
+        CheckConstraint("actual_duration_minutes IS NULL OR actual_duration_minutes > 0",
+                        name="actual_duration_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,11 +126,37 @@ class Interview(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # After the interview (see services.mark_conducted and the recording/transcript services).
+    conducted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was marked so
+    actual_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actual_duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    field_notes: Mapped[str] = mapped_column(Text, default="")
+    reflexive_memo: Mapped[str] = mapped_column(Text, default="")
+    # Where the recording is kept (never the file itself) and when it must be gone.
+    recording_location: Mapped[str] = mapped_column(String(300), default="")
+    recording_registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recording_registered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+    recording_delete_by: Mapped[date | None] = mapped_column(Date, index=True)
+    recording_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    transcript_status: Mapped[TranscriptStatus] = mapped_column(
+        enum_column(TranscriptStatus), default=TranscriptStatus.NONE,
+        server_default=TranscriptStatus.NONE.value)
+    transcript_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    transcript_updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+
     informants = relationship("Informant", secondary=interview_informant, lazy="raise",
                               order_by="Informant.code")
     interviewers = relationship("User", secondary=interview_interviewer, lazy="raise",
                                 order_by="User.name")
     guide_version = relationship("GuideVersion", lazy="raise")
+    present_interviewers = relationship("User", secondary=interview_present_interviewer,
+                                        lazy="raise", order_by="User.name")
+    recording_registered_by = relationship("User", foreign_keys=[recording_registered_by_id],
+                                           lazy="raise")
+    transcript_updated_by = relationship("User", foreign_keys=[transcript_updated_by_id],
+                                         lazy="raise")
 
     @property
     def duration_minutes(self):
@@ -121,6 +178,45 @@ class Interview(db.Model):
             "informant_ids": sorted(i.id for i in self.informants),
             "interviewer_ids": sorted(u.id for u in self.interviewers),
         }
+
+    def aftermath_snapshot(self):
+        """What was recorded after the interview, for the audit log of those changes."""
+        return {
+            "status": self.status.value,
+            "actual_started_at": _iso(self.actual_started_at),
+            "actual_duration_minutes": self.actual_duration_minutes,
+            "present_interviewer_ids": sorted(u.id for u in self.present_interviewers),
+            "field_notes": self.field_notes,
+            "reflexive_memo": self.reflexive_memo,
+            "recording_location": self.recording_location,
+            "recording_delete_by": _iso(self.recording_delete_by),
+            "recording_deleted_at": _iso(self.recording_deleted_at),
+            "transcript_status": self.transcript_status.value,
+        }
+
+    @property
+    def has_recording(self):
+        return bool(self.recording_location) and self.recording_deleted_at is None
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+class TranscriptStatusChange(db.Model):
+    """One step of a transcript, kept for good: who moved it to which stage, and when."""
+
+    __tablename__ = "transcript_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interview.id", ondelete="CASCADE"),
+                                              index=True)
+    status: Mapped[TranscriptStatus] = mapped_column(enum_column(TranscriptStatus))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    changed_by = relationship("User", lazy="raise")
 
 
 class CalendarFeed(db.Model):

@@ -16,7 +16,6 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..access import UserRole
 from ..auth.models import User
-from ..consent.gates import require_participation_consent
 from ..database import utcnow
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
@@ -453,21 +452,11 @@ def remove_informant(interview, informant, *, by, now):
 
 
 def mark_conducted(interview, *, by, now=None):
-    """The interview took place. Refused unless every informant's participation consent holds
-    under an approved form (GDPR art. 6 and 7: no data collected without it)."""
-    now = now or utcnow()
-    interview = get_interview(interview.id)
-    if interview.status not in (InterviewStatus.PLANNED, *INVITED_STATUSES):
-        raise NotAllowed(f"A {interview.status.label.lower()} interview cannot be marked conducted.")
-    if interview.starts_at > now:
-        raise NotAllowed("An interview can be marked conducted only once it has started.")
-    require_participation_consent(interview.informants)
-    before = {"status": interview.status.value}
-    interview.status, interview.updated_at = InterviewStatus.CONDUCTED, now
-    audit.record("interview.status", by=by, entity=interview, before=before,
-                 after={"status": interview.status.value}, now=now)
-    db.session.commit()
-    return Change(interview)
+    """The interview took place as scheduled; see `afterwards.mark_conducted`, which records
+    what actually happened and refuses it without every informant's participation consent."""
+    from .afterwards import mark_conducted as record_conducted  # it builds on this module
+
+    return Change(record_conducted(interview, by=by, now=now))
 
 
 def set_status(interview, status, *, by, now=None):

@@ -18,8 +18,9 @@ from ..organisations.services import organisation_choices, role_choices
 from ..outbox import services as outbox
 from ..outbox.models import OutboxMessage
 from ..timeutil import format_local, to_local
-from . import feeds, invitations, services
-from .forms import CalendarForm, ConfirmForm, InterviewFilterForm, InterviewForm
+from . import afterwards, feeds, invitations, pipeline, services
+from .forms import (CalendarForm, ConductForm, ConfirmForm, InterviewFilterForm, InterviewForm,
+                    NotesForm, RecordingForm, TranscriptForm)
 from .models import Interview, InterviewStatus
 
 blueprint = Blueprint("interviews", __name__, url_prefix="/interviews")
@@ -63,15 +64,18 @@ def calendar():
 @blueprint.get("/<int:interview_id>")
 @allow_roles(ALL_ROLES)
 def detail(interview_id):
-    interview = services.get_interview(interview_id) or abort(404)
+    interview = afterwards.get_interview_afterwards(interview_id) or abort(404)
     messages = []
     if current_user.sees_identities:
         messages = db.session.scalars(
             select(OutboxMessage).where(OutboxMessage.interview_id == interview.id)
             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())).all()
     return render_template("interviews/detail.html", interview=interview, messages=messages,
-                           confirm=ConfirmForm(),
-                           consents=consent_summaries(i.id for i in interview.informants))
+                           confirm=ConfirmForm(), now=utcnow(), today=to_local(utcnow()).date(),
+                           consents=consent_summaries(i.id for i in interview.informants),
+                           transcript_form=TranscriptForm(
+                               transcript_status=interview.transcript_status.value),
+                           transcript_history=afterwards.transcript_history(interview.id))
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -128,6 +132,78 @@ def change_status(interview_id, action):
     status = InterviewStatus.CONFIRMED if action == "confirm" else InterviewStatus.NO_SHOW
     return _act(lambda: services.set_status(interview, status, by=current_user),
                 f"Interview marked {status.label.lower()}.", interview_id)
+
+
+@blueprint.get("/pipeline")
+@allow_roles(ALL_ROLES)
+def pipeline_board():
+    return render_template("interviews/pipeline.html", columns=pipeline.pipeline_board())
+
+
+@blueprint.route("/<int:interview_id>/conduct", methods=["GET", "POST"])
+@allow_roles(IDENTITY_ROLES)
+def conduct(interview_id):
+    interview = afterwards.get_interview_afterwards(interview_id) or abort(404)
+    start = to_local(interview.actual_started_at or interview.starts_at)
+    form = ConductForm(
+        actual_start_date=start.date(), actual_start_time=start.time(),
+        actual_duration_minutes=interview.actual_duration_minutes or interview.duration_minutes,
+        present_interviewer_ids=[u.id for u in (interview.present_interviewers
+                                                or interview.interviewers)])
+    form.present_interviewer_ids.choices = services.interviewer_choices()
+    known = {value for value, _ in form.present_interviewer_ids.choices}
+    form.present_interviewer_ids.choices += [(u.id, u.name) for u in interview.present_interviewers
+                                             if u.id not in known]
+    return form_page(form, "interviews/conduct.html", interview=interview,
+                     save=lambda form: afterwards.mark_conducted(interview, form.data,
+                                                                 by=current_user),
+                     done=_after_saved("Interview marked conducted."))
+
+
+@blueprint.route("/<int:interview_id>/notes", methods=["GET", "POST"])
+@allow_roles(IDENTITY_ROLES)
+def notes(interview_id):
+    interview = afterwards.get_interview_afterwards(interview_id) or abort(404)
+    form = NotesForm(obj=interview)
+    return form_page(form, "interviews/notes.html", interview=interview,
+                     save=lambda form: afterwards.update_notes(interview, form.data,
+                                                               by=current_user),
+                     done=_after_saved("Notes saved."))
+
+
+@blueprint.route("/<int:interview_id>/recording", methods=["GET", "POST"])
+@allow_roles(IDENTITY_ROLES)
+def recording(interview_id):
+    interview = afterwards.get_interview_afterwards(interview_id) or abort(404)
+    form = RecordingForm(obj=interview)
+    return form_page(form, "interviews/recording.html", interview=interview,
+                     default_deadline=afterwards.default_recording_deadline(now=utcnow()),
+                     save=lambda form: afterwards.register_recording(interview, form.data,
+                                                                     by=current_user),
+                     done=_after_saved("Recording registered."))
+
+
+@blueprint.post("/<int:interview_id>/recording/deleted")
+@allow_roles(IDENTITY_ROLES)
+def recording_deleted(interview_id):
+    interview = db.get_or_404(Interview, interview_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _act(lambda: services.Change(afterwards.mark_recording_deleted(interview,
+                                                                          by=current_user)),
+                "Recording marked as deleted.", interview_id)
+
+
+@blueprint.post("/<int:interview_id>/transcript")
+@allow_roles(IDENTITY_ROLES)
+def transcript(interview_id):
+    interview = db.get_or_404(Interview, interview_id)
+    form = TranscriptForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _act(lambda: services.Change(afterwards.set_transcript_status(
+        interview, form.transcript_status.data, note=form.note.data, by=current_user)),
+        "Transcript stage saved.", interview_id)
 
 
 @blueprint.post("/<int:interview_id>/messages/<int:message_id>/retry")
@@ -216,6 +292,13 @@ def _warn_about_consent(interview):
     if missing:
         flash(f"No participation consent yet from {', '.join(missing)}. Invitations carry the "
               "consent link; the interview cannot be marked conducted without consent.", "warning")
+
+
+def _after_saved(message):
+    def done(interview):
+        flash(message, "success")
+        return redirect(url_for("interviews.detail", interview_id=interview.id))
+    return done
 
 
 def _suggestions(informant_id):

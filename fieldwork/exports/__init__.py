@@ -1,0 +1,1 @@
+"""Exports for analysis: interviews as case classifications, documents; audit-logged."""

@@ -1,0 +1,63 @@
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from ..access import ALL_ROLES, UserRole, allow_roles
+from ..forms import options
+from ..organisations.services import organisation_choices, role_choices
+from . import services
+from .forms import ExportFilterForm
+
+blueprint = Blueprint("exports", __name__, url_prefix="/exports")
+
+
+@blueprint.get("/", endpoint="index")
+@allow_roles(ALL_ROLES)
+def index():
+    filters = _filter_form()
+    filters.validate()
+    return render_template("exports/index.html", filters=filters,
+                           filter_args={k: v for k, v in request.args.items() if v})
+
+
+@blueprint.get("/interviews.<any(csv, xlsx):file_format>")
+@allow_roles(ALL_ROLES)
+def interviews(file_format):
+    return _interviews(file_format, with_identities=False, name="interview-cases")
+
+
+@blueprint.get("/interviews-identified.<any(csv, xlsx):file_format>")
+@allow_roles(UserRole.ADMIN)
+def interviews_identified(file_format):
+    return _interviews(file_format, with_identities=True, name="interview-cases-identified")
+
+
+@blueprint.get("/documents.csv")
+@allow_roles(ALL_ROLES)
+def documents():
+    body, mimetype = services.export_documents(by=current_user)
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": "attachment; filename=documents.csv"})
+
+
+def _interviews(file_format, *, with_identities, name):
+    filters = _filter_form()
+    if not filters.validate():
+        abort(400)
+    body, mimetype = services.export_interviews(_criteria(filters), by=current_user,
+                                                file_format=file_format,
+                                                with_identities=with_identities)
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={name}.{file_format}"})
+
+
+def _filter_form():
+    form = ExportFilterForm(request.args)
+    form.organisation.choices = options([("", "Any organisation")] + organisation_choices())
+    form.role.choices = options([("", "Any role")] + role_choices())
+    return form
+
+
+def _criteria(form):
+    return services.ExportFilter(include=form.include.data or "conducted",
+                                 organisation_id=form.organisation.data, role_id=form.role.data,
+                                 date_from=form.date_from.data, date_to=form.date_to.data)

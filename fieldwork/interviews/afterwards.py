@@ -1,0 +1,247 @@
+"""After the interview: mark it conducted (with who was there and how long it took), keep field
+notes and a reflexive memo, register where the recording is kept until its deletion deadline, and
+move the transcript through its stages.
+
+Each service commits once, with its audit event. The consent gates (fieldwork/consent/gates.py)
+are checked before anything is written: no interview is marked conducted without participation
+consent, and no recording is registered without recording consent.
+"""
+
+from datetime import date, time, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import audit
+from ..auth.models import User
+from ..consent.gates import require_participation_consent, require_recording_consent
+from ..database import utcnow
+from ..errors import DomainError, NotAllowed
+from ..extensions import db
+from ..guides.models import GuideVersion
+from ..informants.models import Informant
+from ..timeutil import local_to_utc, to_local
+from ..validation import clean_text
+from .models import Interview, InterviewStatus, TranscriptStatus, TranscriptStatusChange
+from .services import INTERVIEWER_ROLES, MAX_DURATION
+
+# Planned, invited or confirmed: an interview can be held even if no invitation went out.
+_CONDUCTABLE = (InterviewStatus.PLANNED, InterviewStatus.INVITED, InterviewStatus.CONFIRMED,
+                InterviewStatus.CONDUCTED)
+MAX_NOTES_LENGTH = 100_000
+
+
+def get_interview_afterwards(interview_id):
+    """An interview with everything the after-the-interview pages show, in a fixed number of
+    queries."""
+    return db.session.scalar(
+        select(Interview).where(Interview.id == interview_id).options(
+            selectinload(Interview.informants).selectinload(Informant.organisation),
+            selectinload(Interview.informants).selectinload(Informant.role),
+            selectinload(Interview.interviewers),
+            selectinload(Interview.present_interviewers),
+            selectinload(Interview.recording_registered_by),
+            selectinload(Interview.transcript_updated_by),
+            selectinload(Interview.guide_version).selectinload(GuideVersion.guide)))
+
+
+def transcript_history(interview_id):
+    """Every stage the transcript went through, newest first, with who moved it."""
+    return db.session.scalars(
+        select(TranscriptStatusChange).where(TranscriptStatusChange.interview_id == interview_id)
+        .options(selectinload(TranscriptStatusChange.changed_by))
+        .order_by(TranscriptStatusChange.changed_at.desc(), TranscriptStatusChange.id.desc())
+    ).all()
+
+
+def default_recording_deadline(*, now):
+    """The day a recording registered now must be deleted by, counted in the study time zone."""
+    return to_local(now).date() + timedelta(days=current_app.config["RECORDING_RETENTION_DAYS"])
+
+
+def _text(values, key, label, max_length, *, multiline=False, required=False):
+    try:
+        return clean_text(values.get(key), max_length=max_length, label=label,
+                          multiline=multiline, required=required)
+    except DomainError as error:
+        raise DomainError(error.message, key) from None
+
+
+def _require_conducted(interview, action):
+    if interview.status is not InterviewStatus.CONDUCTED:
+        raise NotAllowed(f"Mark the interview conducted before you {action}.")
+
+
+def mark_conducted(interview, values=None, *, by, now=None):
+    """Record that the interview took place: when it actually started, how long it lasted and
+    which interviewers were there. Without `values` the scheduled start, duration and
+    interviewers are taken as what happened. Saving again corrects what was recorded."""
+    now = now or utcnow()
+    interview = get_interview_afterwards(interview.id)
+    values = values or {}
+    if interview.status not in _CONDUCTABLE:
+        raise NotAllowed(f"A {interview.status.label.lower()} interview cannot be marked conducted.")
+    if interview.starts_at > now:
+        raise NotAllowed("An interview can be marked conducted only once it has started.")
+
+    day, start_time = values.get("actual_start_date"), values.get("actual_start_time")
+    if day is None and start_time is None:
+        started_at = interview.actual_started_at or interview.starts_at
+    elif isinstance(day, date) and isinstance(start_time, time):
+        try:
+            started_at = local_to_utc(day, start_time)
+        except DomainError as error:
+            raise DomainError(error.message, "actual_start_time") from None
+    else:
+        raise DomainError("Enter the date and time the interview actually started.",
+                          "actual_start_date")
+    if started_at > now:
+        raise DomainError("The interview cannot have started in the future.", "actual_start_date")
+
+    duration = values.get("actual_duration_minutes")
+    if duration in (None, ""):
+        duration = interview.actual_duration_minutes or interview.duration_minutes
+    try:
+        duration = int(duration)
+    except (TypeError, ValueError):
+        raise DomainError("Enter the duration in minutes.", "actual_duration_minutes") from None
+    if not 1 <= duration <= MAX_DURATION:
+        raise DomainError(f"The duration must be between 1 and {MAX_DURATION} minutes.",
+                          "actual_duration_minutes")
+
+    present = _present_interviewers(values.get("present_interviewer_ids"), interview)
+    # GDPR art. 6 and 7: nothing from an interview is kept without participation consent.
+    require_participation_consent(interview.informants)
+
+    before = interview.aftermath_snapshot()
+    first_time = interview.status is not InterviewStatus.CONDUCTED
+    interview.status = InterviewStatus.CONDUCTED
+    interview.actual_started_at, interview.actual_duration_minutes = started_at, duration
+    interview.present_interviewers = present
+    interview.updated_at = now
+    if first_time:
+        interview.conducted_at = now
+    after = interview.aftermath_snapshot()
+    if first_time:
+        audit.record("interview.conduct", by=by, entity=interview, before=before, after=after,
+                     now=now)
+    elif not audit.record_update("interview.conduct", by=by, entity=interview, before=before,
+                                 after=after, now=now):
+        db.session.rollback()
+        return interview
+    db.session.commit()
+    return interview
+
+
+def _present_interviewers(value, interview):
+    if value is None:
+        return list(interview.present_interviewers or interview.interviewers)
+    try:
+        ids = sorted({int(v) for v in value})
+    except (TypeError, ValueError):
+        raise DomainError("Choose from the list.", "present_interviewer_ids") from None
+    if not ids:
+        raise DomainError("Choose at least one interviewer who was there.",
+                          "present_interviewer_ids")
+    users = db.session.scalars(select(User).where(User.id.in_(ids))).all()
+    if len(users) != len(ids) or any(u.role not in INTERVIEWER_ROLES for u in users):
+        raise DomainError("Only admins, coordinators and researchers can have interviewed.",
+                          "present_interviewer_ids")
+    return sorted(users, key=lambda u: u.name)
+
+
+def update_notes(interview, values, *, by, now=None):
+    """Field notes (what happened) and a reflexive memo (the interviewer's own part in it), both
+    Markdown, shown rendered without any HTML or script of their own."""
+    now = now or utcnow()
+    interview = get_interview_afterwards(interview.id)
+    _require_conducted(interview, "write notes")
+    field_notes = _text(values, "field_notes", "Field notes", MAX_NOTES_LENGTH, multiline=True)
+    memo = _text(values, "reflexive_memo", "Reflexive memo", MAX_NOTES_LENGTH, multiline=True)
+    before = interview.aftermath_snapshot()
+    interview.field_notes, interview.reflexive_memo = field_notes, memo
+    if audit.record_update("interview.notes", by=by, entity=interview, before=before,
+                           after=interview.aftermath_snapshot(), now=now):
+        interview.updated_at = now
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return interview
+
+
+def register_recording(interview, values, *, by, now=None):
+    """Where the recording is kept (for example a folder on the secure research storage; never
+    the file itself) and the day it must be deleted by, by default RECORDING_RETENTION_DAYS from
+    today. Needs recording consent from every informant in the interview."""
+    now = now or utcnow()
+    interview = get_interview_afterwards(interview.id)
+    _require_conducted(interview, "register a recording")
+    if interview.recording_deleted_at is not None:
+        raise NotAllowed("The recording has been deleted; it cannot be registered again.")
+    location = _text(values, "recording_location", "Where the recording is kept", 300,
+                     required=True)
+    delete_by = values.get("recording_delete_by") or default_recording_deadline(now=now)
+    if not isinstance(delete_by, date):
+        raise DomainError("Enter the date the recording must be deleted by.",
+                          "recording_delete_by")
+    if delete_by < to_local(now).date():
+        raise DomainError("The deletion deadline cannot be in the past.", "recording_delete_by")
+    require_recording_consent(interview.informants)
+
+    before = interview.aftermath_snapshot()
+    interview.recording_location, interview.recording_delete_by = location, delete_by
+    if not audit.record_update("interview.recording", by=by, entity=interview, before=before,
+                               after=interview.aftermath_snapshot(), now=now):
+        db.session.rollback()
+        return interview
+    interview.recording_registered_at, interview.recording_registered_by_id = now, _user_id(by)
+    interview.updated_at = now
+    db.session.commit()
+    return interview
+
+
+def mark_recording_deleted(interview, *, by, now=None):
+    """The recording has been deleted from where it was kept; the deadline no longer applies."""
+    now = now or utcnow()
+    interview = get_interview_afterwards(interview.id)
+    if not interview.has_recording:
+        raise NotAllowed("There is no registered recording to mark as deleted.")
+    before = interview.aftermath_snapshot()
+    interview.recording_deleted_at = interview.updated_at = now
+    audit.record("interview.recording_deleted", by=by, entity=interview,
+                 before={"recording_deleted_at": before["recording_deleted_at"]},
+                 after={"recording_deleted_at": now.isoformat(),
+                        "recording_location": interview.recording_location}, now=now)
+    db.session.commit()
+    return interview
+
+
+def set_transcript_status(interview, status, *, by, now=None, note=""):
+    """Move the transcript to a stage (forward, or back when a step must be redone); each move is
+    kept in the transcript's history with who made it and when."""
+    now = now or utcnow()
+    interview = get_interview_afterwards(interview.id)
+    _require_conducted(interview, "track its transcript")
+    try:
+        status = TranscriptStatus(status)
+    except ValueError:
+        raise DomainError("Choose a transcript stage.", "transcript_status") from None
+    note = _text({"note": note}, "note", "Note", 500)
+    if status is interview.transcript_status:
+        raise DomainError(f"The transcript is already at “{status.label.lower()}”.",
+                          "transcript_status")
+    before = {"transcript_status": interview.transcript_status.value}
+    interview.transcript_status = status
+    interview.transcript_updated_at, interview.transcript_updated_by_id = now, _user_id(by)
+    interview.updated_at = now
+    db.session.add(TranscriptStatusChange(interview_id=interview.id, status=status, changed_at=now,
+                                          changed_by_id=_user_id(by), note=note))
+    audit.record("interview.transcript", by=by, entity=interview, before=before,
+                 after={"transcript_status": status.value, "note": note}, now=now)
+    db.session.commit()
+    return interview
+
+
+def _user_id(by):
+    return getattr(by, "id", None)  # None for the command line

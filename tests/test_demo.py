@@ -1,6 +1,9 @@
 """`flask demo load`: the study's organisations and invented informants, into an empty database only."""
 
+from datetime import datetime, timezone
+
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from fieldwork.auth.models import User
 from fieldwork.extensions import db
@@ -25,16 +28,26 @@ def test_demo_load_fills_an_empty_database_and_prints_the_password_once(app, run
     assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
 
 
-def test_demo_data_has_published_guides_and_planned_interviews(app, runner):
+def test_demo_data_has_published_guides_planned_and_conducted_interviews(app, runner):
+    from fieldwork.consent.gates import consent_summaries
     from fieldwork.guides.models import GuideVersion, VersionStatus
-    from fieldwork.interviews.models import Interview, InterviewStatus
+    from fieldwork.interviews.models import Interview, InterviewStatus, TranscriptStatus
 
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     versions = db.session.scalars(select(GuideVersion)).all()
     assert versions and all(v.status is VersionStatus.PUBLISHED for v in versions)
-    interviews = db.session.scalars(select(Interview)).all()
-    assert len(interviews) >= 3
-    assert {i.status for i in interviews} == {InterviewStatus.PLANNED}
+    interviews = db.session.scalars(select(Interview)
+                                    .options(selectinload(Interview.informants))).all()
+    now = datetime.now(timezone.utc)
+    upcoming = [i for i in interviews if i.starts_at > now]
+    held = [i for i in interviews if i.starts_at <= now]
+    assert len(upcoming) >= 3 and {i.status for i in upcoming} == {InterviewStatus.PLANNED}
+    # Held interviews are conducted, under consent, at different transcript stages.
+    assert len(held) >= 3 and {i.status for i in held} == {InterviewStatus.CONDUCTED}
+    assert len({i.transcript_status for i in held}) >= 3
+    assert TranscriptStatus.CODED in {i.transcript_status for i in held}
+    informant_ids = [i.id for interview in held for i in interview.informants]
+    assert all(s.may_participate for s in consent_summaries(informant_ids).values())
 
 
 def test_demo_data_has_active_consent_forms_and_consent_in_various_states(app, runner):

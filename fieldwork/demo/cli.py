@@ -18,11 +18,13 @@ from ..documents.services import create_document
 from ..extensions import db
 from ..guides import services as guides
 from ..informants.services import create_informant
+from ..interviews import afterwards
 from ..interviews import services as interviews
+from ..interviews.models import TranscriptStatus
 from ..organisations.models import Organisation
 from ..outbox import services as outbox
 from ..organisations.services import create_organisation, create_role
-from ..timeutil import to_local
+from ..timeutil import local_to_utc, to_local
 from . import data
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -69,6 +71,7 @@ def load_demo_data():
             "guide_version_id": interviews.suggested_guide_version(informant).id,
             "language": informant.language.value}, by=coordinator, send_invites=False)
     _load_consent(informants, coordinator)
+    _load_past_interviews(informants, coordinator, today)
     for title, kind, org, level, issued, reference, status, themes, notes in data.DOCUMENTS:
         create_document({"title": title, "document_type": kind,
                          "organisation_id": organisations[org].id if org else None,
@@ -101,6 +104,33 @@ def _load_consent(informants, coordinator):
                 consent.withdraw_consent(informant, by=coordinator, note="Demo data.")
         outbox.cancel_pending(informant_id=informant.id, by=coordinator, now=utcnow())
     db.session.commit()
+
+
+def _load_past_interviews(informants, coordinator, today):
+    """Interviews held in the last weeks, as if booked two weeks ahead and recorded afterwards, so
+    the dashboard's chart, the pipeline board and the exports have something to show."""
+    for index, days_ago, start, mode, where, stage, is_recorded in data.PAST_INTERVIEWS:
+        informant = informants[index]
+        day = today - timedelta(days=days_ago)
+        interview = interviews.schedule_interview({
+            "informant_ids": [informant.id], "interviewer_ids": [coordinator.id],
+            "start_date": day, "start_time": time.fromisoformat(start), "duration_minutes": 60,
+            "mode": mode, "place": where if mode == "in-person" else "",
+            "meeting_url": where if mode == "video" else "",
+            "guide_version_id": interviews.suggested_guide_version(informant).id,
+            "language": informant.language.value},
+            by=coordinator, now=local_to_utc(day - timedelta(days=14), time(9)),
+            send_invites=False).interview
+        evening = local_to_utc(day, time(18))
+        afterwards.mark_conducted(interview, by=coordinator, now=evening)
+        if is_recorded:
+            afterwards.register_recording(
+                interview, {"recording_location": f"Secure research storage, {informant.code}"},
+                by=coordinator, now=evening)
+        stages = list(TranscriptStatus)
+        for step, status in enumerate(stages[1:stages.index(TranscriptStatus(stage)) + 1], 1):
+            afterwards.set_transcript_status(interview, status, by=coordinator,
+                                             now=evening + timedelta(days=2 * step))
 
 
 @demo_cli.command("load")

@@ -75,6 +75,17 @@ INTERVIEWS = [
     (10, 12, "14:00", "video", "https://meet.example.org/hso-pl"),
 ]
 
+# Interviews already held, with consent (indexes as in CONSENTS): (informant index, days ago,
+# local start time, mode, place or link, transcript stage reached, recording registered).
+PAST_INTERVIEWS = [
+    (0, 45, "10:00", "in-person", "Drammen sykehus, radiologisk avdeling, møterom 2", "coded", True),
+    (9, 31, "13:00", "video", "https://meet.example.org/vht-rad", "checked", True),
+    (12, 24, "09:30", "video", "https://meet.example.org/hso-brd", "pseudonymised", True),
+    (14, 10, "14:00", "in-person", "Sykehuset i Vestfold, Tønsberg, møterom Fjordglimt",
+     "in-progress", True),
+    (2, 4, "11:00", "video", "https://meet.example.org/vvht-pl", "none", False),
+]
+
 # Consent forms (language, title, version, approval reference, information letter in Markdown):
 # both active, with the four standard items.
 CONSENT_FORMS = [

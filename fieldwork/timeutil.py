@@ -1,6 +1,6 @@
 """Times are stored in UTC and shown in the study's time zone (Europe/Oslo unless configured)."""
 
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -42,3 +42,14 @@ def local_to_utc(day, time_of_day):
             f"{when} happens twice in {zone.key}, because the clocks go back an hour for the end "
             "of daylight saving time. Choose a time outside that hour.", "start_time")
     return first.astimezone(timezone.utc)
+
+
+def where_on_local_days(column, first=None, last=None):
+    """Conditions keeping `column` (a UTC instant) within local days `first` to `last`
+    inclusive; either may be None. A local day is 23 or 25 hours long on daylight-saving days."""
+    conditions = []
+    if first:
+        conditions.append(column >= local_to_utc(first, time(0)))
+    if last:
+        conditions.append(column < local_to_utc(last + timedelta(days=1), time(0)))
+    return conditions

@@ -1,7 +1,7 @@
 """The dashboard: sampling matrix, targets, this week's interviews, failed emails, progress chart;
 what each role sees, and a fixed number of queries whatever the amount of data."""
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -130,7 +130,7 @@ def test_pipeline_page_costs_the_same_queries_with_more_interviews(coordinator, 
         assert response.status_code == 200
         return count_queries.count, response.get_data(as_text=True)
 
-    interview = past_interview(coordinator)
+    past_interview(coordinator)
     few, page = queries()
     assert "Held? Not marked conducted or no-show" in page
     for n in range(6):

@@ -130,7 +130,7 @@ def test_the_reminder_window_is_configurable(app, coordinator, outbox):
 def test_the_job_reads_the_clock_across_the_spring_change(app, coordinator, outbox):
     """10:00 on Sunday 29 March 2026 (summer time begins at 02:00) is 08:00 UTC; 24 hours
     before is 08:00 UTC on Saturday, which is 09:00 on the Oslo clock, not 10:00."""
-    interview = schedule(coordinator, oslo(2026, 3, 29, 10, 0))
+    schedule(coordinator, oslo(2026, 3, 29, 10, 0))
     with time_machine.travel(datetime(2026, 3, 28, 7, 59, 59, tzinfo=timezone.utc), tick=False):
         assert tasks.send_reminders().startswith("sent 0")
     with time_machine.travel(oslo(2026, 3, 28, 9, 0), tick=False):

@@ -8,7 +8,7 @@ both programs need each case name once. The other columns are the case's attribu
 """
 
 from dataclasses import asdict, dataclass
-from datetime import date, time, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -23,7 +23,7 @@ from ..informants.models import Informant
 from ..interviews.models import (Interview, InterviewStatus, interview_informant,
                                  interview_interviewer)
 from ..organisations.models import Organisation, Role
-from ..timeutil import local_to_utc, to_local
+from ..timeutil import to_local, where_on_local_days
 from .spreadsheets import write_table
 
 CASE_COLUMNS = ("Case", "Informant code", "Interview", "Role", "Organisation",
@@ -78,12 +78,8 @@ def _case_query(criteria):
         query = query.where(Informant.organisation_id == criteria.organisation_id)
     if criteria.role_id:
         query = query.where(Informant.role_id == criteria.role_id)
-    if criteria.date_from:
-        query = query.where(Interview.starts_at >= local_to_utc(criteria.date_from, time(0)))
-    if criteria.date_to:
-        query = query.where(Interview.starts_at < local_to_utc(criteria.date_to + timedelta(days=1),
-                                                               time(0)))
-    return query
+    return query.where(*where_on_local_days(Interview.starts_at, criteria.date_from,
+                                            criteria.date_to))
 
 
 def _interviewer_names(interview_ids):

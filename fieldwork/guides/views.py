@@ -12,7 +12,7 @@ from flask_login import current_user
 from ..access import ALL_ROLES, allow_roles
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
-from ..forms import form_page, options, show_domain_error
+from ..forms import form_page, options
 from ..organisations.services import role_choices
 from . import formats, services
 from .forms import CompareForm, ConfirmForm, DraftForm, GuideForm, ImportForm

@@ -21,7 +21,7 @@ from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..guides.models import GuideVersion, VersionStatus, guide_target_role
 from ..informants.models import Informant, Language, RecruitmentStatus
-from ..timeutil import format_local, local_to_utc
+from ..timeutil import format_local, local_to_utc, where_on_local_days
 from ..validation import clean_text
 from . import invitations
 from .models import (INVITED_STATUSES, OPEN_STATUSES, Interview, InterviewMode, InterviewStatus,
@@ -109,12 +109,8 @@ def interview_query(criteria, *, now=None):
             .where(interview_interviewer.c.user_id == criteria.interviewer_id)))
     if criteria.status:
         query = query.where(Interview.status == criteria.status)
-    if criteria.date_from:
-        query = query.where(Interview.starts_at >= local_to_utc(criteria.date_from, time(0)))
-    if criteria.date_to:
-        query = query.where(Interview.starts_at < local_to_utc(criteria.date_to + timedelta(days=1),
-                                                               time(0)))
-    return query
+    return query.where(*where_on_local_days(Interview.starts_at, criteria.date_from,
+                                            criteria.date_to))
 
 
 def get_interview(interview_id):

@@ -36,8 +36,8 @@ def study(app):
     bjorn = factories.make_informant(hod, manager, name="Bjørn Berg", email="bjorn@example.org")
     version = factories.published_version(by=coordinator)
     factories.make_consent_form("nb", by=coordinator)
-    for informant in (ase, bjorn):
-        factories.give_consent(informant, by=coordinator, now=BEFORE)
+    factories.give_consent(ase, by=coordinator, now=BEFORE)
+    factories.give_consent(bjorn, {"direct_quotation": False}, by=coordinator, now=BEFORE)
     first = factories.make_interview(by=coordinator, informants=[ase], guide_version=version,
                                      start=datetime(2026, 3, 10, 9, 0, tzinfo=OSLO), now=BEFORE)
     # 00:30 on 29.03.2026 in Oslo is 23:30 UTC the day before.
@@ -86,6 +86,9 @@ def test_analyst_gets_one_case_per_informant_in_interview_without_identities(stu
     assert first["Date"] == "2026-03-10" and first["Duration (minutes)"] == "55"
     assert first["Mode"] == "video" and first["Transcript status"] == "coded"
     assert first["Informants in interview"] == "1"
+    assert (first["Consent to quotation"], first["Consent to recording"]) == ("yes", "yes")
+    assert (by_case[bjorn]["Consent to quotation"], by_case[bjorn]["Consent to recording"]) == (
+        "no", "yes")
     group = by_case[f"{ase} #2"]
     assert group["Date"] == "2026-03-29"  # the local date, not the UTC one
     assert group["Duration (minutes)"] == "90" and group["Informants in interview"] == "2"
@@ -195,7 +198,7 @@ def test_export_takes_a_fixed_number_of_queries(app, count_queries):
     add(5)
     many, rows = queries()
     assert rows == 14
-    assert few == many == 2
+    assert few == many == 4  # cases, interviewers, consent records and their items
 
 
 def test_document_register_as_csv_with_codes_not_names(study, client, login_as):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..auth.models import User
+from ..consent.gates import consent_summaries
 from ..documents.models import Document
 from ..documents.services import DocumentFilter, document_query
 from ..extensions import db
@@ -29,7 +30,7 @@ from .spreadsheets import write_table
 CASE_COLUMNS = ("Case", "Informant code", "Interview", "Role", "Organisation",
                 "Governance level", "Guide", "Guide version", "Guide hash", "Date", "Mode",
                 "Duration (minutes)", "Transcript status", "Interview status",
-                "Informants in interview")
+                "Informants in interview", "Consent to quotation", "Consent to recording")
 IDENTITY_COLUMNS = ("Name", "Email", "Phone", "Job title", "Interviewers")
 # Interviews that are cases: held ones by default; "all" adds those still ahead and no-shows.
 INCLUDE_STATUSES = {
@@ -102,6 +103,8 @@ def interview_cases(criteria, *, with_identities=False):
     records = db.session.execute(_case_query(criteria)).all()
     interviewers = (_interviewer_names(sorted({r.interview_id for r in records}))
                     if with_identities else {})
+    # Whether a case may be quoted is read where quotes are chosen: in the analysis software.
+    consents = consent_summaries({r.informant_id for r in records})
     seen, rows = {}, []
     for r in records:
         seen[r.informant_id] = seen.get(r.informant_id, 0) + 1
@@ -111,13 +114,18 @@ def interview_cases(criteria, *, with_identities=False):
         row = [case, r.code, f"I{r.interview_id}", r.role, r.organisation,
                r.governance_level.value, r.guide, r.guide_version, r.content_sha256 or "",
                to_local(started).date(), r.mode.value, duration, r.transcript_status.value,
-               r.status.value, r.group_size]
+               r.status.value, r.group_size, _yes_no(consents[r.informant_id].may_quote),
+               _yes_no(consents[r.informant_id].may_record)]
         if with_identities:
             row += [r.name, r.email or "", r.phone or "", r.job_title,
                     "; ".join(interviewers.get(r.interview_id, []))]
         rows.append(row)
     header = list(CASE_COLUMNS) + (list(IDENTITY_COLUMNS) if with_identities else [])
     return header, rows
+
+
+def _yes_no(value):
+    return "yes" if value else "no"
 
 
 def export_interviews(criteria, *, by, file_format, with_identities=False, now=None):

@@ -36,13 +36,21 @@ def test_consent_and_withdrawal_through_the_personal_link(app, page, browser, li
 
     # The informant's own browser: no session, no account.
     own = browser.new_context(base_url=live_server).new_page()
-    own.goto(_path(outbox.last, "c"))
+    requests = []
+    own.on("request", lambda request: requests.append(request))
+    consent_path = _path(outbox.last, "c")
+    own.goto(consent_path)
     expect(own.get_by_role("heading", level=1)).to_contain_text("Information letter")
     expect(own.locator("body")).not_to_contain_text("Someone Else Entirely")
     own.get_by_label(re.compile("take part in an interview")).check()
     own.get_by_label(re.compile("quoted directly")).check()
     own.get_by_role("button", name="I consent to what I have ticked").click()
     expect(own.get_by_role("heading", level=1)).to_contain_text("your consent is registered")
+    # The page fetches nothing from elsewhere, so its token goes nowhere but this site; and the
+    # answer carries the same-origin Referer that the CSRF check demands over HTTPS.
+    assert all(r.url.startswith(live_server) for r in requests)
+    [answer] = [r for r in requests if r.method == "POST"]
+    assert answer.headers.get("referer", "").startswith(live_server + consent_path)
     summary = consent_summaries([informant.id])[informant.id]
     assert summary.status is ConsentStatus.PARTLY_GIVEN
     assert summary.may_participate and summary.may_quote and not summary.may_record

@@ -58,7 +58,10 @@ def test_consent_page_shows_the_letter_and_the_items_and_nothing_about_others(cl
     assert "Other Person Visible" not in page and "Informant Number" not in page
     assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
     assert 'content="noindex, nofollow"' in page
-    assert '<meta name="referrer" content="no-referrer">' in page
+    # The token stays on this site, yet the answer keeps the same-origin Referer that the CSRF
+    # check requires over HTTPS.
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert 'name="referrer"' not in page
     assert 'href="/informants' not in page and 'lang="en"' in page
 
 
@@ -79,6 +82,46 @@ def test_consenting_through_the_link_records_electronic_consent_once(client, out
     assert again.status_code == 410 and "allerede brukt" in again.get_data(as_text=True)
     assert client.get(f"/c/{token}").status_code == 410
     assert status_of(informant) is ConsentStatus.PARTLY_GIVEN
+
+
+def test_the_receipt_is_delivered_as_soon_as_the_informant_has_answered(app, client, outbox,
+                                                                        smtp_server):
+    app.config["MAIL_URL"] = smtp_server.url
+    informant, token, _ = requested(outbox, "en")
+    response = client.post(f"/c/{token}", data={"items": ["participation"], "consent": "1"})
+    response.close()  # what the WSGI server does once the page has gone out
+    receipt = outbox.rows(purpose="consent-receipt")
+    assert [row.status.value for row in receipt] == ["sent"]
+    assert receipt[0].message_id in smtp_server.message_ids()
+
+
+def test_a_submission_without_either_button_is_no_answer(client, outbox):
+    informant, token, _ = requested(outbox)
+    response = client.post(f"/c/{token}", data={"items": ["participation"]})
+    assert response.status_code == 400
+    assert status_of(informant) is ConsentStatus.REQUESTED
+    assert client.get(f"/c/{token}").status_code == 200  # the link still works
+
+
+def test_a_link_is_used_once_even_by_two_answers_that_both_found_it_unused(app, outbox):
+    """The second of two simultaneous answers loaded the link before the first committed; the
+    database, not what each request read, decides that only one counts."""
+    from fieldwork.consent.models import TokenPurpose
+    from fieldwork.consent.tokens import TokenProblem, find_token, use_token
+    from fieldwork.database import utcnow
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    _, token, _ = requested(outbox)
+    first = find_token(token, TokenPurpose.CONSENT, now=utcnow())
+    second_id = find_token(token, TokenPurpose.CONSENT, now=utcnow()).id
+    use_token(first, utcnow())
+    db.session.commit()
+    db.session.expunge_all()  # the second request's own session, which read it as unused
+    second = db.session.get(type(first), second_id)
+    set_committed_value(second, "used_at", None)  # as it was when that request read it
+    with pytest.raises(TokenProblem) as refused:
+        use_token(second, utcnow())
+    assert refused.value.kind == "used"
 
 
 def test_participation_must_be_ticked_on_the_page(client, outbox):
@@ -204,6 +247,15 @@ def test_oversize_evidence_is_refused(app, client, login_as, instance_dir):
                          evidence=(io.BytesIO(PNG + b"\0" * 2048), "scan.png"))
     assert response.status_code == 422 and "larger than" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ConsentEvidence)) == 0
+    assert status_of(informant) is ConsentStatus.NOT_REQUESTED
+
+
+def test_an_empty_evidence_file_is_refused_not_ignored(client, login_as, instance_dir):
+    coordinator = login_as("coordinator")
+    version = factories.make_consent_form("nb", by=coordinator)
+    informant = factories.make_informant()
+    response = _register(client, informant, version, evidence=(io.BytesIO(b""), "scan.pdf"))
+    assert response.status_code == 422 and "The file is empty." in response.get_data(as_text=True)
     assert status_of(informant) is ConsentStatus.NOT_REQUESTED
 
 

@@ -1,11 +1,11 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField,
+from wtforms import (BooleanField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField)
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import options
+from ..forms import StudyDateField, options
 from ..informants.models import Language
 from .models import STANDARD_ITEMS, ConsentMethod, ConsentStatus
 
@@ -27,7 +27,7 @@ class FormVersionForm(FlaskForm):
                            description="The approved letter as sent; at most 10 MB.")
     approval_reference = StringField("Approval reference",
                                      description="For example the Sikt notification number.")
-    approval_date = DateField("Approval date", validators=[Optional()])
+    approval_date = StudyDateField("Approval date", validators=[Optional()])
     wording_participation = TextAreaField("Participation (required)")
     wording_audio_recording = TextAreaField("Audio recording")
     wording_direct_quotation = TextAreaField("Direct quotation")
@@ -47,7 +47,7 @@ class RegisterConsentForm(FlaskForm):
     item_re_contact = BooleanField("Re-contact for follow-up")
     method = SelectField("How", choices=options(
         (m.value, m.label) for m in ConsentMethod if m is not ConsentMethod.ELECTRONIC))
-    consented_on = DateField("Date", validators=[Optional()])
+    consented_on = StudyDateField("Date", validators=[Optional()])
     evidence = FileField("Evidence (optional)",
                          description="A scan or PDF of the signed form: PDF, JPEG or PNG, at most "
                                      "10 MB.")

@@ -28,7 +28,8 @@ from .models import (PARTICIPATION, QUOTATION, RECONTACT, RECORDING, STANDARD_IT
                      ConsentEvent, ConsentEvidence, ConsentFormVersion, ConsentItem, ConsentMethod,
                      ConsentRecord, ConsentRecordItem, ConsentStatus, DataTask, DataTaskKind,
                      FormStatus, TokenPurpose)
-from .tokens import Links, TokenProblem, find_token, informant_links  # noqa: F401 (re-exported)
+from .tokens import (Links, TokenProblem, find_token, informant_links,  # noqa: F401
+                     use_token)
 
 INFORMANT_LINK = "informant link"
 # Recruitment statuses that mean "do not write to this person" (a withdrawal is handled apart).
@@ -408,7 +409,7 @@ def _clean_consent_date(consented_on, now):
 
 
 def _evidence(record, data, *, by, now):
-    if not data:
+    if data is None:  # no file chosen; an empty file (b"") is refused by check_upload
         return None, None
     content_type, extension = files.check_upload(data, files.EVIDENCE_TYPES, field="evidence")
     name, digest = files.store(data, files.EVIDENCE_FOLDER, extension)
@@ -460,7 +461,7 @@ def give_consent(informant, items, *, method, by, now=None, consented_on=None, v
             _set_recruitment(informant, RecruitmentStatus.AGREED, by=by, now=now)
         outcome = Outcome(record)
         if token is not None:
-            token.used_at = now
+            use_token(token, now)
         if method is ConsentMethod.ELECTRONIC and informant.email:
             outcome.messages.append(_queue_receipt(informant, version, states, by=by, now=now))
         db.session.commit()
@@ -503,7 +504,7 @@ def decline_consent(informant, *, method, by, now=None, version=None, token=None
     audit.record_update("consent.decline", by=by, entity=record, before=before,
                         after=record.audit_snapshot(), now=now)
     if token is not None:
-        token.used_at = now
+        use_token(token, now)
     db.session.commit()
     return Outcome(record)
 
@@ -573,7 +574,7 @@ def withdraw_consent(informant, *, by, now=None, note="", token=None):
         db.session.add(task)
         outcome.tasks.append(task)
     if token is not None:
-        token.used_at = now
+        use_token(token, now)
     if informant.email:
         outcome.messages.append(outbox.queue_rendered_email(
             "consent_withdrawn", informant.language.value,

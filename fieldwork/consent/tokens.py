@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from .models import ConsentFormVersion, ConsentRecord, ConsentStatus, ConsentToken, FormStatus, TokenPurpose
@@ -73,6 +74,17 @@ def find_token(token, purpose, *, now):
     if row.expires_at is not None and row.expires_at <= now:
         raise TokenProblem("expired")
     return row
+
+
+def use_token(row, now):
+    """Mark the link used, once. A conditional UPDATE: of two answers sent at the same moment,
+    the second finds the link used once the first has committed, and changes nothing."""
+    used = db.session.execute(
+        update(ConsentToken).where(ConsentToken.id == row.id, ConsentToken.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    if not used:
+        raise TokenProblem("used")
+    set_committed_value(row, "used_at", now)
 
 
 def informant_links(informant, now, *, form_version=None, offer_consent=True):

@@ -288,16 +288,21 @@ def answer(token):
     form = LinkAnswerForm()
     form.items.choices = [(item.key, item.wording) for item in context.version.items]
     status = 200
-    if form.validate_on_submit():
+    # One of the two buttons must have been pressed: a bare submission is no answer.
+    if form.validate_on_submit() and (form.consent.data or form.decline.data):
         chosen = set(form.items.data or ())
         try:
-            services.answer_through_link(
+            outcome = services.answer_through_link(
                 context, {item.key: item.key in chosen for item in context.version.items},
                 agree=bool(form.consent.data))
+        except TokenProblem as problem:  # answered a moment ago, in another tab
+            db.session.rollback()
+            return _problem(problem)
         except DomainError as error:
             form.items.errors = [*form.items.errors, error.message]
             status = 422
         else:
+            outbox.deliver_after_response(outcome.messages)  # the receipt, at once
             return _link_page("consent/link_done.html", language=context.version.language.value,
                               outcome="consented" if form.consent.data else "declined")
     elif form.is_submitted():
@@ -328,7 +333,11 @@ def _withdraw(token, purpose):
     language = context.informant.language.value
     form = LinkWithdrawForm()
     if form.validate_on_submit():
-        outcome = services.withdraw_through_link(context)
+        try:
+            outcome = services.withdraw_through_link(context)
+        except TokenProblem as problem:
+            db.session.rollback()
+            return _problem(problem)
         outbox.deliver_after_response(outcome.messages)
         return _link_page("consent/link_done.html", language=language, outcome="withdrawn")
     status = 400 if form.is_submitted() else 200

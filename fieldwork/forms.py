@@ -1,9 +1,23 @@
 """Helpers shared by every feature's forms."""
 
+from wtforms import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from .errors import DomainError
+
+
+class StudyDateField(DateField):
+    """A date field that takes only years a study can mean, so that year 1 or 9999 gets a
+    message instead of overflowing when turned into an instant in the study's time zone."""
+
+    FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+    def pre_validate(self, form):
+        super().pre_validate(form)
+        if self.data and not self.FIRST_YEAR <= self.data.year <= self.LAST_YEAR:
+            self.data = None
+            raise ValidationError(f"Enter a date between {self.FIRST_YEAR} and {self.LAST_YEAR}.")
 
 
 class Cleaned:

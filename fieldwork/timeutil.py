@@ -41,7 +41,11 @@ def local_to_utc(day, time_of_day):
         raise DomainError(
             f"{when} happens twice in {zone.key}, because the clocks go back an hour for the end "
             "of daylight saving time. Choose a time outside that hour.", "start_time")
-    return first.astimezone(timezone.utc)
+    try:
+        return first.astimezone(timezone.utc)
+    except OverflowError:  # the first or last day a datetime can hold
+        raise DomainError(f"{naive:%d.%m.%Y} is outside the dates the app can handle.",
+                          "start_time") from None
 
 
 def where_on_local_days(column, first=None, last=None):

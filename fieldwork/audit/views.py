@@ -1,15 +1,13 @@
-from datetime import datetime, time, timedelta
-
 from flask import Blueprint, render_template, request
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from ..access import UserRole, allow_roles
 from ..extensions import db
-from ..forms import options
-from ..timeutil import study_zone
+from ..forms import StudyDateField, options
+from ..timeutil import where_on_local_days
 from .models import AuditEvent
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")
@@ -26,12 +24,8 @@ class AuditFilterForm(FlaskForm):
         ("informant", "Informant")]))
     entity_id = StringField("Record id", validators=[Optional(), Length(max=64)])
     actor = StringField("Who (email)", validators=[Optional(), Length(max=254)])
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
-
-
-def _local_midnight(day):
-    return datetime.combine(day, time.min, tzinfo=study_zone())
+    date_from = StudyDateField("From", validators=[Optional()])
+    date_to = StudyDateField("To", validators=[Optional()])
 
 
 @blueprint.get("/", endpoint="list")
@@ -49,10 +43,8 @@ def list_events():
         query = query.where(AuditEvent.entity_id == form.entity_id.data.strip())
     if form.actor.data:
         query = query.where(AuditEvent.actor_label == form.actor.data.strip().lower())
-    if form.date_from.data:
-        query = query.where(AuditEvent.occurred_at >= _local_midnight(form.date_from.data))
-    if form.date_to.data:
-        query = query.where(AuditEvent.occurred_at < _local_midnight(form.date_to.data + timedelta(days=1)))
+    query = query.where(*where_on_local_days(AuditEvent.occurred_at, form.date_from.data,
+                                             form.date_to.data))
     page = db.paginate(query, per_page=50, max_per_page=200, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("audit/list.html", form=form, page=page, filter_args=args)

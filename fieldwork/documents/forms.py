@@ -1,8 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
-from ..forms import Cleaned, options
+from ..forms import Cleaned, StudyDateField, options
 from ..organisations.models import GovernanceLevel
 from .models import DocumentStatus, DocumentType
 from .services import DOCUMENT_RULES
@@ -29,7 +29,7 @@ class DocumentForm(FlaskForm):
                                   description="Leave empty when the issuer is not registered "
                                               "(the Storting, say).")
     governance_level = SelectField("Governance level", choices=options(LEVEL_CHOICES))
-    issued_on = DateField("Date", validators=[Optional()])
+    issued_on = StudyDateField("Date", validators=[Optional()])
     reference = StringField("Reference or URL", validators=[_rule("reference")],
                             description="For example Meld. St. 9 (2012–2013), or https://…")
     status = SelectField("Status", choices=options(STATUS_CHOICES))

@@ -1,8 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 from wtforms.validators import Optional
 
-from ..forms import options
+from ..forms import StudyDateField, options
 
 
 def _optional_int(value):
@@ -19,5 +19,5 @@ class ExportFilterForm(FlaskForm):
         [("conducted", "Conducted"), ("all", "All but cancelled")]))
     organisation = SelectField("Organisation", coerce=_optional_int, validators=[Optional()])
     role = SelectField("Role", coerce=_optional_int, validators=[Optional()])
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = StudyDateField("From", validators=[Optional()])
+    date_to = StudyDateField("To", validators=[Optional()])

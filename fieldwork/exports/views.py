@@ -1,4 +1,4 @@
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
 from ..access import ALL_ROLES, UserRole, allow_roles
@@ -14,7 +14,11 @@ blueprint = Blueprint("exports", __name__, url_prefix="/exports")
 @allow_roles(ALL_ROLES)
 def index():
     filters = _filter_form()
-    filters.validate()
+    is_valid = filters.validate()
+    return _index_page(filters), 200 if is_valid or not request.args else 400
+
+
+def _index_page(filters):
     return render_template("exports/index.html", filters=filters,
                            filter_args={k: v for k, v in request.args.items() if v})
 
@@ -42,7 +46,8 @@ def documents():
 def _interviews(file_format, *, with_identities, name):
     filters = _filter_form()
     if not filters.validate():
-        abort(400)
+        # Back to the page, with the message next to the filter, instead of a file.
+        return _index_page(filters), 400
     body, mimetype = services.export_interviews(_criteria(filters), by=current_user,
                                                 file_format=file_format,
                                                 with_identities=with_identities)

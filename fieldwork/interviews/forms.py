@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField,
+from wtforms import (BooleanField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField, TimeField)
 from wtforms.validators import InputRequired, Optional
 
-from ..forms import options
+from ..forms import StudyDateField, options
 from ..informants.models import Language
 from .models import InterviewMode, InterviewStatus, TranscriptStatus
 
@@ -16,7 +16,7 @@ class InterviewForm(FlaskForm):
     informant_ids = SelectMultipleField("Informants", coerce=int,
                                         description="Hold Ctrl (⌘ on a Mac) to choose several.")
     interviewer_ids = SelectMultipleField("Interviewers", coerce=int)
-    start_date = DateField("Date", validators=[InputRequired("Enter the date.")])
+    start_date = StudyDateField("Date", validators=[InputRequired("Enter the date.")])
     start_time = TimeField("Starts at", validators=[InputRequired("Enter the time.")],
                            description="Local time in the study's time zone.")
     duration_minutes = IntegerField("Duration (minutes)", default=60,
@@ -45,8 +45,8 @@ class InterviewFilterForm(FlaskForm):
     interviewer = SelectField("Interviewer", coerce=_optional_int, validators=[Optional()])
     status = SelectField("Status", validators=[Optional()], choices=options(
         [("", "Any status")] + [(s.value, s.label) for s in InterviewStatus]))
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = StudyDateField("From", validators=[Optional()])
+    date_to = StudyDateField("To", validators=[Optional()])
 
 
 class CalendarForm(FlaskForm):
@@ -55,7 +55,7 @@ class CalendarForm(FlaskForm):
 
     view = SelectField("View", validators=[Optional()],
                        choices=options([("week", "Week"), ("month", "Month")]))
-    date = DateField("Date", validators=[Optional()])
+    date = StudyDateField("Date", validators=[Optional()])
     interviewer = SelectField("Interviewer", coerce=_optional_int, validators=[Optional()])
 
 
@@ -64,7 +64,7 @@ class ConfirmForm(FlaskForm):
 
 
 class ConductForm(FlaskForm):
-    actual_start_date = DateField("Date it took place",
+    actual_start_date = StudyDateField("Date it took place",
                                   validators=[InputRequired("Enter the date.")])
     actual_start_time = TimeField("Actually started at",
                                   validators=[InputRequired("Enter the time.")],
@@ -93,7 +93,7 @@ class RecordingForm(FlaskForm):
         "Where the recording is kept",
         description="For example the folder on the secure research storage. Never upload or "
                     "link the file itself.")
-    recording_delete_by = DateField("Delete by", validators=[Optional()],
+    recording_delete_by = StudyDateField("Delete by", validators=[Optional()],
                                     description="Leave empty for the study's retention period.")
     submit = SubmitField("Register recording")
 

@@ -44,10 +44,10 @@ def list_interviews():
 @allow_roles(ALL_ROLES)
 def calendar():
     form = _with_interviewers(CalendarForm(request.args))
-    if not form.validate():
-        abort(400)
-    view = form.view.data or "week"
-    day = form.date.data or to_local(utcnow()).date()
+    status = 200 if form.validate() else 400
+    view = form.view.data if form.view.data in ("week", "month") else "week"
+    # An unusable date shows this week, with the message beside the date field.
+    day = (form.date.data if status == 200 else None) or to_local(utcnow()).date()
     weeks, starts_at, ends_at = services.calendar_weeks(view, day)
     by_day = {}
     for interview in services.interviews_between(starts_at, ends_at,
@@ -58,7 +58,7 @@ def calendar():
     following = day + step if step else (day.replace(day=28) + timedelta(days=4)).replace(day=1)
     return render_template("interviews/calendar.html", form=form, view=view, day=day,
                            weeks=weeks, by_day=by_day, previous=previous, following=following,
-                           today=to_local(utcnow()).date())
+                           today=to_local(utcnow()).date()), status
 
 
 @blueprint.get("/<int:interview_id>")

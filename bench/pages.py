@@ -30,6 +30,8 @@ from sqlalchemy import event, insert, select  # noqa: E402
 from config import TestConfig  # noqa: E402
 from fieldwork import audit, create_app  # noqa: E402
 from fieldwork.auth.services import create_user  # noqa: E402
+from fieldwork.consent import services as consent  # noqa: E402
+from fieldwork.consent.models import STANDARD_ITEMS, ConsentRecord, ConsentRecordItem  # noqa: E402
 from fieldwork.dashboard.models import SamplingTarget  # noqa: E402
 from fieldwork.documents.models import Document, Theme, document_interview, document_theme  # noqa: E402
 from fieldwork.extensions import db  # noqa: E402
@@ -52,7 +54,9 @@ PAGES = [("dashboard", "/"), ("informants list", "/informants/"),
          ("export: interview cases CSV", "/exports/interviews.csv"),
          ("export: interview cases XLSX", "/exports/interviews.xlsx"),
          ("export: cases, one organisation", "/exports/interviews.xlsx?organisation=1"),
-         ("export: documents CSV", "/exports/documents.csv")]
+         ("export: documents CSV", "/exports/documents.csv"),
+         ("consent overview", "/consent/"),
+         ("consent overview (at risk, 14 days)", "/consent/?within_days=14")]
 TRANSCRIPT_STAGES = ["none", "in-progress", "transcribed", "checked", "pseudonymised", "coded",
                      "coded", "coded"]
 
@@ -128,6 +132,24 @@ def build(now):
         for t in rng.sample(theme_ids, 3)])
     db.session.execute(insert(document_interview), [
         {"document_id": d, "interview_id": rng.choice(interview_ids)} for d in document_ids])
+    # Consent under one active form: most given (some items refused), some requested, declined
+    # or withdrawn, a fifth never asked.
+    form = consent.create_form_version({"title": "Consent", "language": "nb", "version_label": "1",
+                                        "letter_markdown": "Letter.", "approval_reference": "Sikt 1",
+                                        "approval_date": now.date()}, by=coordinator)
+    consent.activate_form_version(form, by=coordinator)
+    states = ["given", "given", "given", "partly-given", "requested", "declined", "withdrawn"]
+    records = [{"informant_id": informant_id, "status": states[n % len(states)],
+                "form_version_id": form.id, "method": "signed-paper", "updated_at": now,
+                "follow_up_count": 0, "consented_on": now.date()}
+               for n, informant_id in enumerate(informant_ids) if n % 5]
+    db.session.execute(insert(ConsentRecord), records)
+    record_ids = db.session.scalars(select(ConsentRecord.id).order_by(ConsentRecord.id)).all()
+    db.session.execute(insert(ConsentRecordItem), [
+        {"record_id": record_id, "key": key,
+         "is_given": records[n]["status"] in ("given", "partly-given")
+         and not (key == "direct_quotation" and records[n]["status"] == "partly-given")}
+        for n, record_id in enumerate(record_ids) for key in STANDARD_ITEMS])
     db.session.execute(insert(OutboxMessage), [
         {"message_id": f"<failed-{n}@example.org>", "purpose": "invite",
          "recipient_email": f"informant{n}@example.org", "subject": "Invitation", "raw": b"x",

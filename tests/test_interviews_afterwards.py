@@ -96,6 +96,19 @@ def test_mark_conducted_without_values_takes_the_schedule_as_what_happened(coord
     assert [u.id for u in interview.present_interviewers] == [researcher.id]
 
 
+def test_informants_still_being_recruited_become_interviewed(coordinator, researcher):
+    from fieldwork.informants.models import Informant, RecruitmentStatus
+
+    agreed, contacted = consenting(coordinator), consenting(coordinator)
+    factories.reload(Informant, contacted.id).status = RecruitmentStatus.CONTACTED
+    db.session.commit()
+    conducted(coordinator, researcher, informants=[agreed, contacted])
+    for informant in (agreed, contacted):
+        assert factories.reload(Informant, informant.id).status is RecruitmentStatus.INTERVIEWED
+    changes = [e for e in events("informant.update") if e.after.get("status") == "interviewed"]
+    assert len(changes) == 2 and {e.actor_id for e in changes} == {researcher.id}
+
+
 def test_correcting_a_conducted_interview_logs_only_the_change(coordinator, researcher):
     interview = conducted(coordinator, researcher)
     afterwards.mark_conducted(interview, {"actual_start_date": date(2026, 3, 9),

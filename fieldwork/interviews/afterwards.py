@@ -20,7 +20,7 @@ from ..database import utcnow
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..guides.models import GuideVersion
-from ..informants.models import Informant
+from ..informants.models import Informant, RecruitmentStatus
 from ..timeutil import local_to_utc, to_local
 from ..validation import clean_text
 from .models import Interview, InterviewStatus, TranscriptStatus, TranscriptStatusChange
@@ -30,6 +30,7 @@ from .services import INTERVIEWER_ROLES, MAX_DURATION
 _CONDUCTABLE = (InterviewStatus.PLANNED, InterviewStatus.INVITED, InterviewStatus.CONFIRMED,
                 InterviewStatus.CONDUCTED)
 MAX_NOTES_LENGTH = 100_000
+_RECRUITING = (RecruitmentStatus.IDENTIFIED, RecruitmentStatus.CONTACTED, RecruitmentStatus.AGREED)
 
 
 def get_interview_afterwards(interview_id):
@@ -122,6 +123,7 @@ def mark_conducted(interview, values=None, *, by, now=None):
     interview.updated_at = now
     if first_time:
         interview.conducted_at = now
+        _mark_interviewed(interview.informants, by=by, now=now)
     after = interview.aftermath_snapshot()
     if first_time:
         audit.record("interview.conduct", by=by, entity=interview, before=before, after=after,
@@ -132,6 +134,17 @@ def mark_conducted(interview, values=None, *, by, now=None):
         return interview
     db.session.commit()
     return interview
+
+
+def _mark_interviewed(informants, *, by, now):
+    """Informants still being recruited become "interviewed"; a later status (declined,
+    withdrawn, do-not-contact) is the informant's own word and stays."""
+    for informant in informants:
+        if informant.status in _RECRUITING:
+            before = informant.audit_snapshot()
+            informant.status, informant.updated_at = RecruitmentStatus.INTERVIEWED, now
+            audit.record_update("informant.update", by=by, entity=informant, before=before,
+                                after=informant.audit_snapshot(), now=now)
 
 
 def _present_interviewers(value, interview):

@@ -401,3 +401,24 @@ def test_the_teams_consent_pages_render(client, login_as, outbox):
     assert factories.reload(ConsentFormVersion, draft.id).title == "Changed draft"
     assert client.post(f"/consent/forms/{active.id}/retire").status_code == 302
     assert factories.reload(ConsentFormVersion, active.id).status is FormStatus.RETIRED
+
+
+def test_a_scan_stored_for_an_answer_that_fails_is_removed_again(app, outbox, instance_dir):
+    """The file is written before the commit; when the transaction fails after it (here the link
+    was spent meanwhile, by another answer), the file goes too."""
+    from fieldwork.consent.models import TokenPurpose
+    from fieldwork.consent.tokens import TokenProblem, find_token, use_token
+    from fieldwork.database import utcnow
+
+    informant, token, _ = requested(outbox)
+    link = find_token(token, TokenPurpose.CONSENT, now=utcnow())
+    use_token(link, utcnow())
+    db.session.commit()
+    items = {"participation": True, "audio_recording": True, "direct_quotation": True,
+             "re_contact": True}
+    with pytest.raises(TokenProblem):
+        consent.give_consent(informant, items, method="signed-paper", by=factories.make_user(),
+                             evidence=PNG, token=link)
+    folder = instance_dir / "consent-evidence"
+    assert folder.is_dir() and not any(folder.iterdir())
+    assert status_of(informant) is ConsentStatus.REQUESTED

@@ -7,10 +7,13 @@ import re
 import secrets
 from pathlib import Path
 
+from contextlib import contextmanager
+
 import filetype
 from flask import current_app
 
 from ..errors import DomainError
+from ..extensions import db
 
 EVIDENCE_FOLDER = "consent-evidence"
 LETTER_FOLDER = "consent-files"
@@ -64,3 +67,19 @@ def discard(folder, stored_name):
         path_of(folder, stored_name).unlink(missing_ok=True)
     except ValueError:
         pass
+
+
+@contextmanager
+def committed_or_discarded(folder):
+    """Commit the transaction at the end of the block; if anything fails, roll it back and remove
+    the files stored for it (their names appended to the list this yields): no file without its
+    row, no row without its file."""
+    written = []
+    try:
+        yield written
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for name in written:
+            discard(folder, name)
+        raise

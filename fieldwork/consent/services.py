@@ -128,18 +128,12 @@ def create_form_version(values, *, by, now=None, letter_pdf=None):
                                  created_by_id=getattr(by, "id", None), **cleaned)
     version.items = [ConsentItem(key=key, wording=wording[key], is_required=key == PARTICIPATION,
                                  position=n) for n, key in enumerate(STANDARD_ITEMS)]
-    stored = _store_letter(version, letter_pdf)
-    try:
+    with files.committed_or_discarded(files.LETTER_FOLDER) as written:
+        _store_letter(version, letter_pdf, written)
         db.session.add(version)
         db.session.flush()
         audit.record("consent_form.create", by=by, entity=version,
                      after=version.audit_snapshot(), now=now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        if stored:
-            files.discard(files.LETTER_FOLDER, stored)
-        raise
     return version
 
 
@@ -155,26 +149,20 @@ def update_form_version(version, values, *, by, now=None, letter_pdf=None):
     wording = _clean_wording(values, version.language.value)
     for item in version.items:
         item.wording = wording.get(item.key, item.wording)
-    stored = _store_letter(version, letter_pdf)
-    try:
+    with files.committed_or_discarded(files.LETTER_FOLDER) as written:
+        _store_letter(version, letter_pdf, written)
         audit.record_update("consent_form.update", by=by, entity=version, before=before,
                             after=version.audit_snapshot(), now=now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        if stored:
-            files.discard(files.LETTER_FOLDER, stored)
-        raise
     return version
 
 
-def _store_letter(version, letter_pdf):
+def _store_letter(version, letter_pdf, written):
     if not letter_pdf:
-        return None
+        return
     _, extension = files.check_upload(letter_pdf, files.LETTER_TYPES, field="letter_pdf")
     name, _ = files.store(letter_pdf, files.LETTER_FOLDER, extension)
+    written.append(name)
     version.letter_pdf_name = name
-    return name
 
 
 def activate_form_version(version, *, by, now=None):
@@ -408,17 +396,18 @@ def _clean_consent_date(consented_on, now):
     return consented_on
 
 
-def _evidence(record, data, *, by, now):
+def _evidence(record, data, written, *, by, now):
     if data is None:  # no file chosen; an empty file (b"") is refused by check_upload
-        return None, None
+        return None
     content_type, extension = files.check_upload(data, files.EVIDENCE_TYPES, field="evidence")
     name, digest = files.store(data, files.EVIDENCE_FOLDER, extension)
+    written.append(name)
     evidence = ConsentEvidence(record_id=record.id, stored_name=name, content_type=content_type,
                                size=len(data), sha256=digest, uploaded_at=now,
                                uploaded_by_id=getattr(by, "id", None))
     db.session.add(evidence)
     db.session.flush()
-    return evidence, name
+    return evidence
 
 
 def give_consent(informant, items, *, method, by, now=None, consented_on=None, version=None,
@@ -443,9 +432,8 @@ def give_consent(informant, items, *, method, by, now=None, consented_on=None, v
                           "want to take part, register that they declined.", f"item_{missing[0].key}")
     consented_on = _clean_consent_date(consented_on, now)
     before = record.audit_snapshot()
-    stored = None
-    try:
-        evidence_row, stored = _evidence(record, evidence, by=by, now=now)
+    with files.committed_or_discarded(files.EVIDENCE_FOLDER) as written:
+        evidence_row = _evidence(record, evidence, written, by=by, now=now)
         record.status = ConsentStatus.GIVEN if all(states.values()) else ConsentStatus.PARTLY_GIVEN
         record.form_version_id, record.method, record.consented_on = version.id, method, consented_on
         record.requested_version_id = record.requested_at = record.last_follow_up_at = None
@@ -464,12 +452,6 @@ def give_consent(informant, items, *, method, by, now=None, consented_on=None, v
             use_token(token, now)
         if method is ConsentMethod.ELECTRONIC and informant.email:
             outcome.messages.append(_queue_receipt(informant, version, states, by=by, now=now))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        if stored:
-            files.discard(files.EVIDENCE_FOLDER, stored)
-        raise
     return outcome
 
 

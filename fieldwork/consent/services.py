@@ -345,11 +345,11 @@ def send_consent_follow_ups(*, now=None):
                ConsentRecord.follow_up_count < config["CONSENT_FOLLOW_UPS"],
                func.coalesce(ConsentRecord.last_follow_up_at, ConsentRecord.requested_at)
                <= due_before)
-        .options(selectinload(ConsentRecord.items))
+        .options(selectinload(ConsentRecord.items), selectinload(ConsentRecord.informant))
         .order_by(ConsentRecord.id).with_for_update(skip_locked=True, of=ConsentRecord)).all()
     messages = []
     for record in records:
-        informant = db.session.get(Informant, record.informant_id)
+        informant = record.informant
         if informant.status is RecruitmentStatus.WITHDRAWN or informant.status in _NOT_TO_BE_ASKED \
                 or not informant.email:
             continue

@@ -5,23 +5,18 @@ Every view declares the user roles that may call it (`@allow_roles`) or that it 
 none, so a forgotten decorator fails closed instead of exposing personal data.
 """
 
-import enum
-
 from flask import abort, current_app, request
 from flask_login import current_user
 
+from .database import LabelledEnum
 from .extensions import login_manager
 
 
-class UserRole(enum.Enum):
+class UserRole(LabelledEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     RESEARCHER = "researcher"
     ANALYST = "analyst"
-
-    @property
-    def label(self):
-        return self.value.capitalize()
 
 
 ALL_ROLES = frozenset(UserRole)

@@ -1,5 +1,6 @@
 """Column types and engine settings shared by every model."""
 
+import enum
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, event
@@ -52,6 +53,15 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+class LabelledEnum(enum.Enum):
+    """An enum whose members show as words: "no-show" as "No show". Members override `label`
+    where the words differ from the stored value."""
+
+    @property
+    def label(self):
+        return self.value.replace("-", " ").capitalize()
 
 
 def enum_column(enum_class, length=20):

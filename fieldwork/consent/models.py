@@ -9,32 +9,24 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index,
                         Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, enum_column, utcnow
+from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from ..extensions import db
 from ..informants.models import Language
 
 
-class FormStatus(enum.Enum):
+class FormStatus(LabelledEnum):
     DRAFT = "draft"
     ACTIVE = "active"
     RETIRED = "retired"
 
-    @property
-    def label(self):
-        return self.value.capitalize()
 
-
-class ConsentStatus(enum.Enum):
+class ConsentStatus(LabelledEnum):
     NOT_REQUESTED = "not-requested"
     REQUESTED = "requested"
     GIVEN = "given"
     PARTLY_GIVEN = "partly-given"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
-
-    @property
-    def label(self):
-        return self.value.replace("-", " ").capitalize()
 
     @property
     def is_consent(self):

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, enum_column, utcnow
+from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from ..extensions import db
 from ..organisations.models import GovernanceLevel
 
@@ -25,14 +25,10 @@ class DocumentType(enum.Enum):
                 "guidance": "Guidance", "report": "Report"}[self.value]
 
 
-class DocumentStatus(enum.Enum):
+class DocumentStatus(LabelledEnum):
     IDENTIFIED = "identified"
     OBTAINED = "obtained"
     ANALYSED = "analysed"
-
-    @property
-    def label(self):
-        return self.value.capitalize()
 
 
 document_theme = Table(

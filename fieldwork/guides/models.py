@@ -1,23 +1,18 @@
-import enum
 from datetime import datetime
 
 from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table,
                         Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, enum_column, utcnow
+from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from ..extensions import db
 from ..informants.models import Language
 
 
-class VersionStatus(enum.Enum):
+class VersionStatus(LabelledEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     RETIRED = "retired"
-
-    @property
-    def label(self):
-        return self.value.capitalize()
 
 
 guide_target_role = Table(

@@ -4,11 +4,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, enum_column, utcnow
+from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from ..extensions import db
 
 
-class RecruitmentStatus(enum.Enum):
+class RecruitmentStatus(LabelledEnum):
     IDENTIFIED = "identified"
     CONTACTED = "contacted"
     AGREED = "agreed"
@@ -16,10 +16,6 @@ class RecruitmentStatus(enum.Enum):
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
     DO_NOT_CONTACT = "do-not-contact"
-
-    @property
-    def label(self):
-        return self.value.replace("-", " ").capitalize()
 
 
 class Language(enum.Enum):

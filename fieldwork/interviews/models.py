@@ -5,7 +5,7 @@ from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Index, Intege
                         Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, enum_column, utcnow
+from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from ..extensions import db
 from ..informants.models import Language
 
@@ -20,17 +20,13 @@ class InterviewMode(enum.Enum):
         return {"in-person": "In person", "video": "Video", "phone": "Phone"}[self.value]
 
 
-class InterviewStatus(enum.Enum):
+class InterviewStatus(LabelledEnum):
     PLANNED = "planned"      # saved, no invitation sent yet
     INVITED = "invited"
     CONFIRMED = "confirmed"
     CONDUCTED = "conducted"
     CANCELLED = "cancelled"
     NO_SHOW = "no-show"
-
-    @property
-    def label(self):
-        return self.value.replace("-", " ").capitalize()
 
     @property
     def is_open(self):

@@ -1,23 +1,18 @@
-import enum
 from datetime import datetime
 
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime, enum_column, utcnow
+from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from ..extensions import db
 
 
-class GovernanceLevel(enum.Enum):
+class GovernanceLevel(LabelledEnum):
     NATIONAL = "national"
     REGIONAL = "regional"
     LOCAL = "local"
     VENDOR = "vendor"
     RESEARCH = "research"
-
-    @property
-    def label(self):
-        return self.value.capitalize()
 
 
 class Organisation(db.Model):

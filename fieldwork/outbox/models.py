@@ -1,23 +1,18 @@
-import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime, enum_column, utcnow
+from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from ..extensions import db
 
 
-class OutboxStatus(enum.Enum):
+class OutboxStatus(LabelledEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
-
-    @property
-    def label(self):
-        return self.value.capitalize()
 
 
 class OutboxMessage(db.Model):

@@ -1,21 +1,16 @@
-import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime, enum_column, utcnow
+from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from ..extensions import db
 
 
-class ReminderStatus(enum.Enum):
+class ReminderStatus(LabelledEnum):
     SENT = "sent"          # queued in the outbox
     EXPIRED = "expired"    # due while nobody was sending, and the interview had started
     SKIPPED = "skipped"    # nobody to send to: no address, or the informant has withdrawn
-
-    @property
-    def label(self):
-        return self.value.capitalize()
 
 
 class InterviewReminder(db.Model):

@@ -59,6 +59,8 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     PROXY_FIX_HOPS = 0
+    # argon2id parameters; empty means the library's current recommendation (time cost, memory).
+    PASSWORD_HASH_PARAMETERS = {}
     # Email delivery (fieldwork.outbox): a temporary failure is retried after 60 s, then 120 s,
     # 240 s ... at most MAIL_RETRY_MAX_SECONDS apart; the message fails after MAIL_MAX_ATTEMPTS.
     MAIL_RETRY_BASE_SECONDS = 60
@@ -139,6 +141,9 @@ class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     PAGE_SIZE = 25
+    # About a thousand times cheaper than production; tests of hashing itself opt back into the
+    # production parameters with @pytest.mark.production_hashing.
+    PASSWORD_HASH_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
     def __init__(self):
         super().__init__()

@@ -84,7 +84,7 @@ def _truncate_all(app):
 
 
 @pytest.fixture
-def app(database, tmp_path):
+def app(request, database, tmp_path):
     backend, template = database
     if backend == "sqlite":
         path = tmp_path / "fieldwork.db"
@@ -92,7 +92,10 @@ def app(database, tmp_path):
         url = f"sqlite:///{path}"
     else:
         url = template
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url})
+    overrides = {"SQLALCHEMY_DATABASE_URI": url}
+    if request.node.get_closest_marker("production_hashing"):
+        overrides["PASSWORD_HASH_PARAMETERS"] = {}
+    app = create_app(TestConfig, overrides)
     app.test_client_class = FreshContextClient
     with app.app_context():
         yield app

@@ -450,10 +450,17 @@ def test_current_password_guessing_is_throttled(app, client, user):
             == app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])
 
 
+@pytest.mark.production_hashing
 def test_password_hashes_are_argon2id(user):
-    """Stored hashes use argon2id, never the password itself."""
+    """Stored hashes use argon2id with the library's recommended cost, never the password."""
+    from argon2 import PasswordHasher, extract_parameters
+
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
+    recommended = PasswordHasher()
+    parameters = extract_parameters(user.password_hash)
+    assert (parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (
+        recommended.time_cost, recommended.memory_cost, recommended.parallelism)
 
 
 # Deactivated and expired accounts

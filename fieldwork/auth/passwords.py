@@ -1,7 +1,10 @@
 """Password hashing (argon2id) and the password policy."""
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from zxcvbn import zxcvbn
 
 MIN_LENGTH = 12
@@ -12,18 +15,35 @@ MIN_STRENGTH = 3
 # first 72 characters of a passphrase are enough to judge it.
 _STRENGTH_CHECK_LENGTH = 72
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when the account does not exist, so timing does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-constant-time")
+
+
+@cache
+def _hasher_for(parameters):
+    """argon2id with the library's recommended parameters, unless PASSWORD_HASH_PARAMETERS names
+    others (the tests use cheap ones); built on first use, not at import."""
+    return PasswordHasher(**dict(parameters))
+
+
+@cache
+def _dummy_hash(hasher):
+    """Verified against when the account does not exist, so timing does not reveal which emails
+    exist; made with the same parameters as real hashes so that it costs the same."""
+    return hasher.hash("not-a-real-password-only-for-constant-time")
+
+
+def _hasher():
+    return _hasher_for(tuple(sorted(current_app.config["PASSWORD_HASH_PARAMETERS"].items())))
 
 
 def hash_password(password):
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash, password):
+    hasher = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (hasher.verify(password_hash or _dummy_hash(hasher), password)
+                and password_hash is not None)
     except (VerificationError, InvalidHashError):
         return False
 

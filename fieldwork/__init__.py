@@ -15,6 +15,7 @@ from .access import enforce_route_roles
 from flask_talisman import Talisman
 
 from .extensions import csrf, db, login_manager, migrate
+from .outbox import delivery as outbox_delivery
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,6 +48,7 @@ def create_app(config_class, overrides=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     register_extensions(app)
+    outbox_delivery.init_app(app)  # email a request queued goes out after its commit
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)

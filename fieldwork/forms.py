@@ -1,10 +1,13 @@
 """Helpers shared by every feature's forms."""
 
-from wtforms import DateField
+from flask import abort, flash, render_template
+from flask_wtf import FlaskForm
+from wtforms import DateField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from .errors import DomainError
+from .errors import DomainError, NotAllowed
+from .extensions import db
 
 
 class StudyDateField(DateField):
@@ -46,11 +49,15 @@ def show_domain_error(form, error):
         form.form_errors.append(error.message)
 
 
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only its CSRF token is checked."""
+
+    submit = SubmitField("Confirm")
+
+
 def form_page(form, template, *, save, done, **context):
     """The usual form round trip: on a valid POST call `save(form)`; a DomainError goes beside its
     field. Returns `done(result)` (a redirect) or the page with 422 when the input was refused."""
-    from flask import render_template
-
     if form.validate_on_submit():
         try:
             result = save(form)
@@ -60,6 +67,25 @@ def form_page(form, template, *, save, done, **context):
             return done(result)
     status = 422 if form.is_submitted() else 200
     return render_template(template, form=form, **context), status
+
+
+def button_action(do, *, done, refused, form=None):
+    """The round trip of a button that changes state, as `form_page` is for forms.
+
+    The POST must carry a valid CSRF token (and valid data, if `form` has fields): otherwise 400.
+    `do()` calls one service; `done(result)` flashes and redirects. A DomainError changes nothing
+    (the session is rolled back): `refused()` renders the page the button was on again, with the
+    reason flashed, answered 409 when the action is not allowed in the current state (NotAllowed)
+    and 422 when the input is invalid."""
+    if not (form or ConfirmForm()).validate_on_submit():
+        abort(400)
+    try:
+        result = do()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return refused(), 409 if isinstance(error, NotAllowed) else 422
+    return done(result)
 
 
 def options(pairs):

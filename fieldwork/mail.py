@@ -1,4 +1,4 @@
-"""The only module that builds and sends email.
+"""The only module that builds and sends email, and so one module (DESIGN.md) despite its length.
 
 `build_message` turns validated parts into the bytes of one message (with a calendar invite if
 given), `render_email` renders a template pair in the informant's language, and `open_transport`

@@ -127,7 +127,7 @@ def make_interview(*, informants=None, interviewers=None, start=None, by=None, n
     data = interview_values(informants=informants or [make_informant()],
                             interviewers=interviewers or [by], start=start, **values)
     return interviews.schedule_interview(data, by=by, now=now,
-                                         send_invites=send_invites).interview
+                                         send_invites=send_invites)
 
 
 LETTER = """\
@@ -161,4 +161,4 @@ def give_consent(informant, items=None, *, method="signed-paper", by=None, now=N
     states = dict.fromkeys(STANDARD_ITEMS, True)
     states.update(items or {})
     return consent.give_consent(informant, states, method=method,
-                                by=by or make_user(role="coordinator"), now=now, **options).record
+                                by=by or make_user(role="coordinator"), now=now, **options)

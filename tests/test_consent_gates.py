@@ -14,7 +14,7 @@ from fieldwork.consent.models import ConsentStatus
 from fieldwork.errors import DomainError
 from fieldwork.extensions import db
 from fieldwork.informants.models import Informant
-from fieldwork.interviews import services as interviews
+from fieldwork.interviews import afterwards
 from fieldwork.interviews.models import InterviewStatus
 from tests import factories
 
@@ -136,8 +136,8 @@ def test_an_interview_cannot_be_marked_conducted_without_participation_consent(a
     interview = factories.make_interview(informants=[informant], by=coordinator, now=NOW,
                                          start=start)
     with pytest.raises(DomainError, match=informant.code):
-        interviews.mark_conducted(interview, by=coordinator, now=start + timedelta(hours=1))
+        afterwards.mark_conducted(interview, by=coordinator, now=start + timedelta(hours=1))
     assert factories.reload(type(interview), interview.id).status is InterviewStatus.INVITED
     factories.give_consent(informant, by=coordinator, now=NOW)
-    interviews.mark_conducted(interview, by=coordinator, now=start + timedelta(hours=1))
+    afterwards.mark_conducted(interview, by=coordinator, now=start + timedelta(hours=1))
     assert factories.reload(type(interview), interview.id).status is InterviewStatus.CONDUCTED

@@ -263,7 +263,7 @@ def test_a_failed_withdrawal_leaves_everything_as_it_was(app, outbox, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("the mail template is broken")
 
-    monkeypatch.setattr(consent.outbox, "queue_rendered_email", broken)
+    monkeypatch.setattr("fieldwork.outbox.services.queue_rendered_email", broken)
     with pytest.raises(RuntimeError):
         consent.withdraw_consent(informant, by=coordinator, now=NOW)
     db.session.rollback()

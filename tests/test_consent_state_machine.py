@@ -21,6 +21,7 @@ from fieldwork.consent.gates import consent_summaries
 from fieldwork.consent.models import ConsentEvent, ConsentRecord
 from fieldwork.errors import DomainError
 from fieldwork.extensions import db
+from fieldwork.interviews import afterwards
 from fieldwork.interviews import services as interviews
 from fieldwork.interviews.models import Interview, InterviewStatus
 from fieldwork.outbox import services as outbox
@@ -104,10 +105,10 @@ class ConsentMachine(RuleBasedStateMachine):
         values = factories.interview_values(
             informants=[self.people[i] for i in sorted(who)], interviewers=[self.coordinator],
             start=start, guide_version=self.guide_version())
-        change = self.attempt(lambda: interviews.schedule_interview(
+        interview = self.attempt(lambda: interviews.schedule_interview(
             values, by=self.coordinator, now=self.now, send_invites=invite))
-        if change is not None:
-            self.interview_ids.append(change.interview.id)
+        if interview is not None:
+            self.interview_ids.append(interview.id)
 
     @precondition(lambda self: self.interview_ids)
     @rule(pick=st.integers(0, 50))
@@ -118,7 +119,7 @@ class ConsentMachine(RuleBasedStateMachine):
                                         InterviewStatus.CONFIRMED)
         summaries = consent_summaries(i.id for i in interview.informants)
         allowed = all(s.may_participate for s in summaries.values())
-        done = self.attempt(lambda: interviews.mark_conducted(interview, by=self.coordinator,
+        done = self.attempt(lambda: afterwards.mark_conducted(interview, by=self.coordinator,
                                                               now=self.now))
         assert (done is not None) == (was_open and allowed)
         if done is not None:

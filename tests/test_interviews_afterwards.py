@@ -11,6 +11,7 @@ from fieldwork.audit.models import AuditEvent
 from fieldwork.errors import DomainError, NotAllowed
 from fieldwork.extensions import db
 from fieldwork.interviews import afterwards, pipeline, services
+from fieldwork.interviews import queries
 from fieldwork.interviews.models import (Interview, InterviewStatus, TranscriptStatus,
                                          TranscriptStatusChange)
 from fieldwork.markup import render_markdown
@@ -75,7 +76,7 @@ def test_mark_conducted_records_actual_start_duration_and_who_was_there(coordina
         "actual_duration_minutes": 75, "present_interviewer_ids": [researcher.id, coordinator.id],
     }, by=researcher, now=AFTER)
     interview = factories.reload(Interview, interview.id)
-    interview = afterwards.get_interview_afterwards(interview.id)
+    interview = queries.get_interview_with_aftermath(interview.id)
     assert interview.status is InterviewStatus.CONDUCTED
     assert interview.actual_started_at == datetime(2026, 3, 9, 9, 10, tzinfo=timezone.utc)
     assert interview.actual_duration_minutes == 75
@@ -90,7 +91,7 @@ def test_mark_conducted_records_actual_start_duration_and_who_was_there(coordina
 def test_mark_conducted_without_values_takes_the_schedule_as_what_happened(coordinator, researcher):
     """The consent branch's plain `mark_conducted(interview, by=, now=)` call works too."""
     interview = conducted(coordinator, researcher)
-    interview = afterwards.get_interview_afterwards(interview.id)
+    interview = queries.get_interview_with_aftermath(interview.id)
     assert interview.actual_started_at == START.astimezone(timezone.utc)
     assert interview.actual_duration_minutes == 60
     assert [u.id for u in interview.present_interviewers] == [researcher.id]
@@ -293,7 +294,7 @@ def test_transcript_stages_keep_a_history_of_who_and_when(coordinator, researche
     interview = factories.reload(Interview, interview.id)
     assert interview.transcript_status is TranscriptStatus.TRANSCRIBED
     assert interview.transcript_updated_at == AFTER + timedelta(days=3)
-    history = afterwards.transcript_history(interview.id)
+    history = queries.transcript_history(interview.id)
     assert [(h.status.value, h.changed_by_id, h.note) for h in reversed(history)] == \
         [(s, u.id, f"step {n}") for n, (s, u) in enumerate(stages)]
     assert [e.after["transcript_status"] for e in events("interview.transcript")] == \

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from fieldwork.extensions import db
 from fieldwork.interviews import afterwards
+from fieldwork.interviews import queries
 from fieldwork.interviews.models import Interview, InterviewStatus, TranscriptStatus
 from tests import factories
 
@@ -49,7 +50,7 @@ def test_researcher_marks_an_interview_conducted(coordinator, client, login_as):
         "present_interviewer_ids": [str(coordinator.id), str(researcher.id)]})
     assert response.status_code == 302
     db.session.rollback()  # read what the request committed
-    interview = afterwards.get_interview_afterwards(interview.id)
+    interview = queries.get_interview_with_aftermath(interview.id)
     assert interview.status is InterviewStatus.CONDUCTED
     assert interview.actual_duration_minutes == 48
     assert {u.id for u in interview.present_interviewers} == {coordinator.id, researcher.id}
@@ -63,7 +64,7 @@ def test_without_consent_the_form_says_whose_is_missing(coordinator, client, log
         "actual_start_date": day, "actual_start_time": "10:00", "actual_duration_minutes": "60",
         "present_interviewer_ids": [str(coordinator.id)]})
     assert response.status_code == 422
-    code = afterwards.get_interview_afterwards(interview.id).informants[0].code
+    code = queries.get_interview_with_aftermath(interview.id).informants[0].code
     assert f"No participation consent under an approved form for: {code}." in \
         response.get_data(as_text=True)
     assert factories.reload(Interview, interview.id).status is InterviewStatus.INVITED
@@ -147,7 +148,7 @@ def test_pipeline_board_in_a_browser(app, page, coordinator):
     transcript on, and sees it arrive in the right column."""
     researcher = factories.make_user(role="researcher", name="Rolf Researcher")
     interview = past_interview(coordinator)
-    code = afterwards.get_interview_afterwards(interview.id).informants[0].code
+    code = queries.get_interview_with_aftermath(interview.id).informants[0].code
 
     page.goto("/login")
     page.get_by_label("Email address").fill(researcher.email)

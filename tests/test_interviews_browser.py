@@ -70,3 +70,35 @@ def test_schedule_reschedule_and_cancel(app, page, smtp_server, runner):
     assert sorted((sequence, method) for method, sequence, _ in events) == [
         (0, "REQUEST"), (1, "REQUEST"), (2, "CANCEL")]
     assert len({uid for _, _, uid in events}) == 1
+
+
+def test_retry_a_failed_invitation_from_the_interview_page(app, page, smtp_server):
+    """The mail server refused an invitation; the coordinator presses Retry and it arrives."""
+    from sqlalchemy import select
+
+    from fieldwork.extensions import db
+    from fieldwork.outbox.models import OutboxMessage, OutboxStatus
+    from fieldwork.outbox.services import dispatch_pending
+
+    app.config["MAIL_URL"] = smtp_server.url
+    coordinator = factories.make_user(role="coordinator", name="Kari Koordinator")
+    interview = factories.make_interview(by=coordinator)
+    smtp_server.reply_next("RCPT", "550 5.1.1 Mailbox unavailable")
+    dispatch_pending()
+    [failed] = db.session.scalars(select(OutboxMessage)
+                                  .where(OutboxMessage.status == OutboxStatus.FAILED)).all()
+    assert smtp_server.wait_for(1)
+
+    page.goto("/login")
+    page.get_by_label("Email address").fill(coordinator.email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"/interviews/{interview.id}")
+    page.get_by_role("button", name="Retry").click()
+    expect(page.locator(".flash-success")).to_contain_text("The email will be sent again.")
+
+    assert smtp_server.wait_for(2), "the retried message did not arrive"
+    assert smtp_server.messages[-1].message_id == failed.message_id
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, failed.id).status is OutboxStatus.SENT
+    expect(page.get_by_role("button", name="Retry")).to_have_count(0)

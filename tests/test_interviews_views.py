@@ -5,11 +5,12 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from fieldwork.audit.models import AuditEvent
 from fieldwork.extensions import db
 from fieldwork.interviews.models import Interview, InterviewStatus
-from fieldwork.outbox.models import OutboxMessage
+from fieldwork.outbox.models import OutboxMessage, OutboxStatus
 from tests import factories
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -165,3 +166,94 @@ def test_the_calendar_feed_shows_codes_and_stops_when_revoked(app, client, coord
     client.post("/interviews/subscription", data={"action": "revoke"})
     assert anonymous.get(newer).status_code == 404
     assert anonymous.get("/calendar/" + "x" * 43 + ".ics").status_code == 404
+
+
+# Buttons on the interview page
+
+
+def _failed_invitation(app, smtp_server, coordinator, informant):
+    """An interview one of whose invitations the mail server refused for good."""
+    app.config["MAIL_URL"] = smtp_server.url
+    interview = factories.make_interview(informants=[informant], by=coordinator)
+    smtp_server.reply_next("RCPT", "550 5.1.1 Mailbox unavailable")
+    from fieldwork.outbox.services import dispatch_pending
+
+    dispatch_pending()
+    [failed] = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.FAILED)).all()
+    return interview, failed
+
+
+def test_retry_sends_a_failed_email_again_and_is_audited(app, client, smtp_server, coordinator,
+                                                         informant):
+    interview, failed = _failed_invitation(app, smtp_server, coordinator, informant)
+    factories.log_client_in(client, coordinator)
+    page = client.get(f"/interviews/{interview.id}").get_data(as_text=True)
+    assert f"/messages/{failed.id}/retry" in page
+    delivered_before = len(smtp_server.messages)
+
+    response = client.post(f"/interviews/{interview.id}/messages/{failed.id}/retry")
+    assert response.status_code == 302
+    response.close()  # the server closes the response: delivery follows the commit
+    row = factories.reload(OutboxMessage, failed.id)
+    assert row.status is OutboxStatus.SENT
+    assert smtp_server.message_ids()[delivered_before:] == [row.message_id]
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.retry")).one()
+    assert (event.actor_id, event.entity_id) == (coordinator.id, str(failed.id))
+    assert "will be sent again" in client.get(f"/interviews/{interview.id}").get_data(as_text=True)
+
+
+def test_retry_of_a_message_that_has_not_failed_is_refused_with_the_page(app, client, smtp_server,
+                                                                         coordinator, informant):
+    interview, failed = _failed_invitation(app, smtp_server, coordinator, informant)
+    factories.log_client_in(client, coordinator)
+    client.post(f"/interviews/{interview.id}/messages/{failed.id}/retry").close()
+    response = client.post(f"/interviews/{interview.id}/messages/{failed.id}/retry")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Only a failed message can be retried." in page and informant.code in page
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "outbox.retry")) == 1
+    other = factories.make_interview(by=coordinator, start=next_week(15))
+    assert client.post(f"/interviews/{other.id}/messages/{failed.id}/retry").status_code == 404
+
+
+def test_an_action_refused_in_this_state_shows_the_interview_page_with_409(client, coordinator,
+                                                                         informant):
+    interview = factories.make_interview(informants=[informant], by=coordinator)
+    factories.log_client_in(client, coordinator)
+    response = client.post(f"/interviews/{interview.id}/invite")  # invited already
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "have been sent already" in page and informant.code in page
+    assert factories.reload(Interview, interview.id).status is InterviewStatus.INVITED
+
+
+def test_the_edit_page_of_a_cancelled_interview_shows_the_interview_and_why(client, coordinator,
+                                                                           informant):
+    interview = factories.make_interview(informants=[informant], by=coordinator)
+    factories.log_client_in(client, coordinator)
+    assert client.post(f"/interviews/{interview.id}/cancel").status_code == 302
+    for method in (client.get, client.post):  # Back after cancelling, then Save
+        response = method(f"/interviews/{interview.id}/edit")
+        assert response.status_code == 409
+        page = response.get_data(as_text=True)
+        assert "A cancelled interview cannot be changed." in page and informant.code in page
+    assert factories.reload(Interview, interview.id).status is InterviewStatus.CANCELLED
+
+
+def test_no_show_is_offered_only_once_the_interview_has_started(client, coordinator, informant):
+    interview = factories.make_interview(informants=[informant], by=coordinator)
+    factories.log_client_in(client, coordinator)
+    page = client.get(f"/interviews/{interview.id}").get_data(as_text=True)
+    assert "Mark no-show" not in page and "Mark confirmed" in page
+    response = client.post(f"/interviews/{interview.id}/no-show")
+    assert response.status_code == 409 and "only once it has started" in response.get_data(as_text=True)
+
+    started = factories.make_interview(informants=[factories.make_informant()], by=coordinator,
+                                       start=next_week(15))
+    db.session.execute(update(Interview).where(Interview.id == started.id).values(
+        starts_at=datetime.now(timezone.utc) - timedelta(minutes=5),
+        ends_at=datetime.now(timezone.utc) + timedelta(minutes=55)))
+    db.session.commit()
+    assert "Mark no-show" in client.get(f"/interviews/{started.id}").get_data(as_text=True)

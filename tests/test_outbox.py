@@ -23,8 +23,8 @@ from fieldwork.errors import NotAllowed
 from fieldwork.extensions import db
 from fieldwork.outbox import services as outbox_services
 from fieldwork.outbox.models import OutboxMessage, OutboxStatus
-from fieldwork.outbox.services import (cancel_pending, deliver_after_response, dispatch,
-                                       dispatch_pending, queue_email, retry_failed)
+from fieldwork.outbox.services import (cancel_pending, dispatch, dispatch_pending, queue_email,
+                                       retry_failed)
 from tests import factories
 from tests.test_mail import make_calendar
 
@@ -337,12 +337,11 @@ def test_two_dispatchers_in_two_processes_send_each_message_once(app, outbox):
 
 
 def _queue_view(app, *, fail_with=None):
-    """A page that queues a message the way feature views will: service, commit, deliver."""
+    """A page that queues a message the way a service does: queue, commit; no view delivers."""
 
     @public
     def queue_page():
-        [row] = queue(1, now=datetime.now(timezone.utc))
-        deliver_after_response([row])
+        queue(1, now=datetime.now(timezone.utc))
         if fail_with:
             raise fail_with
         return "queued"
@@ -372,6 +371,26 @@ def test_after_response_failures_never_reach_the_user(app, smtp_server, outbox, 
     [row] = outbox.rows()
     assert row.status is OutboxStatus.PENDING  # left for `flask mail send-pending`
     assert "example.org" not in caplog.text
+
+
+def test_a_rolled_back_message_is_not_delivered_and_a_committed_one_is(app, smtp_server, outbox):
+    """Only what the request committed goes out after it: a message queued in a transaction that
+    was rolled back no longer exists, and a later commit in the same request does not revive it."""
+    use(app, smtp_server)
+
+    @public
+    def two_transactions():
+        queue_email(recipient=("gone@example.org", "Gone"), subject="Rolled back", text="x\n",
+                    html="<p>x</p>", purpose="invite", now=datetime.now(timezone.utc))
+        db.session.rollback()
+        queue(1, now=datetime.now(timezone.utc), recipient="kept@example.org")
+        return "done"
+
+    app.add_url_rule("/two-transactions", "two_transactions", two_transactions)
+    app.test_client().get("/two-transactions").close()
+    [row] = outbox.rows()
+    assert row.recipient_email == "kept@example.org" and row.status is OutboxStatus.SENT
+    assert smtp_server.message_ids() == [row.message_id]
 
 
 def test_after_response_delivery_can_be_switched_off(app, smtp_server, outbox):

@@ -70,10 +70,6 @@ class TaskDoneForm(FlaskForm):
     submit = SubmitField("Done")
 
 
-class ConfirmForm(FlaskForm):
-    submit = SubmitField("Confirm")
-
-
 class LinkAnswerForm(FlaskForm):
     """The informant's consent page: tick items, then consent or decline."""
 

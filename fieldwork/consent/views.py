@@ -10,12 +10,12 @@ from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, pub
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import options, show_domain_error
+from ..forms import ConfirmForm, button_action, form_page, options
 from ..informants.services import get_informant
+from ..informants.views import detail_page
 from ..organisations.services import organisation_choices, role_choices
-from ..outbox import services as outbox
 from . import files, services
-from .forms import (ITEM_LABELS, ConfirmForm, FormVersionForm, LinkAnswerForm, LinkWithdrawForm,
+from .forms import (ITEM_LABELS, FormVersionForm, LinkAnswerForm, LinkWithdrawForm,
                     OverviewFilterForm, RegisterConsentForm, TaskDoneForm, WithdrawForm)
 from .models import ConsentStatus, DataTask, FormStatus, TokenPurpose
 from .tokens import TokenProblem
@@ -100,33 +100,25 @@ def form_edit(version_id):
 
 
 def _form_version_page(form, version, save):
-    if form.validate_on_submit():
-        try:
-            pdf = files.read_limited(form.letter_pdf.data) if form.letter_pdf.data else None
-            saved = save(form.data, pdf)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Form saved as a draft.", "success")
-            return redirect(url_for("consent.form_detail", version_id=saved.id))
-    return render_template("consent/form_edit.html", form=form, version=version), \
-        422 if form.is_submitted() else 200
+    def done(saved):
+        flash("Form saved as a draft.", "success")
+        return redirect(url_for("consent.form_detail", version_id=saved.id))
+
+    return form_page(form, "consent/form_edit.html", version=version, done=done, save=lambda form: save(
+        form.data, files.read_limited(form.letter_pdf.data) if form.letter_pdf.data else None))
 
 
 @blueprint.post("/forms/<int:version_id>/<any(activate, retire):action>")
 @allow_roles(MANAGING_ROLES)
 def form_status(version_id, action):
     version = services.get_form_version(version_id) or abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    do = services.activate_form_version if action == "activate" else services.retire_form_version
-    try:
-        do(version, by=current_user)
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("consent.form_detail", version_id=version_id)), 303
-    flash("The form is active." if action == "activate" else "The form is retired.", "success")
-    return redirect(url_for("consent.form_detail", version_id=version_id))
+    change = services.activate_form_version if action == "activate" else services.retire_form_version
+
+    def done(_):
+        flash("The form is active." if action == "activate" else "The form is retired.", "success")
+        return redirect(url_for("consent.form_detail", version_id=version_id))
+    return button_action(lambda: change(version, by=current_user), done=done,
+                         refused=lambda: form_detail(version_id))
 
 
 @blueprint.get("/forms/<int:version_id>/letter.pdf")
@@ -153,16 +145,9 @@ def _send_letter(version):
 @allow_roles(MANAGING_ROLES)
 def request_consent(informant_id):
     informant = get_informant(informant_id) or abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        outcome = services.request_consent(informant, by=current_user)
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("informants.detail", informant_id=informant_id)), 303
-    outbox.deliver_after_response(outcome.messages)
-    flash("Consent request sent.", "success")
-    return redirect(url_for("informants.detail", informant_id=informant_id))
+    return _on_informant_page(informant_id, lambda: services.request_consent(informant,
+                                                                           by=current_user),
+                              "Consent request sent.")
 
 
 @blueprint.route("/informants/<int:informant_id>/register", methods=["GET", "POST"])
@@ -173,16 +158,9 @@ def register(informant_id):
     form.form_version_id.choices = options(
         [(v.id, f"{v.name} ({v.status.label.lower()})") for v in services.form_versions()
          if v.status is not FormStatus.DRAFT])
-    if form.validate_on_submit():
-        try:
-            _register(informant, form)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Consent registered.", "success")
-            return redirect(url_for("informants.detail", informant_id=informant_id))
-    return render_template("consent/register.html", form=form, informant=informant), \
-        422 if form.is_submitted() else 200
+    return form_page(form, "consent/register.html", informant=informant,
+                     save=lambda form: _register(informant, form),
+                     done=_to_informant(informant_id, "Consent registered."))
 
 
 def _register(informant, form):
@@ -200,21 +178,16 @@ def _register(informant, form):
 @allow_roles(MANAGING_ROLES)
 def withdraw(informant_id):
     informant = get_informant(informant_id) or abort(404)
-    form = WithdrawForm()
-    if form.validate_on_submit():
-        try:
-            outcome = services.withdraw_consent(informant, by=current_user,
-                                                note=form.note.data or "")
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            outbox.deliver_after_response(outcome.messages)
-            flash(f"{informant.code} has withdrawn. {len(outcome.cancelled_interviews)} future "
-                  f"interview(s) cancelled; the data-handling checklist is open.", "success")
-            return redirect(url_for("informants.detail", informant_id=informant_id))
-    return render_template("consent/withdraw.html", form=form, informant=informant,
-                           interviews=services.future_open_interviews(informant.id, utcnow())), \
-        422 if form.is_submitted() else 200
+    def done(withdrawal):
+        flash(f"{informant.code} has withdrawn. {len(withdrawal.cancelled_interviews)} future "
+              f"interview(s) cancelled; the data-handling checklist is open.", "success")
+        return redirect(url_for("informants.detail", informant_id=informant_id))
+
+    return form_page(WithdrawForm(), "consent/withdraw.html", informant=informant,
+                     interviews=services.future_open_interviews(informant.id, utcnow()),
+                     save=lambda form: services.withdraw_consent(informant, by=current_user,
+                                                                 note=form.note.data or ""),
+                     done=done)
 
 
 @blueprint.get("/evidence/<int:evidence_id>")
@@ -233,15 +206,21 @@ def evidence(evidence_id):
 def task_done(task_id):
     task = db.get_or_404(DataTask, task_id)
     form = TaskDoneForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        services.complete_data_task(task, by=current_user, note=form.note.data or "")
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash("Task marked done.", "success")
-    return redirect(url_for("informants.detail", informant_id=task.informant_id))
+    return _on_informant_page(task.informant_id, lambda: services.complete_data_task(
+        task, by=current_user, note=form.note.data or ""), "Task marked done.", form=form)
+
+
+def _on_informant_page(informant_id, do, message, form=None):
+    """A button on the informant page: refused, the page comes back with the reason."""
+    return button_action(do, done=_to_informant(informant_id, message), form=form,
+                         refused=lambda: detail_page(informant_id))
+
+
+def _to_informant(informant_id, message):
+    def done(_):
+        flash(message, "success")
+        return redirect(url_for("informants.detail", informant_id=informant_id))
+    return done
 
 
 # Re-consent
@@ -252,9 +231,8 @@ def task_done(task_id):
 def re_consent():
     form = ConfirmForm()
     if form.validate_on_submit():
-        outcomes, skipped = services.request_re_consent_all(by=current_user)
-        outbox.deliver_after_response([m for o in outcomes for m in o.messages])
-        flash(f"Re-consent requested from {len(outcomes)} informant(s).", "success")
+        asked, skipped = services.request_re_consent_all(by=current_user)
+        flash(f"Re-consent requested from {len(asked)} informant(s).", "success")
         for reason in skipped:
             flash(reason, "error")
         return redirect(url_for("consent.re_consent"))
@@ -292,7 +270,7 @@ def answer(token):
     if form.validate_on_submit() and (form.consent.data or form.decline.data):
         chosen = set(form.items.data or ())
         try:
-            outcome = services.answer_through_link(
+            services.answer_through_link(
                 context, {item.key: item.key in chosen for item in context.version.items},
                 agree=bool(form.consent.data))
         except TokenProblem as problem:  # answered a moment ago, in another tab
@@ -302,7 +280,6 @@ def answer(token):
             form.items.errors = [*form.items.errors, error.message]
             status = 422
         else:
-            outbox.deliver_after_response(outcome.messages)  # the receipt, at once
             return _link_page("consent/link_done.html", language=context.version.language.value,
                               outcome="consented" if form.consent.data else "declined")
     elif form.is_submitted():
@@ -334,11 +311,10 @@ def _withdraw(token, purpose):
     form = LinkWithdrawForm()
     if form.validate_on_submit():
         try:
-            outcome = services.withdraw_through_link(context)
+            services.withdraw_through_link(context)
         except TokenProblem as problem:
             db.session.rollback()
             return _problem(problem)
-        outbox.deliver_after_response(outcome.messages)
         return _link_page("consent/link_done.html", language=language, outcome="withdrawn")
     status = 400 if form.is_submitted() else 200
     return _link_page("consent/link_withdraw.html", status, form=form, language=language,

@@ -19,7 +19,7 @@ from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..informants.models import Informant, RecruitmentStatus
-from ..interviews import services as interviews
+from ..interviews import queries as interviews
 from ..consent.gates import consent_summaries, participation_consented_ids
 from ..interviews.models import OPEN_STATUSES, Interview, InterviewStatus, interview_informant
 from ..organisations.models import GovernanceLevel, Organisation, Role

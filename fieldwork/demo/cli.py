@@ -20,6 +20,7 @@ from ..guides import services as guides
 from ..informants.services import create_informant
 from ..interviews import afterwards
 from ..interviews import services as interviews
+from ..interviews.queries import suggested_guide_version
 from ..interviews.models import TranscriptStatus
 from ..organisations.models import Organisation
 from ..outbox import services as outbox
@@ -68,7 +69,7 @@ def load_demo_data():
             "duration_minutes": 60, "mode": mode,
             "place": where if mode == "in-person" else "",
             "meeting_url": where if mode == "video" else "",
-            "guide_version_id": interviews.suggested_guide_version(informant).id,
+            "guide_version_id": suggested_guide_version(informant).id,
             "language": informant.language.value}, by=coordinator, send_invites=False)
     _load_consent(informants, coordinator)
     _load_past_interviews(informants, coordinator, today)
@@ -117,10 +118,10 @@ def _load_past_interviews(informants, coordinator, today):
             "start_date": day, "start_time": time.fromisoformat(start), "duration_minutes": 60,
             "mode": mode, "place": where if mode == "in-person" else "",
             "meeting_url": where if mode == "video" else "",
-            "guide_version_id": interviews.suggested_guide_version(informant).id,
+            "guide_version_id": suggested_guide_version(informant).id,
             "language": informant.language.value},
             by=coordinator, now=local_to_utc(day - timedelta(days=14), time(9)),
-            send_invites=False).interview
+            send_invites=False)
         evening = local_to_utc(day, time(18))
         afterwards.mark_conducted(interview, by=coordinator, now=evening)
         if is_recorded:

@@ -45,10 +45,6 @@ class ImportForm(FlaskForm):
     submit = SubmitField("Import")
 
 
-class ConfirmForm(FlaskForm):
-    submit = SubmitField("Confirm")
-
-
 class CompareForm(FlaskForm):
     """Which two versions to compare; sent by GET."""
 

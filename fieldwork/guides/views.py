@@ -10,12 +10,11 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from ..access import ALL_ROLES, allow_roles
-from ..errors import DomainError, NotAllowed
 from ..extensions import db
-from ..forms import form_page, options
+from ..forms import ConfirmForm, button_action, form_page, options
 from ..organisations.services import role_choices
 from . import formats, services
-from .forms import CompareForm, ConfirmForm, DraftForm, GuideForm, ImportForm
+from .forms import CompareForm, DraftForm, GuideForm, ImportForm
 from .services import WRITING_ROLES
 
 blueprint = Blueprint("guides", __name__, url_prefix="/guides")
@@ -162,18 +161,13 @@ def render_printable(version, *, interview_date=None, informant_code=None):
 def _act(guide_id, number, action, message, then="version"):
     """A state change by button: confirm the CSRF token, call the service, say how it went."""
     version = _version_or_404(guide_id, number)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        result = action(version, by=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        status = 409 if isinstance(error, NotAllowed) else 422
-        return _version_page(_version_or_404(guide_id, number)), status
-    flash(message.format(number=getattr(result, "number", number)), "success")
-    return _to_version(None, then)(result) if result is not None else redirect(
-        url_for("guides.detail", guide_id=guide_id))
+
+    def done(result):
+        flash(message.format(number=getattr(result, "number", number)), "success")
+        return _to_version(None, then)(result) if result is not None else redirect(
+            url_for("guides.detail", guide_id=guide_id))
+    return button_action(lambda: action(version, by=current_user), done=done,
+                         refused=lambda: _version_page(_version_or_404(guide_id, number)))
 
 
 def _version_page(version):

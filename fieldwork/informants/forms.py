@@ -67,5 +67,3 @@ class ImportForm(FlaskForm):
     submit = SubmitField("Preview")
 
 
-class ConfirmForm(FlaskForm):
-    submit = SubmitField("Confirm")

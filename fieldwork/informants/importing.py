@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..database import utcnow
-from ..errors import DomainError
+from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..organisations.models import Organisation, Role
 from ..spreadsheet import read_csv
@@ -173,7 +173,7 @@ def _take_staged_import(staged_id, *, by, now):
     transaction. Two confirms of one file cannot both get it: the second DELETE waits for the
     first transaction and then finds nothing."""
     if not staged_id:
-        raise DomainError(_NOT_AVAILABLE)
+        raise NotAllowed(_NOT_AVAILABLE)
     content = db.session.scalar(
         delete(InformantImport)
         .where(InformantImport.id == staged_id, InformantImport.created_by_id == by.id,
@@ -182,7 +182,7 @@ def _take_staged_import(staged_id, *, by, now):
         .execution_options(synchronize_session=False))
     if content is None:
         db.session.rollback()
-        raise DomainError(_NOT_AVAILABLE)
+        raise NotAllowed(_NOT_AVAILABLE)
     return content
 
 
@@ -203,7 +203,7 @@ def confirm_import(staged_id, *, by, now=None):
     preview = preview_import(content.encode("utf-8"))
     if not preview.is_valid:
         db.session.rollback()  # the staged file stays as it was
-        raise DomainError(_refusal(preview))
+        raise NotAllowed(_refusal(preview))
     by_prefix = defaultdict(list)
     for row in preview.rows:
         by_prefix[code_prefix(row.values["organisation"], row.values["role"])].append(row)
@@ -224,7 +224,7 @@ def confirm_import(staged_id, *, by, now=None):
     except IntegrityError:
         # An email was registered between the check above and the insert.
         db.session.rollback()
-        raise DomainError("One of these email addresses was registered by someone else just now; "
+        raise NotAllowed("One of these email addresses was registered by someone else just now; "
                           "nothing was imported. Confirm again to see which row.") from None
     for record in records:
         snapshot = {**record, "language": record["language"].value, "status": record["status"].value}

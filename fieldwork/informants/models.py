@@ -17,6 +17,30 @@ class RecruitmentStatus(LabelledEnum):
     WITHDRAWN = "withdrawn"
     DO_NOT_CONTACT = "do-not-contact"
 
+    @property
+    def no_contact_reason(self):
+        """Why an informant in this status gets no email and no new interview, or None.
+
+        The one rule for who may be contacted: the informant's answer was no, and writing again
+        would disregard it. Only the cancellations and the confirmation a withdrawal itself sends
+        still reach them."""
+        return _NO_CONTACT_REASONS.get(self)
+
+    @property
+    def may_be_contacted(self):
+        return self not in _NO_CONTACT_REASONS
+
+    @classmethod
+    def not_to_be_contacted(cls):
+        return tuple(_NO_CONTACT_REASONS)
+
+
+_NO_CONTACT_REASONS = {
+    RecruitmentStatus.DECLINED: "has declined to take part",
+    RecruitmentStatus.WITHDRAWN: "has withdrawn from the study",
+    RecruitmentStatus.DO_NOT_CONTACT: "has asked not to be contacted",
+}
+
 
 class Language(enum.Enum):
     NB = "nb"

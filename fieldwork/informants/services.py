@@ -6,7 +6,7 @@ from sqlalchemy.orm import contains_eager
 
 from .. import audit
 from ..database import utcnow
-from ..errors import DomainError
+from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..organisations.models import GovernanceLevel, Organisation, Role
 from ..validation import clean_email, clean_phone, clean_text, require_clean
@@ -139,7 +139,7 @@ def delete_informant(informant, *, by, now=None):
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise DomainError("This informant is linked to other records (interviews, consent) and "
+        raise NotAllowed("This informant is linked to other records (interviews, consent) and "
                           "cannot be deleted. Set the status to withdrawn instead.") from None
     audit.record("informant.delete", by=by, entity_type="informant", entity_id=informant_id,
                  before=snapshot, now=now)

@@ -5,13 +5,13 @@ from flask_login import current_user
 from ..access import ALL_ROLES, MANAGING_ROLES, UserRole, allow_roles
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import form_page, options, show_domain_error
+from ..forms import ConfirmForm, button_action, form_page, options, show_domain_error
 from ..consent.services import consent_panel
-from ..interviews.services import interviews_of_informant
+from ..interviews.queries import interviews_of_informant
 from ..organisations.models import GovernanceLevel
 from ..organisations.services import organisation_choices, role_choices
 from . import exporting, importing, services
-from .forms import ConfirmForm, ImportForm, InformantFilterForm, InformantForm, SearchForm
+from .forms import ImportForm, InformantFilterForm, InformantForm, SearchForm
 from .models import Informant, RecruitmentStatus
 
 blueprint = Blueprint("informants", __name__, url_prefix="/informants")
@@ -45,6 +45,11 @@ def search():
 @blueprint.get("/<int:informant_id>")
 @allow_roles(ALL_ROLES)
 def detail(informant_id):
+    return detail_page(informant_id)
+
+
+def detail_page(informant_id):
+    """The informant page; also what a refused action on it shows again, with its reason."""
     informant = services.get_informant(informant_id) or abort(404)
     return render_template("informants/detail.html", informant=informant,
                            interviews=interviews_of_informant(informant.id),
@@ -75,14 +80,12 @@ def edit(informant_id):
 @allow_roles(UserRole.ADMIN)
 def delete(informant_id):
     informant = db.get_or_404(Informant, informant_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.delete_informant(informant, by=current_user)
-        except DomainError as error:
-            flash(error.message, "error")
-            return detail(informant_id), 409
+
+    def done(_):
         flash("Informant deleted. The code is never given to anyone else.", "success")
-    return redirect(url_for("informants.list"))
+        return redirect(url_for("informants.list"))
+    return button_action(lambda: services.delete_informant(informant, by=current_user),
+                         done=done, refused=lambda: detail_page(informant_id))
 
 
 @blueprint.get("/export.csv")
@@ -118,17 +121,13 @@ def import_upload():
 @blueprint.post("/import/<staged_id>/confirm")
 @allow_roles(MANAGING_ROLES)
 def import_confirm(staged_id):
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        count = importing.confirm_import(staged_id, by=current_user)
-    except DomainError as error:
-        flash(error.message, "error")
-        return render_template("informants/import.html", form=ImportForm(),
-                               columns=importing.COLUMNS), 409
-    flash(f"{count} informants imported.", "success")
-    return redirect(url_for("informants.list"))
+    def done(count):
+        flash(f"{count} informants imported.", "success")
+        return redirect(url_for("informants.list"))
+    return button_action(lambda: importing.confirm_import(staged_id, by=current_user), done=done,
+                         refused=lambda: render_template("informants/import.html",
+                                                         form=ImportForm(),
+                                                         columns=importing.COLUMNS))
 
 
 def _informant_form(**kwargs):

@@ -10,50 +10,24 @@ consent, and no recording is registered without recording consent.
 from datetime import date, time, timedelta
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from .. import audit
-from ..auth.models import User
 from ..consent.gates import require_participation_consent, require_recording_consent
 from ..database import utcnow
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
-from ..guides.models import GuideVersion
-from ..informants.models import Informant, RecruitmentStatus
+from ..informants.models import RecruitmentStatus
 from ..timeutil import local_to_utc, to_local
 from ..validation import clean_text
-from .models import Interview, InterviewStatus, TranscriptStatus, TranscriptStatusChange
-from .services import INTERVIEWER_ROLES, MAX_DURATION
+from .models import InterviewStatus, TranscriptStatus, TranscriptStatusChange
+from .planning import load_interviewers, parse_duration, parse_ids
+from .queries import get_interview_with_aftermath
 
 # Planned, invited or confirmed: an interview can be held even if no invitation went out.
 _CONDUCTABLE = (InterviewStatus.PLANNED, InterviewStatus.INVITED, InterviewStatus.CONFIRMED,
                 InterviewStatus.CONDUCTED)
 MAX_NOTES_LENGTH = 100_000
 _RECRUITING = (RecruitmentStatus.IDENTIFIED, RecruitmentStatus.CONTACTED, RecruitmentStatus.AGREED)
-
-
-def get_interview_afterwards(interview_id):
-    """An interview with everything the after-the-interview pages show, in a fixed number of
-    queries."""
-    return db.session.scalar(
-        select(Interview).where(Interview.id == interview_id).options(
-            selectinload(Interview.informants).selectinload(Informant.organisation),
-            selectinload(Interview.informants).selectinload(Informant.role),
-            selectinload(Interview.interviewers),
-            selectinload(Interview.present_interviewers),
-            selectinload(Interview.recording_registered_by),
-            selectinload(Interview.transcript_updated_by),
-            selectinload(Interview.guide_version).selectinload(GuideVersion.guide)))
-
-
-def transcript_history(interview_id):
-    """Every stage the transcript went through, newest first, with who moved it."""
-    return db.session.scalars(
-        select(TranscriptStatusChange).where(TranscriptStatusChange.interview_id == interview_id)
-        .options(selectinload(TranscriptStatusChange.changed_by))
-        .order_by(TranscriptStatusChange.changed_at.desc(), TranscriptStatusChange.id.desc())
-    ).all()
 
 
 def default_recording_deadline(*, now):
@@ -79,7 +53,7 @@ def mark_conducted(interview, values=None, *, by, now=None):
     which interviewers were there. Without `values` the scheduled start, duration and
     interviewers are taken as what happened. Saving again corrects what was recorded."""
     now = now or utcnow()
-    interview = get_interview_afterwards(interview.id)
+    interview = get_interview_with_aftermath(interview.id)
     values = values or {}
     if interview.status not in _CONDUCTABLE:
         raise NotAllowed(f"A {interview.status.label.lower()} interview cannot be marked conducted.")
@@ -103,13 +77,7 @@ def mark_conducted(interview, values=None, *, by, now=None):
     duration = values.get("actual_duration_minutes")
     if duration in (None, ""):
         duration = interview.actual_duration_minutes or interview.duration_minutes
-    try:
-        duration = int(duration)
-    except (TypeError, ValueError):
-        raise DomainError("Enter the duration in minutes.", "actual_duration_minutes") from None
-    if not 1 <= duration <= MAX_DURATION:
-        raise DomainError(f"The duration must be between 1 and {MAX_DURATION} minutes.",
-                          "actual_duration_minutes")
+    duration = parse_duration(duration, "actual_duration_minutes", minimum=1)
 
     present = _present_interviewers(values.get("present_interviewer_ids"), interview)
     # GDPR art. 6 and 7: nothing from an interview is kept without participation consent.
@@ -150,17 +118,10 @@ def _mark_interviewed(informants, *, by, now):
 def _present_interviewers(value, interview):
     if value is None:
         return list(interview.present_interviewers or interview.interviewers)
-    try:
-        ids = sorted({int(v) for v in value})
-    except (TypeError, ValueError):
-        raise DomainError("Choose from the list.", "present_interviewer_ids") from None
-    if not ids:
-        raise DomainError("Choose at least one interviewer who was there.",
-                          "present_interviewer_ids")
-    users = db.session.scalars(select(User).where(User.id.in_(ids))).all()
-    if len(users) != len(ids) or any(u.role not in INTERVIEWER_ROLES for u in users):
-        raise DomainError("Only admins, coordinators and researchers can have interviewed.",
-                          "present_interviewer_ids")
+    key = "present_interviewer_ids"
+    # An interviewer whose account was disabled since still was there.
+    users = load_interviewers(parse_ids({key: value}, key), key, require_enabled=False,
+                              missing="Choose at least one interviewer who was there.")
     return sorted(users, key=lambda u: u.name)
 
 
@@ -168,7 +129,7 @@ def update_notes(interview, values, *, by, now=None):
     """Field notes (what happened) and a reflexive memo (the interviewer's own part in it), both
     Markdown, shown rendered without any HTML or script of their own."""
     now = now or utcnow()
-    interview = get_interview_afterwards(interview.id)
+    interview = get_interview_with_aftermath(interview.id)
     _require_conducted(interview, "write notes")
     field_notes = _text(values, "field_notes", "Field notes", MAX_NOTES_LENGTH, multiline=True)
     memo = _text(values, "reflexive_memo", "Reflexive memo", MAX_NOTES_LENGTH, multiline=True)
@@ -188,7 +149,7 @@ def register_recording(interview, values, *, by, now=None):
     the file itself) and the day it must be deleted by, by default RECORDING_RETENTION_DAYS from
     today. Needs recording consent from every informant in the interview."""
     now = now or utcnow()
-    interview = get_interview_afterwards(interview.id)
+    interview = get_interview_with_aftermath(interview.id)
     _require_conducted(interview, "register a recording")
     if interview.recording_deleted_at is not None:
         raise NotAllowed("The recording has been deleted; it cannot be registered again.")
@@ -217,7 +178,7 @@ def register_recording(interview, values, *, by, now=None):
 def mark_recording_deleted(interview, *, by, now=None):
     """The recording has been deleted from where it was kept; the deadline no longer applies."""
     now = now or utcnow()
-    interview = get_interview_afterwards(interview.id)
+    interview = get_interview_with_aftermath(interview.id)
     if not interview.has_recording:
         raise NotAllowed("There is no registered recording to mark as deleted.")
     before = interview.aftermath_snapshot()
@@ -234,7 +195,7 @@ def set_transcript_status(interview, status, *, by, now=None, note=""):
     """Move the transcript to a stage (forward, or back when a step must be redone); each move is
     kept in the transcript's history with who made it and when."""
     now = now or utcnow()
-    interview = get_interview_afterwards(interview.id)
+    interview = get_interview_with_aftermath(interview.id)
     _require_conducted(interview, "track its transcript")
     try:
         status = TranscriptStatus(status)

@@ -11,7 +11,7 @@ from ..auth.models import User
 from ..database import utcnow
 from ..extensions import db
 from .models import CalendarFeed, Interview, interview_interviewer
-from .services import _with_people
+from .queries import with_people
 
 # How far back a feed reaches: enough for "what did I do last month", not the whole study.
 FEED_HISTORY = timedelta(days=90)
@@ -68,4 +68,4 @@ def feed_interviews(user, *, now=None):
             Interview.id.in_(select(interview_interviewer.c.interview_id)
                              .where(interview_interviewer.c.user_id == user.id)),
             Interview.ends_at >= now - FEED_HISTORY)
-        .options(*_with_people()).order_by(Interview.starts_at)).all()
+        .options(*with_people()).order_by(Interview.starts_at)).all()

@@ -59,10 +59,6 @@ class CalendarForm(FlaskForm):
     interviewer = SelectField("Interviewer", coerce=_optional_int, validators=[Optional()])
 
 
-class ConfirmForm(FlaskForm):
-    submit = SubmitField("Confirm")
-
-
 class ConductForm(FlaskForm):
     actual_start_date = StudyDateField("Date it took place",
                                   validators=[InputRequired("Enter the date.")])

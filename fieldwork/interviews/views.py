@@ -8,9 +8,8 @@ from sqlalchemy import select
 from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, public
 from ..consent.gates import consent_summaries
 from ..database import utcnow
-from ..errors import DomainError
 from ..extensions import db
-from ..forms import form_page, options
+from ..forms import ConfirmForm, button_action, form_page, options
 from ..guides.services import choosable_versions
 from ..guides.views import render_printable
 from ..informants.models import Informant
@@ -18,8 +17,8 @@ from ..organisations.services import organisation_choices, role_choices
 from ..outbox import services as outbox
 from ..outbox.models import OutboxMessage
 from ..timeutil import format_local, to_local
-from . import afterwards, feeds, invitations, pipeline, services
-from .forms import (CalendarForm, ConductForm, ConfirmForm, InterviewFilterForm, InterviewForm,
+from . import afterwards, feeds, invitations, pipeline, queries, services
+from .forms import (CalendarForm, ConductForm, InterviewFilterForm, InterviewForm,
                     NotesForm, RecordingForm, TranscriptForm)
 from .models import Interview, InterviewStatus
 
@@ -33,7 +32,7 @@ def list_interviews():
     filters = _filter_form(InterviewFilterForm(request.args))
     if not filters.validate():
         return render_template("interviews/list.html", filters=filters, page=None), 400
-    page = db.paginate(services.interview_query(_criteria(filters)),
+    page = db.paginate(queries.interview_query(_criteria(filters)),
                        per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
                        error_out=False)
     return render_template("interviews/list.html", filters=filters, page=page,
@@ -48,9 +47,9 @@ def calendar():
     view = form.view.data if form.view.data in ("week", "month") else "week"
     # An unusable date shows this week, with the message beside the date field.
     day = (form.date.data if status == 200 else None) or to_local(utcnow()).date()
-    weeks, starts_at, ends_at = services.calendar_weeks(view, day)
+    weeks, starts_at, ends_at = queries.calendar_weeks(view, day)
     by_day = {}
-    for interview in services.interviews_between(starts_at, ends_at,
+    for interview in queries.interviews_between(starts_at, ends_at,
                                                  interviewer_id=form.interviewer.data):
         by_day.setdefault(to_local(interview.starts_at).date(), []).append(interview)
     step = timedelta(days=7) if view == "week" else None
@@ -64,7 +63,12 @@ def calendar():
 @blueprint.get("/<int:interview_id>")
 @allow_roles(ALL_ROLES)
 def detail(interview_id):
-    interview = afterwards.get_interview_afterwards(interview_id) or abort(404)
+    return _detail_page(interview_id)
+
+
+def _detail_page(interview_id):
+    """The interview page; also what a refused action shows again, with its reason."""
+    interview = queries.get_interview_with_aftermath(interview_id) or abort(404)
     messages = []
     if current_user.sees_identities:
         messages = db.session.scalars(
@@ -75,7 +79,7 @@ def detail(interview_id):
                            consents=consent_summaries(i.id for i in interview.informants),
                            transcript_form=TranscriptForm(
                                transcript_status=interview.transcript_status.value),
-                           transcript_history=afterwards.transcript_history(interview.id))
+                           transcript_history=queries.transcript_history(interview.id))
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -91,9 +95,10 @@ def create():
 @blueprint.route("/<int:interview_id>/edit", methods=["GET", "POST"])
 @allow_roles(MANAGING_ROLES)
 def edit(interview_id):
-    interview = services.get_interview(interview_id) or abort(404)
-    if not interview.status.is_open:
-        abort(409)
+    interview = queries.get_interview(interview_id) or abort(404)
+    if not interview.status.is_open:  # reached with Back after cancelling, say
+        flash(f"A {interview.status.label.lower()} interview cannot be changed.", "error")
+        return _detail_page(interview_id), 409
     start = to_local(interview.starts_at)
     form = _interview_form(
         current=interview, start_date=start.date(), start_time=start.time(),
@@ -109,29 +114,31 @@ def edit(interview_id):
                      done=_saved("Interview saved."))
 
 
-@blueprint.route("/<int:interview_id>/cancel", methods=["GET", "POST"])
+@blueprint.get("/<int:interview_id>/cancel")
+@allow_roles(MANAGING_ROLES)
+def cancel_page(interview_id):
+    interview = queries.get_interview(interview_id) or abort(404)
+    return render_template("interviews/cancel.html", interview=interview, form=ConfirmForm())
+
+
+@blueprint.post("/<int:interview_id>/cancel")
 @allow_roles(MANAGING_ROLES)
 def cancel(interview_id):
-    interview = services.get_interview(interview_id) or abort(404)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        return _act(lambda: services.cancel_interview(interview, by=current_user),
-                    "Interview cancelled.", interview_id)
-    return render_template("interviews/cancel.html", interview=interview, form=form)
+    interview = db.get_or_404(Interview, interview_id)
+    return _act(interview_id, lambda: services.cancel_interview(interview, by=current_user),
+                "Interview cancelled.")
 
 
 @blueprint.post("/<int:interview_id>/<any(invite, confirm, 'no-show'):action>")
 @allow_roles(MANAGING_ROLES)
 def change_status(interview_id, action):
     interview = db.get_or_404(Interview, interview_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     if action == "invite":
-        return _act(lambda: services.send_invitations(interview, by=current_user),
-                    "Invitations sent.", interview_id)
+        return _act(interview_id, lambda: services.send_invitations(interview, by=current_user),
+                    "Invitations sent.")
     status = InterviewStatus.CONFIRMED if action == "confirm" else InterviewStatus.NO_SHOW
-    return _act(lambda: services.set_status(interview, status, by=current_user),
-                f"Interview marked {status.label.lower()}.", interview_id)
+    return _act(interview_id, lambda: services.set_status(interview, status, by=current_user),
+                f"Interview marked {status.label.lower()}.")
 
 
 @blueprint.get("/pipeline")
@@ -143,14 +150,14 @@ def pipeline_board():
 @blueprint.route("/<int:interview_id>/conduct", methods=["GET", "POST"])
 @allow_roles(IDENTITY_ROLES)
 def conduct(interview_id):
-    interview = afterwards.get_interview_afterwards(interview_id) or abort(404)
+    interview = queries.get_interview_with_aftermath(interview_id) or abort(404)
     start = to_local(interview.actual_started_at or interview.starts_at)
     form = ConductForm(
         actual_start_date=start.date(), actual_start_time=start.time(),
         actual_duration_minutes=interview.actual_duration_minutes or interview.duration_minutes,
         present_interviewer_ids=[u.id for u in (interview.present_interviewers
                                                 or interview.interviewers)])
-    form.present_interviewer_ids.choices = services.interviewer_choices()
+    form.present_interviewer_ids.choices = queries.interviewer_choices()
     known = {value for value, _ in form.present_interviewer_ids.choices}
     form.present_interviewer_ids.choices += [(u.id, u.name) for u in interview.present_interviewers
                                              if u.id not in known]
@@ -163,7 +170,7 @@ def conduct(interview_id):
 @blueprint.route("/<int:interview_id>/notes", methods=["GET", "POST"])
 @allow_roles(IDENTITY_ROLES)
 def notes(interview_id):
-    interview = afterwards.get_interview_afterwards(interview_id) or abort(404)
+    interview = queries.get_interview_with_aftermath(interview_id) or abort(404)
     form = NotesForm(obj=interview)
     return form_page(form, "interviews/notes.html", interview=interview,
                      save=lambda form: afterwards.update_notes(interview, form.data,
@@ -174,7 +181,7 @@ def notes(interview_id):
 @blueprint.route("/<int:interview_id>/recording", methods=["GET", "POST"])
 @allow_roles(IDENTITY_ROLES)
 def recording(interview_id):
-    interview = afterwards.get_interview_afterwards(interview_id) or abort(404)
+    interview = queries.get_interview_with_aftermath(interview_id) or abort(404)
     form = RecordingForm(obj=interview)
     return form_page(form, "interviews/recording.html", interview=interview,
                      default_deadline=afterwards.default_recording_deadline(now=utcnow()),
@@ -187,11 +194,9 @@ def recording(interview_id):
 @allow_roles(IDENTITY_ROLES)
 def recording_deleted(interview_id):
     interview = db.get_or_404(Interview, interview_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    return _act(lambda: services.Change(afterwards.mark_recording_deleted(interview,
-                                                                          by=current_user)),
-                "Recording marked as deleted.", interview_id)
+    return _act(interview_id,
+                lambda: afterwards.mark_recording_deleted(interview, by=current_user),
+                "Recording marked as deleted.")
 
 
 @blueprint.post("/<int:interview_id>/transcript")
@@ -199,29 +204,25 @@ def recording_deleted(interview_id):
 def transcript(interview_id):
     interview = db.get_or_404(Interview, interview_id)
     form = TranscriptForm()
-    if not form.validate_on_submit():
-        abort(400)
-    return _act(lambda: services.Change(afterwards.set_transcript_status(
-        interview, form.transcript_status.data, note=form.note.data, by=current_user)),
-        "Transcript stage saved.", interview_id)
+    return _act(interview_id, lambda: afterwards.set_transcript_status(
+        interview, form.transcript_status.data, note=form.note.data, by=current_user),
+        "Transcript stage saved.", form=form)
 
 
 @blueprint.post("/<int:interview_id>/messages/<int:message_id>/retry")
 @allow_roles(MANAGING_ROLES)
 def retry_message(interview_id, message_id):
     message = db.get_or_404(OutboxMessage, message_id)
-    if message.interview_id != interview_id or not ConfirmForm().validate_on_submit():
+    if message.interview_id != interview_id:
         abort(404)
-    outbox.retry_failed(message, by=current_user)
-    outbox.deliver_after_response([message])
-    flash("The email will be sent again.", "success")
-    return redirect(url_for("interviews.detail", interview_id=interview_id))
+    return _act(interview_id, lambda: outbox.retry_failed(message, by=current_user),
+                "The email will be sent again.")
 
 
 @blueprint.get("/<int:interview_id>/interview.ics")
 @allow_roles(IDENTITY_ROLES)
 def download(interview_id):
-    interview = services.get_interview(interview_id) or abort(404)
+    interview = queries.get_interview(interview_id) or abort(404)
     return Response(invitations.download_file(interview, now=utcnow()),
                     mimetype="text/calendar", headers={
                         "Content-Disposition": "attachment; filename=interview.ics"})
@@ -231,7 +232,7 @@ def download(interview_id):
 @allow_roles(ALL_ROLES)
 def print_guide(interview_id):
     """The guide version this interview uses, printed with its date and the informants' codes."""
-    interview = services.get_interview(interview_id) or abort(404)
+    interview = queries.get_interview(interview_id) or abort(404)
     return render_printable(interview.guide_version,
                             interview_date=format_local(interview.starts_at),
                             informant_code=", ".join(i.code for i in interview.informants))
@@ -263,30 +264,26 @@ def feed(token):
         "Referrer-Policy": "no-referrer"})
 
 
-def _act(do, message, interview_id):
-    try:
-        change = do()
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("interviews.detail", interview_id=interview_id)), 303
-    outbox.deliver_after_response(change.messages)
-    flash(message, "success")
-    return redirect(url_for("interviews.detail", interview_id=interview_id))
+def _act(interview_id, do, message, form=None):
+    """A button on the interview page: refused, the page comes back with the reason."""
+    def done(_):
+        flash(message, "success")
+        return redirect(url_for("interviews.detail", interview_id=interview_id))
+    return button_action(do, done=done, refused=lambda: _detail_page(interview_id), form=form)
 
 
 def _saved(message):
-    def done(change):
-        outbox.deliver_after_response(change.messages)
+    def done(interview):
         flash(message, "success")
-        _warn_about_consent(change.interview)
-        return redirect(url_for("interviews.detail", interview_id=change.interview.id))
+        _warn_about_consent(interview)
+        return redirect(url_for("interviews.detail", interview_id=interview.id))
     return done
 
 
 def _warn_about_consent(interview):
     """Scheduling before consent is allowed (the invitation carries the consent link), but the
     interview cannot be marked conducted until participation consent is given."""
-    interview = services.get_interview(interview.id)
+    interview = queries.get_interview(interview.id)
     summaries = consent_summaries(i.id for i in interview.informants)
     missing = [i.code for i in interview.informants if not summaries[i.id].may_participate]
     if missing:
@@ -306,7 +303,7 @@ def _suggestions(informant_id):
     informant = db.session.get(Informant, informant_id) if informant_id else None
     if informant is None:
         return {}
-    version = services.suggested_guide_version(informant)
+    version = queries.suggested_guide_version(informant)
     return {"informant_ids": [informant.id], "language": informant.language.value,
             "guide_version_id": version.id if version else None,
             "interviewer_ids": [current_user.id]}
@@ -314,12 +311,12 @@ def _suggestions(informant_id):
 
 def _interview_form(current=None, **kwargs):
     form = InterviewForm(**kwargs)
-    form.informant_ids.choices = services.informant_choices()
+    form.informant_ids.choices = queries.informant_choices()
     if current is not None:  # someone now unreachable stays visible, so the refusal makes sense
         known = {value for value, _ in form.informant_ids.choices}
         form.informant_ids.choices += [(i.id, f"{i.code} · {i.name}")
                                        for i in current.informants if i.id not in known]
-    form.interviewer_ids.choices = services.interviewer_choices()
+    form.interviewer_ids.choices = queries.interviewer_choices()
     versions = choosable_versions()
     if current is not None and current.guide_version not in versions:
         versions = [current.guide_version, *versions]
@@ -337,12 +334,12 @@ def _filter_form(form):
 
 
 def _with_interviewers(form):
-    form.interviewer.choices = options([("", "Any interviewer")] + services.interviewer_choices())
+    form.interviewer.choices = options([("", "Any interviewer")] + queries.interviewer_choices())
     return form
 
 
 def _criteria(form):
-    return services.InterviewFilter(
+    return queries.InterviewFilter(
         upcoming={"upcoming": True, "past": False, "all": None}[form.when.data or "upcoming"],
         organisation_id=form.organisation.data, role_id=form.role.data,
         interviewer_id=form.interviewer.data,

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..database import utcnow
-from ..errors import DomainError
+from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..validation import clean_code, clean_text, require_clean
 from .models import GovernanceLevel, Organisation, Role
@@ -67,7 +67,7 @@ def _delete(obj, *, by, now):
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise DomainError(f"This {obj.audit_type} is in use (by informants or interview guides) "
+        raise NotAllowed(f"This {obj.audit_type} is in use (by informants or interview guides) "
                           "and cannot be deleted.") from None
     audit.record(f"{obj.audit_type}.delete", by=by, entity_type=obj.audit_type, entity_id=ident,
                  before=snapshot, now=now)

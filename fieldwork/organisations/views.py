@@ -2,9 +2,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..access import ALL_ROLES, MANAGING_ROLES, allow_roles
-from ..errors import DomainError
 from ..extensions import db
-from ..forms import form_page
+from ..forms import button_action, form_page
 from . import services
 from .forms import DeleteForm, OrganisationForm, RoleForm
 from .models import Organisation, Role
@@ -79,11 +78,5 @@ def _saved(message):
 
 
 def _delete(action):
-    if DeleteForm().validate_on_submit():
-        try:
-            action()
-        except DomainError as error:
-            flash(error.message, "error")
-            return list_organisations(), 409
-        flash("Deleted.", "success")
-    return redirect(url_for("organisations.list"))
+    return button_action(action, done=_saved("Deleted."), refused=list_organisations,
+                         form=DeleteForm())

@@ -16,13 +16,14 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import after_this_request, current_app
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from .. import audit, mail
 from ..database import utcnow
 from ..errors import NotAllowed
 from ..extensions import db
+from . import tracking
 from .models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def queue_email(*, recipient, subject, text, html, purpose, now, calendar=None, 
         next_attempt_at=now, created_at=now, created_by_id=getattr(by, "id", None))
     db.session.add(message)
     db.session.flush()
+    tracking.note_queued([message.id])
     return message
 
 
@@ -112,40 +114,7 @@ def dispatch(ids, *, now=None, mail_url=None):
     return _dispatch(ids, now=now, limit=None, mail_url=mail_url)
 
 
-def deliver_after_response(rows):
-    """Deliver these just-queued rows once the current response has gone to the browser.
-
-    Call in a view, with the rows the service returned; the view commits as usual. Delivery runs
-    after the response is closed, in its own app context, so the user never waits for SMTP and
-    never sees its errors: those are logged without addresses, and the rows stay pending for
-    `flask mail send-pending`.
-    """
-    app = current_app._get_current_object()
-    ids = [row.id for row in rows]  # queue_email flushed them, so they have ids already
-    if not ids or not app.config["MAIL_SEND_AFTER_REQUEST"]:
-        return
-
-    @after_this_request
-    def register(response):
-        response.call_on_close(lambda: _deliver_in_own_context(app, ids))
-        return response
-
-
-def _deliver_in_own_context(app, ids):
-    with app.app_context():
-        try:
-            report = dispatch(ids)
-            if report.error:
-                app.logger.warning("outbox: after-response delivery deferred: %s", report.error)
-        except Exception as error:  # never reaches the user; send-pending tries again
-            db.session.rollback()
-            app.logger.error("outbox: after-response delivery of %d message(s) failed: %s",
-                             len(ids), _where(error))
-        finally:
-            db.session.remove()
-
-
-def _where(error):
+def where(error):
     """An exception's type and the place it was raised, without its message: messages from
     libraries may quote an address or a name, and logs must not."""
     frames = traceback.extract_tb(error.__traceback__)
@@ -184,7 +153,7 @@ def _dispatch(ids, *, now, limit, mail_url):
             except Exception as error:
                 # A bug or an unforeseen error: treat as temporary, and say only its type.
                 reason = f"unexpected error ({type(error).__name__})"
-                log.error("outbox: message %s not sent: %s", row_id, _where(error))
+                log.error("outbox: message %s not sent: %s", row_id, where(error))
                 if _retry_later(row_id, claimed_at, attempts, reason, clock()):
                     report.retried += 1
                 else:
@@ -310,8 +279,10 @@ def cancel_pending(*, informant_id, by, now):
     return len(cancelled)
 
 
-def retry_failed(message, *, by, now):
-    """Send a failed message again, with a fresh set of attempts; no commit. Audited."""
+def retry_failed(message, *, by, now=None):
+    """Send a failed message again, with a fresh set of attempts, right after the commit (and by
+    the scheduler if that fails). Audited."""
+    now = now or utcnow()
     db.session.refresh(message)
     if message.status is not OutboxStatus.FAILED:
         raise NotAllowed("Only a failed message can be retried.")
@@ -323,6 +294,8 @@ def retry_failed(message, *, by, now):
     db.session.flush()
     audit.record_update("outbox.retry", by=by, entity=message, before=before,
                         after=message.audit_snapshot(), now=now)
+    tracking.note_queued([message.id])
+    db.session.commit()
     return message
 
 

@@ -19,7 +19,6 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..interviews import invitations
 from ..interviews.models import INVITED_STATUSES, Interview
-from ..interviews.services import UNREACHABLE
 from ..jobs.services import describe_error
 from ..outbox import services as outbox
 from .models import InterviewReminder, ReminderStatus
@@ -79,7 +78,7 @@ def _remind(interview, report, *, now):
     has_started = interview.starts_at <= now
     for informant in interview.informants:
         # Informants in their own language: they may not read the interview's.
-        reachable = informant.email and informant.status not in UNREACHABLE
+        reachable = informant.email and informant.status.may_be_contacted
         _handle(interview, f"informant:{informant.id}", report, has_started=has_started,
                 reachable=reachable, now=now,
                 send=lambda i=informant: _queue(interview, (i.email, i.name), i.language.value,

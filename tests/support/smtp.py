@@ -74,8 +74,10 @@ class _Handler:
         reply = self.sink._scripted("DATA")
         if reply:
             return reply
-        self.sink.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                           bytes(envelope.original_content)))
+        with self.sink._arrived:
+            self.sink.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                               bytes(envelope.original_content)))
+            self.sink._arrived.notify_all()
         return "250 2.0.0 Queued"
 
 
@@ -93,6 +95,7 @@ class SmtpSink:
         self.connections = 0
         self._replies = {"MAIL": deque(), "RCPT": deque(), "DATA": deque()}
         self._lock = threading.Lock()
+        self._arrived = threading.Condition()
         self._controller = None
 
     @property
@@ -111,6 +114,12 @@ class SmtpSink:
 
     def message_ids(self):
         return [m.message_id for m in self.messages]
+
+    def wait_for(self, count, timeout=10):
+        """Wait until `count` messages have arrived (woken by each arrival, no polling); True
+        if they did within `timeout` seconds."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         ok = (isinstance(auth_data, LoginPassword)

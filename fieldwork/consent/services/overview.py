@@ -1,0 +1,91 @@
+"""The consent overview (who may be interviewed and quoted, at-risk informants first), the
+informant page's consent panel, and evidence downloads."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import contains_eager
+
+from ... import audit
+from ...database import utcnow
+from ...extensions import db
+from ...informants.models import Informant
+from ...interviews.models import OPEN_STATUSES, Interview, interview_informant
+from .. import files
+from ..gates import consent_summaries, participation_consented_ids
+from ..models import ConsentEvidence, ConsentRecord, ConsentStatus
+from .records import history_of, record_of
+from .withdrawal import data_tasks_of
+
+
+@dataclass
+class OverviewFilter:
+    organisation_id: int | None = None
+    role_id: int | None = None
+    status: ConsentStatus | None = None
+    missing_within_days: int | None = None
+
+
+def overview_query(criteria, *, now):
+    """Informants with their consent status and next open interview, those with an interview
+    coming up and no participation consent first ("at risk"), then by code. Item states come
+    from `consent_summaries` for the page shown.
+
+    The next interview comes from one grouped derived table joined to the informants, not a
+    subquery per row, and consent from one IN list: the page stays fast with thousands."""
+    upcoming = (select(interview_informant.c.informant_id.label("informant_id"),
+                       func.min(Interview.starts_at).label("next_at"))
+                .join(Interview, Interview.id == interview_informant.c.interview_id)
+                .where(Interview.status.in_(OPEN_STATUSES), Interview.starts_at > now)
+                .group_by(interview_informant.c.informant_id).subquery("upcoming"))
+    consented = Informant.id.in_(participation_consented_ids())
+    status = func.coalesce(ConsentRecord.status, ConsentStatus.NOT_REQUESTED.value)
+    horizon = (now + timedelta(days=criteria.missing_within_days)
+               if criteria.missing_within_days is not None else None)
+    at_risk = and_(upcoming.c.next_at.is_not(None), ~consented,
+                   *([upcoming.c.next_at <= horizon] if horizon else []))
+    query = (select(Informant, ConsentRecord.status, upcoming.c.next_at.label("next_interview_at"),
+                    at_risk.label("at_risk"))
+             .join(Informant.organisation).join(Informant.role)
+             .outerjoin(ConsentRecord, ConsentRecord.informant_id == Informant.id)
+             .outerjoin(upcoming, upcoming.c.informant_id == Informant.id)
+             .options(contains_eager(Informant.organisation), contains_eager(Informant.role)))
+    if criteria.organisation_id:
+        query = query.where(Informant.organisation_id == criteria.organisation_id)
+    if criteria.role_id:
+        query = query.where(Informant.role_id == criteria.role_id)
+    if criteria.status:
+        query = query.where(status == criteria.status.value)
+    if criteria.missing_within_days is not None:
+        query = query.where(at_risk)
+    return query.order_by(case((at_risk, 0), else_=1), upcoming.c.next_at, Informant.code)
+
+
+def overview_rows(page_items):
+    """The page's rows with each informant's item states (two more queries)."""
+    summaries = consent_summaries(row[0].id for row in page_items)
+    return [(informant, status or ConsentStatus.NOT_REQUESTED, next_at, bool(at_risk),
+             summaries[informant.id]) for informant, status, next_at, at_risk in page_items]
+
+
+def consent_panel(informant_id):
+    """What the informant page shows of consent: item states, record, history, tasks."""
+    return {"summary": consent_summaries([informant_id])[informant_id],
+            "record": record_of(informant_id), "history": history_of(informant_id),
+            "tasks": data_tasks_of(informant_id)}
+
+
+def evidence_file(evidence_id, *, by, now=None):
+    """(path, content type) of an evidence file, or None. A download is audited: a signed form
+    shows a name and a signature."""
+    evidence = db.session.get(ConsentEvidence, evidence_id)
+    if evidence is None:
+        return None
+    path = files.path_of(files.EVIDENCE_FOLDER, evidence.stored_name)
+    if not path.is_file():  # erased after the study's end
+        return None
+    audit.record("consent.evidence_download", by=by, entity_type="consent_evidence",
+                 entity_id=evidence.id, after={"record_id": evidence.record_id}, now=now or utcnow())
+    db.session.commit()
+    return path, evidence.content_type

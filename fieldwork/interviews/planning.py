@@ -1,0 +1,193 @@
+"""Planning an interview: scheduling input checked and turned into a Plan, before anything is
+written. Scheduling and rescheduling (services) and recording what happened (afterwards) share
+these rules; every refusal is a DomainError naming the form field it concerns."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..access import UserRole
+from ..auth.models import User
+from ..errors import DomainError
+from ..extensions import db
+from ..guides.models import GuideVersion, VersionStatus
+from ..informants.models import Informant, Language
+from ..timeutil import format_local, local_to_utc
+from ..validation import clean_text
+from .models import (
+    OPEN_STATUSES,
+    Interview,
+    InterviewMode,
+    interview_informant,
+    interview_interviewer,
+)
+
+# Users who may sit in an interview; analysts work with pseudonymised data only.
+INTERVIEWER_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.RESEARCHER)
+MIN_DURATION, MAX_DURATION = 10, 8 * 60
+_MEETING_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Validated scheduling input, before it touches an interview."""
+
+    informants: tuple
+    interviewers: tuple
+    starts_at: datetime
+    ends_at: datetime
+    mode: InterviewMode
+    place: str
+    meeting_url: str
+    guide_version: GuideVersion
+    language: Language
+    notes: str
+
+
+def parse_ids(values, key):
+    """The distinct ids chosen in a multiple-choice field, sorted."""
+    try:
+        return sorted({int(v) for v in values.get(key) or ()})
+    except (TypeError, ValueError):
+        raise DomainError("Choose from the list.", key) from None
+
+
+def parse_minutes(value, key):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise DomainError("Enter the duration in minutes.", key) from None
+
+
+def parse_duration(value, key, *, minimum):
+    """Whole minutes between `minimum` and MAX_DURATION."""
+    duration = parse_minutes(value, key)
+    if not minimum <= duration <= MAX_DURATION:
+        raise DomainError(f"The duration must be between {minimum} and {MAX_DURATION} minutes.", key)
+    return duration
+
+
+def load_interviewers(ids, key, *, missing, require_enabled=True):
+    """Users who may interview, by id; refuses anyone who cannot (analysts, and unless told
+    otherwise disabled accounts)."""
+    users = _load(User, ids, key, missing)
+    for user in users:
+        if user.role not in INTERVIEWER_ROLES or (require_enabled and not user.is_enabled):
+            raise DomainError(f"{user.name} cannot interview: only active admins, coordinators "
+                              "and researchers can.", key)
+    return users
+
+
+def _load(model, ids, field_name, missing):
+    rows = db.session.scalars(select(model).where(model.id.in_(ids))).all() if ids else []
+    if len(rows) != len(ids) or not ids:
+        raise DomainError(missing, field_name)
+    return tuple(sorted(rows, key=lambda row: row.id))
+
+
+def _clean_meeting_url(value):
+    value = clean_text(value, max_length=500, label="Meeting link")
+    if value and not _MEETING_URL.fullmatch(value):
+        raise DomainError("The meeting link must be a web address starting with https://.",
+                          "meeting_url")
+    return value
+
+
+def make_plan(values, *, now, current=None):
+    """Check scheduling input (a form's data) and turn it into a Plan, or raise the first
+    problem. `current` is the interview being rescheduled, if any."""
+    informants = _load(Informant, parse_ids(values, "informant_ids"), "informant_ids",
+                       "Choose at least one informant.")
+    interviewers = load_interviewers(parse_ids(values, "interviewer_ids"), "interviewer_ids",
+                                     missing="Choose at least one interviewer.")
+    for informant in informants:
+        if not informant.status.may_be_contacted:
+            raise DomainError(f"{informant.code} {informant.status.no_contact_reason}, so they "
+                              "cannot be scheduled.", "informant_ids")
+
+    day, start_time = values.get("start_date"), values.get("start_time")
+    if not isinstance(day, date) or not isinstance(start_time, time):
+        raise DomainError("Enter the date and time the interview starts.", "start_date")
+    starts_at = local_to_utc(day, start_time)
+    if parse_minutes(values.get("duration_minutes"), "duration_minutes") <= 0:
+        raise DomainError("The interview must end after it starts: enter a positive duration.",
+                          "duration_minutes")
+    duration = parse_duration(values.get("duration_minutes"), "duration_minutes",
+                              minimum=MIN_DURATION)
+    ends_at = starts_at + timedelta(minutes=duration)
+    time_changed = current is None or starts_at != current.starts_at
+    if time_changed and starts_at <= now:
+        raise DomainError("The interview cannot start in the past.", "start_date")
+
+    try:
+        mode = InterviewMode(values.get("mode"))
+    except ValueError:
+        raise DomainError("Choose how the interview takes place.", "mode") from None
+    place = clean_text(values.get("place"), max_length=300, label="Place")
+    meeting_url = _clean_meeting_url(values.get("meeting_url"))
+    if mode is InterviewMode.IN_PERSON and not place:
+        raise DomainError("Enter where the interview takes place.", "place")
+    if mode is InterviewMode.VIDEO and not meeting_url:
+        raise DomainError("Enter the meeting link for a video interview.", "meeting_url")
+
+    guide_version = _guide_version(values.get("guide_version_id"), current)
+    try:
+        language = Language(values.get("language") or informants[0].language.value)
+    except ValueError:
+        raise DomainError("Choose the invitation language.", "language") from None
+    notes = clean_text(values.get("notes"), max_length=10000, label="Notes", multiline=True)
+    plan = Plan(informants, interviewers, starts_at, ends_at, mode, place, meeting_url,
+                guide_version, language, notes)
+    _check_overlaps(plan, exclude_id=current.id if current else None)
+    return plan
+
+
+def _guide_version(value, current):
+    try:
+        version_id = int(value)
+    except (TypeError, ValueError):
+        raise DomainError("Choose the guide version to use.", "guide_version_id") from None
+    version = db.session.scalar(select(GuideVersion).where(GuideVersion.id == version_id)
+                                .options(selectinload(GuideVersion.guide)))
+    keeps_current = current is not None and current.guide_version_id == version_id
+    if version is None or not (version.status is VersionStatus.PUBLISHED or
+                               (keeps_current and version.status is VersionStatus.RETIRED)):
+        raise DomainError("Choose a published guide version: drafts and retired versions cannot "
+                          "be used for new interviews.", "guide_version_id")
+    return version
+
+
+def _check_overlaps(plan, *, exclude_id=None):
+    """Refuse a time when an interviewer or informant is already booked, counting a travel
+    buffer before and after whichever of the two interviews is in person."""
+    buffer = timedelta(minutes=current_app.config["INTERVIEW_TRAVEL_BUFFER_MINUTES"])
+    informant_ids = [i.id for i in plan.informants]
+    user_ids = [u.id for u in plan.interviewers]
+    candidates = db.session.scalars(
+        select(Interview)
+        .where(Interview.status.in_(OPEN_STATUSES),
+               Interview.starts_at < plan.ends_at + buffer,
+               Interview.ends_at > plan.starts_at - buffer,
+               Interview.id != (exclude_id or 0),
+               or_(exists().where(interview_informant.c.interview_id == Interview.id,
+                                  interview_informant.c.informant_id.in_(informant_ids)),
+                   exists().where(interview_interviewer.c.interview_id == Interview.id,
+                                  interview_interviewer.c.user_id.in_(user_ids))))
+        .options(selectinload(Interview.informants), selectinload(Interview.interviewers))
+        .order_by(Interview.starts_at)).all()
+    for other in candidates:
+        travel = buffer if InterviewMode.IN_PERSON in (plan.mode, other.mode) else timedelta(0)
+        if not (other.starts_at < plan.ends_at + travel and other.ends_at > plan.starts_at - travel):
+            continue
+        busy_users = [u.name for u in other.interviewers if u.id in user_ids]
+        busy_informants = [i.code for i in other.informants if i.id in informant_ids]
+        who, field_name = ((busy_users[0], "interviewer_ids") if busy_users
+                           else (busy_informants[0], "informant_ids"))
+        slot = f"{format_local(other.starts_at)}–{format_local(other.ends_at, '%H:%M')}"
+        why = (f", and in-person interviews keep {int(travel.total_seconds() // 60)} minutes free "
+               "around them for travel") if travel else ""
+        raise DomainError(f"{who} is already booked for an interview {slot}{why}.", field_name)

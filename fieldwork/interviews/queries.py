@@ -1,0 +1,159 @@
+"""Reading interviews: the list's filters, one interview with what its pages show, the calendar
+and the choices forms offer. Each loads everyone on an interview in a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..auth.models import User
+from ..database import utcnow
+from ..extensions import db
+from ..guides.models import GuideVersion, VersionStatus, guide_target_role
+from ..informants.models import Informant, RecruitmentStatus
+from ..timeutil import local_to_utc, where_on_local_days
+from .models import (
+    Interview,
+    InterviewStatus,
+    TranscriptStatusChange,
+    interview_informant,
+    interview_interviewer,
+)
+from .planning import INTERVIEWER_ROLES
+
+
+@dataclass
+class InterviewFilter:
+    upcoming: bool | None = True  # True: from now on; False: before now; None: all
+    organisation_id: int | None = None
+    role_id: int | None = None
+    interviewer_id: int | None = None
+    status: InterviewStatus | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def with_people():
+    return (selectinload(Interview.informants).selectinload(Informant.organisation),
+            selectinload(Interview.informants).selectinload(Informant.role),
+            selectinload(Interview.interviewers),
+            selectinload(Interview.guide_version).selectinload(GuideVersion.guide))
+
+
+def interview_query(criteria, *, now=None):
+    """Interviews matching the list's filters, with everyone on them loaded in a fixed number of
+    queries whatever the page size."""
+    now = now or utcnow()
+    query = select(Interview).options(*with_people())
+    if criteria.upcoming is True:
+        query = query.where(Interview.ends_at >= now).order_by(Interview.starts_at, Interview.id)
+    else:
+        if criteria.upcoming is False:
+            query = query.where(Interview.ends_at < now)
+        query = query.order_by(Interview.starts_at.desc(), Interview.id.desc())
+    if criteria.organisation_id or criteria.role_id:
+        informant_match = (select(interview_informant.c.interview_id)
+                           .join(Informant, Informant.id == interview_informant.c.informant_id))
+        if criteria.organisation_id:
+            informant_match = informant_match.where(Informant.organisation_id == criteria.organisation_id)
+        if criteria.role_id:
+            informant_match = informant_match.where(Informant.role_id == criteria.role_id)
+        query = query.where(Interview.id.in_(informant_match))
+    if criteria.interviewer_id:
+        query = query.where(Interview.id.in_(
+            select(interview_interviewer.c.interview_id)
+            .where(interview_interviewer.c.user_id == criteria.interviewer_id)))
+    if criteria.status:
+        query = query.where(Interview.status == criteria.status)
+    return query.where(*where_on_local_days(Interview.starts_at, criteria.date_from,
+                                            criteria.date_to))
+
+
+def get_interview(interview_id):
+    return db.session.scalar(select(Interview).where(Interview.id == interview_id)
+                             .options(*with_people()))
+
+
+def interviews_between(starts_at, ends_at, *, interviewer_id=None):
+    """Interviews that begin in [starts_at, ends_at), for the calendar pages."""
+    query = (select(Interview).options(*with_people())
+             .where(Interview.starts_at >= starts_at, Interview.starts_at < ends_at)
+             .order_by(Interview.starts_at, Interview.id))
+    if interviewer_id:
+        query = query.where(Interview.id.in_(
+            select(interview_interviewer.c.interview_id)
+            .where(interview_interviewer.c.user_id == interviewer_id)))
+    return db.session.scalars(query).all()
+
+
+def interviews_of_informant(informant_id):
+    return db.session.scalars(
+        select(Interview).join(interview_informant)
+        .where(interview_informant.c.informant_id == informant_id)
+        .options(*with_people()).order_by(Interview.starts_at.desc())).all()
+
+
+def interviewer_choices():
+    users = db.session.scalars(select(User).where(User.role.in_(INTERVIEWER_ROLES),
+                                                  User.is_enabled.is_(True))
+                               .order_by(func.lower(User.name))).all()
+    return [(u.id, u.name) for u in users]
+
+
+def informant_choices():
+    """Every informant who may still be asked, as (id, "CODE · name")."""
+    rows = db.session.execute(
+        select(Informant.id, Informant.code, Informant.name)
+        .where(Informant.status.not_in(RecruitmentStatus.not_to_be_contacted()))
+        .order_by(Informant.code)).all()
+    return [(row.id, f"{row.code} · {row.name}") for row in rows]
+
+
+def suggested_guide_version(informant):
+    """The most recently published version of a guide aimed at the informant's role, if any."""
+    return db.session.scalar(
+        select(GuideVersion).where(
+            GuideVersion.status == VersionStatus.PUBLISHED,
+            GuideVersion.guide_id.in_(select(guide_target_role.c.guide_id)
+                                      .where(guide_target_role.c.role_id == informant.role_id)))
+        .order_by(GuideVersion.published_at.desc()).limit(1))
+
+
+def get_interview_with_aftermath(interview_id):
+    """An interview with everything the after-the-interview pages show, in a fixed number of
+    queries."""
+    return db.session.scalar(
+        select(Interview).where(Interview.id == interview_id).options(
+            selectinload(Interview.informants).selectinload(Informant.organisation),
+            selectinload(Interview.informants).selectinload(Informant.role),
+            selectinload(Interview.interviewers),
+            selectinload(Interview.present_interviewers),
+            selectinload(Interview.recording_registered_by),
+            selectinload(Interview.transcript_updated_by),
+            selectinload(Interview.guide_version).selectinload(GuideVersion.guide)))
+
+
+def transcript_history(interview_id):
+    """Every stage the transcript went through, newest first, with who moved it."""
+    return db.session.scalars(
+        select(TranscriptStatusChange).where(TranscriptStatusChange.interview_id == interview_id)
+        .options(selectinload(TranscriptStatusChange.changed_by))
+        .order_by(TranscriptStatusChange.changed_at.desc(), TranscriptStatusChange.id.desc())
+    ).all()
+
+
+def calendar_weeks(view, day):
+    """The weeks (lists of seven dates, Monday first) a week or month page shows around `day`,
+    and the UTC instants they span, for the query."""
+    if view == "month":
+        first = day.replace(day=1)
+        start = first - timedelta(days=first.weekday())
+        following = (first + timedelta(days=32)).replace(day=1)
+        end = following + timedelta(days=(7 - following.weekday()) % 7)
+    else:
+        start = day - timedelta(days=day.weekday())
+        end = start + timedelta(days=7)
+    days = [start + timedelta(days=n) for n in range((end - start).days)]
+    weeks = [days[n:n + 7] for n in range(0, len(days), 7)]
+    return weeks, local_to_utc(start, time(0)), local_to_utc(end, time(0))

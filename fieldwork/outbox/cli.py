@@ -7,7 +7,6 @@ import click
 from flask.cli import AppGroup
 
 from .. import audit, mail
-from ..database import utcnow
 from ..extensions import db
 from ..timeutil import format_local
 from . import services
@@ -61,15 +60,11 @@ def status_command():
 @click.option("--language", type=click.Choice(mail.LANGUAGES), default="en", show_default=True)
 def send_test_command(address, language):
     """Send a short test message to ADDRESS now, to check the mail settings."""
-    now = utcnow()
     try:
-        message = services.queue_rendered_email(
-            "delivery-check", language, recipient=(address, ""), purpose="delivery-check",
-            now=now, context={"sent_at": now}, by=audit.COMMAND_LINE)
+        message_id = services.queue_delivery_check(address, language=language,
+                                                   by=audit.COMMAND_LINE).id
     except mail.UnsafeHeader as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
-    message_id = message.id
     report = _run(lambda: services.dispatch([message_id]))
     _echo_report(report)
     if report.failed or report.retried:

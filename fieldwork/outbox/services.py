@@ -77,6 +77,16 @@ def queue_rendered_email(template, language, *, recipient, purpose, now, context
                        purpose=purpose, now=now, **options)
 
 
+def queue_delivery_check(address, *, language, by, now=None):
+    """A short test message to `address`, to check the mail settings; committed."""
+    now = now or utcnow()
+    message = queue_rendered_email("delivery-check", language, recipient=(address, ""),
+                                   purpose="delivery-check", now=now, context={"sent_at": now},
+                                   by=by)
+    db.session.commit()
+    return message
+
+
 # Delivery
 
 

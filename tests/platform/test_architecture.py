@@ -7,7 +7,7 @@ only one that fails later, at the first request that takes that path.
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "fieldwork"
+PACKAGE = Path(__file__).resolve().parents[2] / "fieldwork"
 
 
 def _module_name(path):

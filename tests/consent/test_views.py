@@ -17,7 +17,7 @@ from fieldwork.consent.models import (ConsentEvidence, ConsentFormVersion, Conse
 from fieldwork.extensions import db
 from fieldwork.outbox.models import OutboxStatus
 from tests import factories
-from tests.test_consent_services import links_in
+from tests.consent.test_services import links_in
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64

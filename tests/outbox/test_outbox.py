@@ -26,9 +26,9 @@ from fieldwork.outbox.models import OutboxMessage, OutboxStatus
 from fieldwork.outbox.services import (cancel_pending, dispatch, dispatch_pending, queue_email,
                                        retry_failed)
 from tests import factories
-from tests.test_mail import make_calendar
+from tests.calendar_and_mail.test_mail import make_calendar
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 T0 = datetime(2025, 11, 28, 9, 0, tzinfo=timezone.utc)  # in the past: due for the CLI too
 
 

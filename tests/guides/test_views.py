@@ -195,7 +195,7 @@ def test_malformed_import_is_422_beside_the_file_field(client, login_as):
         "file": (io.BytesIO(b"## A\n- Q\n#### Deep\n"), "guide.md")},
         content_type="multipart/form-data")
     assert response.status_code == 422
-    assert re.search(r'id="file-error">Line 3:', response.get_data(as_text=True))
+    assert re.search(r'id="file-error"><p class="error">Line 3:', response.get_data(as_text=True))
     assert db.session.scalar(select(func.count()).select_from(GuideVersion)) == 1
 
 

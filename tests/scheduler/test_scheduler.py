@@ -29,7 +29,7 @@ from fieldwork.outbox.models import OutboxMessage, OutboxStatus
 from fieldwork.scheduler import JOBS, job_defaults
 from tests import factories
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def wait_for(condition, timeout=30, interval=0.05, message="condition"):

@@ -37,7 +37,7 @@ from tests.support.ical_parsers import (
 
 OSLO = ZoneInfo("Europe/Oslo")
 STAMP = datetime(2026, 3, 20, 12, 0, 5, tzinfo=UTC)
-GOLDEN = Path(__file__).parent / "golden" / "ical"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "ical"
 ORGANIZER = Participant("studie@fieldwork.example", "Fieldwork-studien")
 INFORMANT = Participant("informant@sykehus.example", "Åse Ødegård")
 INTERVIEWER = Participant("intervjuer@fieldwork.example", "Intervjuer")

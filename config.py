@@ -149,6 +149,9 @@ class TestConfig(Config):
         super().__init__()
         self.SECRET_KEY = "test-secret-key-not-for-production-use-0123456789"
         self.MAIL_URL = "file:///dev/null"
+        # Tests see the outbox as the request left it; the `smtp_server` fixture turns delivery
+        # after the request back on, as in production.
+        self.MAIL_SEND_AFTER_REQUEST = False
 
 
 class ProductionConfig(Config):

@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from config import TestConfig
 from fieldwork import create_app
 from fieldwork.extensions import db
+from fieldwork.outbox.delivery import courier_for
 from tests import factories
 from tests.support.postgres import ThrowawayCluster, find_bindir
 
@@ -100,6 +101,8 @@ def app(request, database, tmp_path):
     with app.app_context():
         yield app
         db.session.remove()
+    # Mail handed to the courier by the test's last requests is delivered before the database goes.
+    assert courier_for(app).wait_until_idle(timeout=60), "delivery after a request did not finish"
     if backend == "postgresql":
         _truncate_all(app)
     with app.app_context():
@@ -198,12 +201,15 @@ def page(browser, live_server):
 
 
 @pytest.fixture
-def smtp_server():
+def smtp_server(request):
     """A real SMTP server on 127.0.0.1 (tests/support/smtp.py): `.url`, `.messages`,
-    `.reply_next("RCPT", "550 ...")`, `.stop()` and `.start()` on the same port."""
+    `.reply_next("RCPT", "550 ...")`, `.stop()` and `.start()` on the same port. In a test with
+    the app, mail queued by a request is delivered right after it, as in production."""
     from tests.support.smtp import SmtpSink
 
     sink = SmtpSink().start()
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").config["MAIL_SEND_AFTER_REQUEST"] = True
     yield sink
     sink.stop()
 

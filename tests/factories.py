@@ -162,3 +162,13 @@ def give_consent(informant, items=None, *, method="signed-paper", by=None, now=N
     states.update(items or {})
     return consent.give_consent(informant, states, method=method,
                                 by=by or make_user(role="coordinator"), now=now, **options)
+
+
+def wait_for_delivery(app=None):
+    """Wait until the mail that requests handed over after their commit has been delivered."""
+    from flask import current_app
+
+    from fieldwork.outbox.delivery import courier_for
+
+    assert courier_for(app or current_app._get_current_object()).wait_until_idle(timeout=30), \
+        "delivery after the request did not finish"

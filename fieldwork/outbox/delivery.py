@@ -6,11 +6,18 @@ Who commits and who delivers, for the whole code base:
   scheduler jobs call one service and never commit or deliver themselves.
 - `queue_email` adds each outbox row to the caller's transaction and notes its id on the session;
   when that transaction commits, the ids count as committed (fieldwork.outbox.tracking).
-- After the response has been sent, one hook delivers just the committed messages of the request,
-  in its own app context, so nobody waits for SMTP and nobody sees its errors. What it cannot send
+- When the request ends, one hook hands just the committed messages of the request to the
+  process's courier: a thread that delivers them in its own app context, so nobody waits for
+  SMTP and nobody sees its errors. It does not wait for the response to be closed: servers close
+  it at different times (Werkzeug's development server only when a kept-alive connection ends),
+  and mail must not wait on that. What it cannot send
   (SMTP down, a temporary refusal, a process that stopped) stays in the outbox for the
   scheduler's mail job, which retries.
 """
+
+import logging
+import os
+import threading
 
 from flask import current_app
 
@@ -18,28 +25,77 @@ from ..extensions import db
 from . import tracking
 from .services import dispatch, where
 
+log = logging.getLogger(__name__)
+EXTENSION = "fieldwork.courier"
+
 
 def init_app(app):
-    app.after_request(_deliver_after_response)
+    app.extensions[EXTENSION] = Courier(app)
+    app.after_request(_hand_over_committed)
 
 
-def _deliver_after_response(response):
+def courier_for(app):
+    return app.extensions[EXTENSION]
+
+
+def _hand_over_committed(response):
     ids = tracking.take_committed()
     if ids and current_app.config["MAIL_SEND_AFTER_REQUEST"]:
-        app = current_app._get_current_object()
-        response.call_on_close(lambda: _deliver_in_own_context(app, ids))
+        courier_for(current_app).deliver(ids)
     return response
 
 
-def _deliver_in_own_context(app, ids):
-    with app.app_context():
-        try:
-            report = dispatch(ids)
-            if report.error:
-                app.logger.warning("outbox: after-response delivery deferred: %s", report.error)
-        except Exception as error:  # never reaches the user; the scheduler tries again
-            db.session.rollback()
-            app.logger.error("outbox: after-response delivery of %d message(s) failed: %s",
-                             len(ids), where(error))
-        finally:
-            db.session.remove()
+class Courier:
+    """Delivers handed-over messages from one background thread per process.
+
+    The thread runs only while there is something to deliver, and takes everything handed over
+    meanwhile in one dispatch, in id order, so one process never sends a newer message of a
+    request before an older one. After a fork (gunicorn's workers) the child starts its own.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._waiting = set()
+        self._thread = None
+        self._pid = os.getpid()
+
+    def deliver(self, ids):
+        with self._lock:
+            self._waiting.update(ids)
+            if self._pid != os.getpid():  # forked: the parent's thread does not exist here
+                self._pid, self._thread = os.getpid(), None
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="fieldwork-courier",
+                                                daemon=True)
+                self._thread.start()
+
+    def wait_until_idle(self, timeout=None):
+        """True once nothing is waiting or being delivered (tests, and orderly shutdown)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._thread is None, timeout)
+
+    def _run(self):
+        while True:
+            with self._lock:
+                ids = sorted(self._waiting)
+                self._waiting.clear()
+                if not ids:
+                    self._thread = None
+                    self._idle.notify_all()
+                    return
+            self._deliver_in_own_context(ids)
+
+    def _deliver_in_own_context(self, ids):
+        with self.app.app_context():
+            try:
+                report = dispatch(ids)
+                if report.error:
+                    log.warning("outbox: delivery after the request deferred: %s", report.error)
+            except Exception as error:  # never reaches the user; the scheduler tries again
+                db.session.rollback()
+                log.error("outbox: delivery after the request of %d message(s) failed: %s",
+                          len(ids), where(error))
+            finally:
+                db.session.remove()

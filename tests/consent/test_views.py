@@ -89,7 +89,7 @@ def test_the_receipt_is_delivered_as_soon_as_the_informant_has_answered(app, cli
     app.config["MAIL_URL"] = smtp_server.url
     informant, token, _ = requested(outbox, "en")
     response = client.post(f"/c/{token}", data={"items": ["participation"], "consent": "1"})
-    response.close()  # what the WSGI server does once the page has gone out
+    factories.wait_for_delivery()
     receipt = outbox.rows(purpose="consent-receipt")
     assert [row.status.value for row in receipt] == ["sent"]
     assert receipt[0].message_id in smtp_server.message_ids()

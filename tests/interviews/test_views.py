@@ -194,7 +194,7 @@ def test_retry_sends_a_failed_email_again_and_is_audited(app, client, smtp_serve
 
     response = client.post(f"/interviews/{interview.id}/messages/{failed.id}/retry")
     assert response.status_code == 302
-    response.close()  # the server closes the response: delivery follows the commit
+    factories.wait_for_delivery()  # delivery follows the commit
     row = factories.reload(OutboxMessage, failed.id)
     assert row.status is OutboxStatus.SENT
     assert smtp_server.message_ids()[delivered_before:] == [row.message_id]
@@ -207,7 +207,8 @@ def test_retry_of_a_message_that_has_not_failed_is_refused_with_the_page(app, cl
                                                                          coordinator, informant):
     interview, failed = _failed_invitation(app, smtp_server, coordinator, informant)
     factories.log_client_in(client, coordinator)
-    client.post(f"/interviews/{interview.id}/messages/{failed.id}/retry").close()
+    client.post(f"/interviews/{interview.id}/messages/{failed.id}/retry")
+    factories.wait_for_delivery()
     response = client.post(f"/interviews/{interview.id}/messages/{failed.id}/retry")
     assert response.status_code == 409
     page = response.get_data(as_text=True)

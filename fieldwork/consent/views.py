@@ -23,6 +23,12 @@ from .tokens import TokenProblem
 blueprint = Blueprint("consent", __name__, url_prefix="/consent")
 
 
+@blueprint.app_template_filter("consent_item")
+def consent_item_label(key):
+    """A consent item's name as the forms show it ("re_contact" → "Re-contact for follow-up")."""
+    return ITEM_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
 class RowPagination(SelectPagination):
     """A page of rows (informant, status, next interview, at risk), not of single objects."""
 

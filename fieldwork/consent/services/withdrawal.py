@@ -12,7 +12,7 @@ from ... import audit
 from ...database import utcnow
 from ...errors import NotAllowed
 from ...extensions import db
-from ...informants.models import RecruitmentStatus
+from ...informants.models import Informant, RecruitmentStatus
 from ...interviews import services as interviews
 from ...interviews.models import OPEN_STATUSES, Interview, interview_informant
 from ...outbox import services as outbox
@@ -130,8 +130,10 @@ def data_tasks_of(informant_id):
 
 
 def open_data_tasks():
-    return db.session.scalars(
-        select(DataTask).where(DataTask.done_at.is_(None))
+    """(task, the informant's pseudonym code) for every open task, the earliest due first."""
+    return db.session.execute(
+        select(DataTask, Informant.code).join(Informant, Informant.id == DataTask.informant_id)
+        .where(DataTask.done_at.is_(None))
         .order_by(DataTask.due_on, DataTask.id)).all()
 
 

@@ -2,7 +2,7 @@
 /consent, and the informant's personal pages (/c/<token> to answer, /w/<token> to withdraw)."""
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_file, url_for)
+                   send_file, session, url_for)
 from flask_login import current_user
 from flask_sqlalchemy.pagination import SelectPagination
 
@@ -11,6 +11,7 @@ from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import ConfirmForm, button_action, form_page, options
+from ..informants.forms import SearchForm
 from ..informants.services import get_informant
 from ..informants.views import detail_page
 from ..organisations.services import organisation_choices, role_choices
@@ -21,6 +22,7 @@ from .models import ConsentStatus, DataTask, FormStatus, TokenPurpose
 from .tokens import TokenProblem
 
 blueprint = Blueprint("consent", __name__, url_prefix="/consent")
+SEARCH_SESSION_KEY = "consent_search"
 
 
 @blueprint.app_template_filter("consent_item")
@@ -50,12 +52,14 @@ def overview():
     filters.role.choices = options([("", "Any role")] + role_choices())
     if not filters.validate():
         return render_template("consent/overview.html", filters=filters, page=None, rows=[],
-                               item_labels=ITEM_LABELS), 400
+                               item_labels=ITEM_LABELS,
+                               search_form=SearchForm(q=session.get(SEARCH_SESSION_KEY, ""))), 400
     criteria = services.OverviewFilter(
         organisation_id=int(filters.organisation.data) if filters.organisation.data else None,
         role_id=int(filters.role.data) if filters.role.data else None,
         status=ConsentStatus(filters.status.data) if filters.status.data else None,
-        missing_within_days=filters.within_days.data)
+        missing_within_days=filters.within_days.data,
+        text=session.get(SEARCH_SESSION_KEY, ""), sees_identities=current_user.sees_identities)
     page = RowPagination(select=services.overview_query(criteria, now=utcnow()),
                          session=db.session, page=request.args.get("page", 1, type=int),
                          per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
@@ -63,7 +67,19 @@ def overview():
     return render_template("consent/overview.html", filters=filters, page=page,
                            rows=services.overview_rows(page.items), item_labels=ITEM_LABELS,
                            tasks=services.open_data_tasks() if current_user.manages else [],
+                           search_form=SearchForm(q=session.get(SEARCH_SESSION_KEY, "")),
                            filter_args={k: v for k, v in request.args.items() if k != "page"})
+
+
+@blueprint.post("/search")
+@allow_roles(ALL_ROLES)
+def search():
+    """The search text is kept in the session, not the URL: it may be a name."""
+    form = SearchForm()
+    if form.validate_on_submit():
+        session[SEARCH_SESSION_KEY] = (form.q.data or "").strip()[:200]
+    return redirect(url_for("consent.overview", **{k: v for k, v in request.args.items()
+                                                    if k != "page"}))
 
 
 # Form versions

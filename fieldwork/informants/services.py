@@ -169,6 +169,20 @@ SORT_COLUMNS = {
 IDENTITY_SORTS = {"name"}
 
 
+def matching_text(text, *, sees_identities):
+    """The condition for informants whose code (and, for roles that see identities, name, email
+    or job title) contains `text`, ignoring case; None for no text."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    # Analysts may search by code only: matching a name they cannot see would reveal it.
+    columns = [Informant.code]
+    if sees_identities:
+        columns += [Informant.name, Informant.email, Informant.job_title]
+    return or_(*(func.lower(c).like(pattern, escape="\\") for c in columns))
+
+
 def informant_query(criteria, *, sees_identities):
     """The informants matching a filter, with organisation and role loaded in the same query."""
     query = (select(Informant).join(Informant.organisation).join(Informant.role)
@@ -181,14 +195,9 @@ def informant_query(criteria, *, sees_identities):
         query = query.where(Informant.role_id == criteria.role_id)
     if criteria.status:
         query = query.where(Informant.status == criteria.status)
-    text = (criteria.text or "").strip()
-    if text:
-        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        # Analysts may search by code only: matching a name they cannot see would reveal it.
-        columns = [Informant.code]
-        if sees_identities:
-            columns += [Informant.name, Informant.email, Informant.job_title]
-        query = query.where(or_(*(func.lower(c).like(pattern, escape="\\") for c in columns)))
+    matching = matching_text(criteria.text, sees_identities=sees_identities)
+    if matching is not None:
+        query = query.where(matching)
     sort = criteria.sort if criteria.sort in SORT_COLUMNS else "code"
     if sort in IDENTITY_SORTS and not sees_identities:
         sort = "code"

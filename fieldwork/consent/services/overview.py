@@ -11,6 +11,7 @@ from ... import audit
 from ...database import utcnow
 from ...extensions import db
 from ...informants.models import Informant
+from ...informants.services import matching_text
 from ...interviews.models import OPEN_STATUSES, Interview, interview_informant
 from .. import files
 from ..gates import consent_summaries, participation_consented_ids
@@ -25,6 +26,8 @@ class OverviewFilter:
     role_id: int | None = None
     status: ConsentStatus | None = None
     missing_within_days: int | None = None
+    text: str = ""
+    sees_identities: bool = False
 
 
 def overview_query(criteria, *, now):
@@ -59,6 +62,9 @@ def overview_query(criteria, *, now):
         query = query.where(status == criteria.status.value)
     if criteria.missing_within_days is not None:
         query = query.where(at_risk)
+    matching = matching_text(criteria.text, sees_identities=criteria.sees_identities)
+    if matching is not None:
+        query = query.where(matching)
     return query.order_by(case((at_risk, 0), else_=1), upcoming.c.next_at, Informant.code)
 
 

@@ -39,6 +39,7 @@ class Links:
     consent_url: str | None = None
     withdraw_url: str | None = None
     expires_at: object = None
+    form_version_id: int | None = None  # the form the consent link answers
 
 
 def token_hash(token):
@@ -114,4 +115,5 @@ def informant_links(informant, now, *, form_version=None, offer_consent=True):
         consent_url = url(CONSENT_PATH, token)
         expires_at = now + timedelta(days=current_app.config["CONSENT_LINK_DAYS"])
     withdraw_url = url(WITHDRAW_PATH, issue_token(informant.id, TokenPurpose.WITHDRAW, now=now))
-    return Links(consent_url, withdraw_url, expires_at)
+    return Links(consent_url, withdraw_url, expires_at,
+                 form_version.id if consent_url is not None else None)

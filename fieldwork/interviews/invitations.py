@@ -11,7 +11,7 @@ from babel.dates import format_datetime
 from flask import current_app
 
 from .. import ical, mail
-from ..consent.tokens import informant_links as consent_links
+from ..consent.services.requests import links_for_invitation
 from ..extensions import db
 from ..informants.models import Informant
 from ..outbox import services as outbox
@@ -143,7 +143,7 @@ def _queue(interview, recipients, calendar, method, purpose, *, by, now):
         if person.informant_id is not None:
             links = _informant_links(informants.get(person.informant_id) or
                                      db.session.get(Informant, person.informant_id),
-                                     now, with_consent=method == "REQUEST")
+                                     now, with_consent=method == "REQUEST", by=by)
         subject, text, html = mail.render_email(
             f"interview_{purpose}", language, recipient_name=person.name,
             is_informant=person.informant_id is not None, **details, **links)
@@ -156,10 +156,11 @@ def _queue(interview, recipients, calendar, method, purpose, *, by, now):
     return messages
 
 
-def _informant_links(informant, now, *, with_consent):
+def _informant_links(informant, now, *, with_consent, by):
     """Every email to an informant carries their withdrawal link; an invitation also carries
-    the consent link while their consent is not given (scheduling may come before consent)."""
-    links = consent_links(informant, now, offer_consent=with_consent)
+    the consent link while their consent is not given (scheduling may come before consent),
+    which makes it a consent request."""
+    links = links_for_invitation(informant, by=by, now=now, offer_consent=with_consent)
     return {"withdraw_url": links.withdraw_url, "consent_url": links.consent_url}
 
 

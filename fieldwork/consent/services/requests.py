@@ -11,12 +11,12 @@ from ... import audit
 from ...database import utcnow
 from ...errors import DomainError, NotAllowed
 from ...extensions import db
-from ...informants.models import Informant
+from ...informants.models import Informant, RecruitmentStatus
 from ...outbox import services as outbox
 from ...timeutil import to_local
 from ..models import ConsentFormVersion, ConsentRecord, ConsentStatus, FormStatus
 from ..tokens import informant_links
-from .records import actor, append_event, record_for_change
+from .records import actor, append_event, record_for_change, set_recruitment
 from .versions import active_version
 
 
@@ -45,6 +45,35 @@ def _queue_request_email(informant, version, *, purpose, by, now, is_follow_up=F
                  "is_follow_up": is_follow_up, "is_re_consent": is_re_consent})
 
 
+def note_contacted(informant, *, by, now):
+    """An email to an informant who was only identified makes them contacted. No commit."""
+    if informant.status is RecruitmentStatus.IDENTIFIED:
+        set_recruitment(informant, RecruitmentStatus.CONTACTED, by=by, now=now)
+
+
+def links_for_invitation(informant, *, by, now, offer_consent):
+    """The consent and withdrawal links for an interview email to `informant`, who is thereby
+    contacted. An email that carries the consent link asks for consent: an informant not asked
+    yet becomes requested, with the history line, audit event and follow-ups of a consent
+    request. No commit."""
+    note_contacted(informant, by=by, now=now)
+    links = informant_links(informant, now, offer_consent=offer_consent)
+    if links.consent_url is None:
+        return links
+    record = record_for_change(informant, now)
+    if record.status is ConsentStatus.NOT_REQUESTED:
+        before = record.audit_snapshot()
+        record.status = ConsentStatus.REQUESTED
+        record.requested_version_id, record.requested_at = links.form_version_id, now
+        record.follow_up_count, record.last_follow_up_at = 0, None
+        record.updated_at, record.updated_by_id = now, getattr(by, "id", None)
+        append_event(record, "requested", by=by, now=now, form_version_id=links.form_version_id,
+                     note="The consent link was sent with the interview invitation.")
+        audit.record_update("consent.request", by=by, entity=record, before=before,
+                            after=record.audit_snapshot(), now=now)
+    return links
+
+
 def _request(informant, *, by, now, version=None):
     _check_askable(informant)
     version = version or active_version(informant.language)
@@ -69,6 +98,7 @@ def _request(informant, *, by, now, version=None):
     record.updated_at, record.updated_by_id = now, getattr(by, "id", None)
     _queue_request_email(informant, version, purpose="consent-request", by=by, now=now,
                          is_re_consent=is_re_consent)
+    note_contacted(informant, by=by, now=now)
     append_event(record, action, by=by, now=now, form_version_id=version.id)
     audit.record_update("consent.request", by=by, entity=record, before=before,
                         after=record.audit_snapshot(), now=now)

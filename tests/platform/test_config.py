@@ -1,15 +1,18 @@
 """Settings from the environment: one table, consistent names, clear refusals, and the README's
 configuration table listing exactly the same variables."""
 
+import base64
 import re
+import secrets
 import warnings
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from config import (INSTANCE_DIR, SETTINGS, STUDY_NAME, Config, ConfigError, DevelopmentConfig,
-                    Integer, Setting, TestConfig, config_from_environment, read_setting)
+from config import (INSTANCE_DIR, SECRET_KEY_MIN_BITS, SETTINGS, STUDY_NAME, Config, ConfigError,
+                    DevelopmentConfig, Integer, ProductionConfig, Setting, TestConfig,
+                    config_from_environment, read_setting, secret_key_bits)
 from fieldwork import create_app
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -21,6 +24,7 @@ def clean_environment(monkeypatch):
     for setting in SETTINGS:
         for name in (setting.name, *setting.old_envs):
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
 
 
 def _readme_table():
@@ -181,3 +185,67 @@ def test_a_secret_value_is_never_shown(monkeypatch):
 def test_config_error_is_a_runtime_error():
     """Callers that caught RuntimeError before the table still catch a refused setting."""
     assert issubclass(ConfigError, RuntimeError)
+
+
+# The production secret key (issue 13, item 10)
+
+GENERATE = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+@pytest.mark.parametrize("key", [
+    "a" * 32,
+    "changemechangemechangemechangeme12",
+    "Password1Password1Password1Password1",
+    "abcdefghijklmnopqrstuvwxyz0123456789",
+    "MyCompanyFieldworkSecretKey2026!",
+    "qwertyuiopasdfghjklzxcvbnm1234567890",
+])
+def test_production_refuses_a_key_with_too_little_entropy(monkeypatch, key):
+    """Long enough, but repeated, a sequence, words or a keyboard walk: refused, with how to
+    make a good key, and without repeating the key."""
+    monkeypatch.setenv("FIELDWORK_SECRET_KEY", key)
+    with pytest.raises(ConfigError) as caught:
+        create_app(ProductionConfig, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    message = str(caught.value)
+    assert message.startswith("FIELDWORK_SECRET_KEY is too easy to guess")
+    assert GENERATE in message
+    assert key not in message
+
+
+@pytest.mark.parametrize("key", ["", "tooshort", "x" * 31, "changeme"])
+def test_production_refuses_a_missing_or_short_key_saying_how_to_make_one(monkeypatch, key):
+    monkeypatch.setenv("FIELDWORK_SECRET_KEY", key)
+    with pytest.raises(ConfigError, match="FIELDWORK_SECRET_KEY (must be set|is too short)") as caught:
+        ProductionConfig()
+    assert GENERATE in str(caught.value)
+    assert not key or key not in str(caught.value)
+
+
+@pytest.mark.parametrize("make_key", [lambda: secrets.token_urlsafe(48), lambda: secrets.token_hex(32),
+                                      lambda: secrets.token_urlsafe(32),
+                                      lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+                                      lambda: secrets.token_urlsafe(100)])
+def test_production_accepts_generated_keys(monkeypatch, make_key):
+    """What the README and common tools generate passes, every time (10 keys each)."""
+    for _ in range(10):
+        key = make_key()
+        assert secret_key_bits(key) >= SECRET_KEY_MIN_BITS + 80, key
+        monkeypatch.setenv("FIELDWORK_SECRET_KEY", key)
+        assert ProductionConfig().SECRET_KEY == key
+
+
+def test_the_estimate_counts_repeats_and_the_alphabet():
+    assert secret_key_bits("") == 0
+    assert secret_key_bits("a" * 64) < 20
+    # the same random block twice is worth little more than once
+    block = "Xq7#pL2@vN9$wR4!"
+    assert secret_key_bits(block * 2) < secret_key_bits(block) + 20
+    # a wider alphabet is worth more per character
+    assert secret_key_bits("k3Jx9Q2mZ7pW4tR8") > secret_key_bits("k3jx9q2mz7pw4tr8")
+
+
+def test_development_and_tests_keep_their_keys(monkeypatch):
+    """The entropy rule is production's: development and test configurations start as before."""
+    monkeypatch.setenv("FIELDWORK_SECRET_KEY", "dev")
+    assert DevelopmentConfig().SECRET_KEY == "dev"
+    assert TestConfig().SECRET_KEY.startswith("test-secret-key")

@@ -1,9 +1,10 @@
 """Configuration classes, read from the environment variables in SETTINGS when the app is created.
 
-SETTINGS is the one list of what can be set from outside: every variable is FIELDWORK_<KEY> for the
-app.config key it fills (FIELDWORK_DATABASE_URL, older than the rule, fills SQLALCHEMY_DATABASE_URI),
-and the README's configuration table lists the same variables (a test holds the two together).
-A value that cannot be used stops start-up with a ConfigError naming the variable.
+SETTINGS is the one list of what can be set from outside: every variable is FIELDWORK_<KEY> for
+the app.config key it fills (FIELDWORK_DATABASE_URL, older than the rule, fills
+SQLALCHEMY_DATABASE_URI), and the README's configuration table lists the same variables (a test
+holds the two together). A value that cannot be used stops start-up with a ConfigError naming
+the variable.
 """
 
 import copy
@@ -223,8 +224,8 @@ def read_setting(setting):
     try:
         return setting.type(text)
     except ValueError as error:
-        shown = "(value not shown: it is secret)" if setting.secret else f"not {text!r}"
-        raise ConfigError(f"{name} {error} {shown}.") from None
+        shown = " (the value is not shown: it is secret)" if setting.secret else f", not {text!r}"
+        raise ConfigError(f"{name} {error}{shown}.") from None
 
 
 def _development_secret_key():

@@ -2,8 +2,11 @@
 configuration table listing exactly the same variables."""
 
 import base64
+import os
 import re
 import secrets
+import subprocess
+import sys
 import warnings
 from datetime import date
 from pathlib import Path
@@ -97,7 +100,8 @@ def test_a_dict_default_is_not_shared_between_configurations():
 
 def test_values_are_read_with_their_types(monkeypatch):
     for name, value in {"FIELDWORK_INTERVIEW_TRAVEL_BUFFER_MINUTES": "45",
-                        "FIELDWORK_REMINDER_HOURS": "1.5", "FIELDWORK_MAIL_SEND_AFTER_REQUEST": "Off",
+                        "FIELDWORK_REMINDER_HOURS": "1.5",
+                        "FIELDWORK_MAIL_SEND_AFTER_REQUEST": "Off",
                         "FIELDWORK_STUDY_END": "2027-06-30", "FIELDWORK_TIMEZONE": "Europe/London",
                         "FIELDWORK_SCHEDULER_INTERVALS": "mail=5, heartbeat=0.5",
                         "FIELDWORK_ENV": "production"}.items():
@@ -108,7 +112,8 @@ def test_values_are_read_with_their_types(monkeypatch):
     assert config.MAIL_SEND_AFTER_REQUEST is False
     assert config.STUDY_END == date(2027, 6, 30)
     assert config.TIMEZONE == "Europe/London"
-    assert config.SCHEDULER_INTERVALS["mail"] == 5 and config.SCHEDULER_INTERVALS["heartbeat"] == 0.5
+    assert config.SCHEDULER_INTERVALS["mail"] == 5
+    assert config.SCHEDULER_INTERVALS["heartbeat"] == 0.5
     assert config_from_environment().ENV == "production"
 
 
@@ -215,16 +220,20 @@ def test_production_refuses_a_key_with_too_little_entropy(monkeypatch, key):
 @pytest.mark.parametrize("key", ["", "tooshort", "x" * 31, "changeme"])
 def test_production_refuses_a_missing_or_short_key_saying_how_to_make_one(monkeypatch, key):
     monkeypatch.setenv("FIELDWORK_SECRET_KEY", key)
-    with pytest.raises(ConfigError, match="FIELDWORK_SECRET_KEY (must be set|is too short)") as caught:
+    refusal = "FIELDWORK_SECRET_KEY (must be set|is too short)"
+    with pytest.raises(ConfigError, match=refusal) as caught:
         ProductionConfig()
     assert GENERATE in str(caught.value)
     assert not key or key not in str(caught.value)
 
 
-@pytest.mark.parametrize("make_key", [lambda: secrets.token_urlsafe(48), lambda: secrets.token_hex(32),
-                                      lambda: secrets.token_urlsafe(32),
-                                      lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
-                                      lambda: secrets.token_urlsafe(100)])
+@pytest.mark.parametrize("make_key", [
+    lambda: secrets.token_urlsafe(48),
+    lambda: secrets.token_hex(32),
+    lambda: secrets.token_urlsafe(32),
+    lambda: base64.b64encode(secrets.token_bytes(32)).decode(),  # openssl rand -base64 32
+    lambda: secrets.token_urlsafe(100),
+])
 def test_production_accepts_generated_keys(monkeypatch, make_key):
     """What the README and common tools generate passes, every time (10 keys each)."""
     for _ in range(10):
@@ -249,3 +258,34 @@ def test_development_and_tests_keep_their_keys(monkeypatch):
     monkeypatch.setenv("FIELDWORK_SECRET_KEY", "dev")
     assert DevelopmentConfig().SECRET_KEY == "dev"
     assert TestConfig().SECRET_KEY.startswith("test-secret-key")
+
+
+def _flask(tmp_path, **env):
+    """`flask --app wsgi routes` as a shell would start it, with only these FIELDWORK_ variables."""
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith(("FIELDWORK_", "FLASK_"))}
+    environment.update({"FIELDWORK_DATABASE_URL": f"sqlite:///{tmp_path / 'fieldwork.db'}",
+                        "FIELDWORK_SECRET_KEY": "development-key-for-this-test-only", **env})
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "routes"],
+                          cwd=README.parent, env=environment, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"FIELDWORK_DIGEST_HOUR": "25"},
+     "ConfigError: FIELDWORK_DIGEST_HOUR must be a whole number from 0 to 23, not '25'."),
+    ({"FIELDWORK_ENV": "production", "FIELDWORK_SECRET_KEY": "changeme" * 4 + "12"},
+     "ConfigError: FIELDWORK_SECRET_KEY is too easy to guess"),
+])
+def test_start_up_stops_with_the_message(tmp_path, env, expected):
+    result = _flask(tmp_path, **env)
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert "changemechangeme" not in result.stderr
+
+
+def test_start_up_warns_about_the_old_name_and_goes_on(tmp_path):
+    result = _flask(tmp_path, FIELDWORK_TRAVEL_BUFFER_MINUTES="45")
+    assert result.returncode == 0, result.stderr
+    assert ("FutureWarning: FIELDWORK_TRAVEL_BUFFER_MINUTES is deprecated and will stop working: "
+            "rename it FIELDWORK_INTERVIEW_TRAVEL_BUFFER_MINUTES.") in result.stderr

@@ -1,20 +1,231 @@
-"""Configuration classes, read from FIELDWORK_* environment variables when the app is created."""
+"""Configuration classes, read from the environment variables in SETTINGS when the app is created.
 
+SETTINGS is the one list of what can be set from outside: every variable is FIELDWORK_<KEY> for
+the app.config key it fills (FIELDWORK_DATABASE_URL, older than the rule, fills
+SQLALCHEMY_DATABASE_URI), and the README's configuration table lists the same variables (a test
+holds the two together). A value that cannot be used stops start-up with a ConfigError naming
+the variable.
+"""
+
+import copy
+import math
 import os
+import re
 import secrets
+import warnings
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
+STUDY_NAME = "AI in image diagnostics"
 
 # Placeholders that people paste from examples; production refuses them.
 _WEAK_SECRET_KEYS = {"", "dev", "secret", "changeme", "change-me", "please-change-me"}
 
 
-def _env(name, default=None):
+class ConfigError(RuntimeError):
+    """A setting cannot be used. The message names the variable, and never a secret's value."""
+
+
+# Types: each turns the variable's text into a value, or raises ValueError saying what it must be.
+
+@dataclass(frozen=True)
+class Text:
+    def __call__(self, text):
+        return text
+
+
+@dataclass(frozen=True)
+class Integer:
+    low: int
+    high: int
+
+    def __call__(self, text):
+        # Only ASCII digits: int() would also take "1_000" and fullwidth or Arabic-Indic digits.
+        if not re.fullmatch(r"[0-9]+", text.strip()) or not self.low <= int(text) <= self.high:
+            raise ValueError(f"must be a whole number from {self.low} to {self.high}")
+        return int(text)
+
+
+@dataclass(frozen=True)
+class Number:
+    low: float
+    high: float
+
+    def __call__(self, text):
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text.strip()) or not (
+                self.low <= float(text) <= self.high):
+            raise ValueError(f"must be a number from {self.low:g} to {self.high:g}")
+        return float(text)
+
+
+@dataclass(frozen=True)
+class Boolean:
+    WORDS = {"1": True, "true": True, "yes": True, "on": True,
+             "0": False, "false": False, "no": False, "off": False}
+
+    def __call__(self, text):
+        try:
+            return self.WORDS[text.strip().lower()]
+        except KeyError:
+            raise ValueError("must be true or false (or yes/no, on/off, 1/0)") from None
+
+
+@dataclass(frozen=True)
+class Choice:
+    choices: tuple
+
+    def __call__(self, text):
+        if text not in self.choices:
+            raise ValueError(f"must be one of {', '.join(self.choices)}")
+        return text
+
+
+@dataclass(frozen=True)
+class IsoDate:
+    def __call__(self, text):
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            raise ValueError("must be a date written YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True)
+class TimeZone:
+    def __call__(self, text):
+        try:
+            ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/Oslo") from None
+        return text
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """`mail=5,heartbeat=1`: seconds per job name, over the defaults."""
+
+    defaults: tuple  # (name, seconds) pairs
+
+    def __call__(self, text):
+        intervals = dict(self.defaults)
+        for item in filter(None, (part.strip() for part in text.split(","))):
+            name, _, seconds = (part.strip() for part in item.partition("="))
+            if (name not in intervals or not re.fullmatch(r"[0-9]+(\.[0-9]+)?", seconds)
+                    or not 0 < float(seconds) <= 86400):
+                raise ValueError(f"must be name=seconds, separated by commas, with names from "
+                                 f"{', '.join(intervals)} and seconds above 0, at most 86400")
+            intervals[name] = float(seconds)
+        return intervals
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: the app.config key it fills, its type, default and meaning."""
+
+    key: str
+    type: Any
+    default: Any
+    description: str
+    env: str = ""  # only where the name is not FIELDWORK_<key>
+    old_envs: tuple = ()  # names still read, with a warning at start-up
+    secret: bool = False  # never shown in a message
+
+    @property
+    def name(self):
+        return self.env or f"FIELDWORK_{self.key}"
+
+
+_SCHEDULER_INTERVALS = (("heartbeat", 10), ("mail", 30), ("reminders", 60), ("consent", 3600),
+                        ("digest", 300), ("retention", 3600))
+MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+SETTINGS = (
+    # FIELDWORK_ENV chooses the configuration class (config_from_environment), so the classes
+    # themselves do not read it.
+    Setting("ENV", Choice(("development", "production", "test")), "development",
+            "development or production"),
+    Setting("SQLALCHEMY_DATABASE_URI", Text(), f"sqlite:///{INSTANCE_DIR / 'fieldwork.db'}",
+            "SQLAlchemy URL of the database", env="FIELDWORK_DATABASE_URL", secret=True),
+    Setting("SECRET_KEY", Text(), None,
+            "signs sessions and CSRF tokens; production refuses a weak one", secret=True),
+    Setting("TIMEZONE", TimeZone(), "Europe/Oslo",
+            "the study's time zone: every time is stored in UTC and shown in this zone"),
+    Setting("BASE_URL", Text(), "http://127.0.0.1:5000",
+            "the address informants and calendar clients reach the app at"),
+    Setting("INTERVIEW_TRAVEL_BUFFER_MINUTES", Integer(0, 24 * 60), 30,
+            "minutes kept free before and after in-person interviews, for the interviewers' "
+            "travel", old_envs=("FIELDWORK_TRAVEL_BUFFER_MINUTES",)),
+    Setting("MAIL_URL", Text(), f"file://{INSTANCE_DIR / 'mail'}",
+            "where email goes (smtp://, smtps:// or file:///); may hold the SMTP password",
+            secret=True),
+    Setting("ORGANIZER_EMAIL", Text(), "coordinator@example.org",
+            "the From of every message and the ORGANIZER of every invite: a mailbox someone reads"),
+    Setting("ORGANIZER_NAME", Text(), STUDY_NAME, "the name beside ORGANIZER_EMAIL"),
+    Setting("MAIL_SEND_AFTER_REQUEST", Boolean(), True,
+            "deliver a request's messages right after its response; false leaves them all to "
+            "`flask mail send-pending` (or the scheduler)"),
+    Setting("RECORDING_RETENTION_DAYS", Integer(1, 36500), 180,
+            "days a recording may be kept after it is registered, unless a deadline is entered"),
+    Setting("TRANSCRIPT_STUCK_DAYS", Integer(1, 3650), 14,
+            "days a transcript may sit in one stage before the pipeline board marks it as stuck"),
+    Setting("PROXY_FIX_HOPS", Integer(0, 10), 0,
+            "reverse proxies in front of the app whose X-Forwarded-* headers are trusted"),
+    Setting("CONSENT_LINK_DAYS", Integer(1, 3650), 30,
+            "days an informant's consent link works (the withdrawal link always works)"),
+    Setting("CONSENT_FOLLOW_UP_DAYS", Integer(1, 365), 7,
+            "days after which an unanswered consent request is sent again"),
+    Setting("CONSENT_FOLLOW_UPS", Integer(0, 20), 2,
+            "how many times at most an unanswered consent request is sent again"),
+    Setting("WITHDRAWAL_TASK_DAYS", Integer(1, 3650), 30,
+            "days the team has for the data-handling checklist after a withdrawal"),
+    Setting("CONSENT_UPLOAD_MAX_BYTES", Integer(1, MAX_CONTENT_LENGTH), 10 * 1024 * 1024,
+            "largest consent evidence or information-letter PDF accepted (below the request "
+            "limit)"),
+    Setting("REMINDER_HOURS", Number(0, 30 * 24), 24,
+            "hours before an interview its reminders go out"),
+    Setting("DIGEST_HOUR", Integer(0, 23), 7,
+            "the hour (study time) from which coordinators get their daily digest"),
+    Setting("STUDY_END", IsoDate(), None,
+            "the study's last day; identity data may be erased from the day after"),
+    Setting("SCHEDULER_INTERVALS", Intervals(_SCHEDULER_INTERVALS), dict(_SCHEDULER_INTERVALS),
+            "seconds between runs of each background job and between the scheduler's "
+            "heartbeats; a lock whose heartbeat is 3 heartbeats old belongs to a dead process"),
+    Setting("MAIL_SENDING_LEASE_SECONDS", Integer(1, 24 * 3600), 600,
+            "a message claimed for sending longer ago than this belongs to a process that died "
+            "mid-send, and is tried again"),
+)
+SETTING_BY_KEY = {setting.key: setting for setting in SETTINGS}
+
+
+def _env(name):
     value = os.environ.get(name)
-    return value if value not in (None, "") else default
+    return value if value not in (None, "") else None
+
+
+def read_setting(setting):
+    """The setting's value from the environment, or its default; ConfigError if it is unusable."""
+    name, text = setting.name, _env(setting.name)
+    for old_name in setting.old_envs:
+        if _env(old_name) is None:
+            continue
+        if text is None:
+            warnings.warn(f"{old_name} is deprecated and will stop working: rename it {name}.",
+                          FutureWarning, stacklevel=2)
+            name, text = old_name, _env(old_name)
+        else:
+            warnings.warn(f"{old_name} is ignored because {name} is set: remove it.",
+                          FutureWarning, stacklevel=2)
+    if text is None:
+        return copy.deepcopy(setting.default)  # a dict default is not shared between apps
+    try:
+        return setting.type(text)
+    except ValueError as error:
+        shown = " (the value is not shown: it is secret)" if setting.secret else f", not {text!r}"
+        raise ConfigError(f"{name} {error}{shown}.") from None
 
 
 def _development_secret_key():
@@ -27,38 +238,25 @@ def _development_secret_key():
     return path.read_text().strip()
 
 
-def _intervals(text, defaults):
-    """`mail=5,heartbeat=1` over the defaults: seconds per job name."""
-    intervals = dict(defaults)
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        name, _, seconds = item.partition("=")
-        if name.strip() not in defaults or not seconds.strip().replace(".", "", 1).isdigit():
-            raise RuntimeError(f"FIELDWORK_SCHEDULER_INTERVALS: {item!r} is not one of "
-                               f"{', '.join(defaults)} = seconds")
-        intervals[name.strip()] = float(seconds)
-    return intervals
-
-
 class Config:
-    """Settings shared by every environment."""
+    """Settings shared by every environment; those in SETTINGS are read when an instance is made."""
 
     TESTING = False
     DEBUG = False
-    STUDY_NAME = "AI in image diagnostics"
+    STUDY_NAME = STUDY_NAME
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 8 * 3600
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    MAX_CONTENT_LENGTH = MAX_CONTENT_LENGTH
     MAX_FORM_MEMORY_SIZE = 16 * 1024 * 1024
     PAGE_SIZE = 50
     # Failed logins allowed within LOGIN_THROTTLE_WINDOW seconds before further tries are refused.
     LOGIN_THROTTLE_WINDOW = 15 * 60
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
-    PROXY_FIX_HOPS = 0
     # argon2id parameters; empty means the library's current recommendation (time cost, memory).
     PASSWORD_HASH_PARAMETERS = {}
     # Email delivery (fieldwork.outbox): a temporary failure is retried after 60 s, then 120 s,
@@ -66,70 +264,18 @@ class Config:
     MAIL_RETRY_BASE_SECONDS = 60
     MAIL_RETRY_MAX_SECONDS = 3600
     MAIL_MAX_ATTEMPTS = 8
-    # A message claimed for sending longer ago than this belongs to a process that died mid-send.
-    MAIL_SENDING_LEASE_SECONDS = 600
-    # Minutes kept free before and after an in-person interview, for the interviewers' travel.
-    INTERVIEW_TRAVEL_BUFFER_MINUTES = 30
-    # Days a recording may be kept after it is registered, unless a deadline is entered.
-    RECORDING_RETENTION_DAYS = 180
-    # Days a transcript may sit in one stage before the pipeline board marks it as stuck.
-    TRANSCRIPT_STUCK_DAYS = 14
     # Cards shown in each column of the pipeline board; the column header counts them all.
     PIPELINE_CARDS_PER_COLUMN = 50
-    # Consent: an informant's consent link works this many days (the withdrawal link always);
-    # an unanswered request is followed up after CONSENT_FOLLOW_UP_DAYS, at most
-    # CONSENT_FOLLOW_UPS times; a withdrawal's data-handling tasks are due in WITHDRAWAL_TASK_DAYS.
-    CONSENT_LINK_DAYS = 30
-    CONSENT_FOLLOW_UP_DAYS = 7
-    CONSENT_FOLLOW_UPS = 2
-    WITHDRAWAL_TASK_DAYS = 30
-    # Evidence (PDF, JPEG, PNG) and information letters (PDF); below MAX_CONTENT_LENGTH.
-    CONSENT_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
-    # Background jobs (fieldwork.scheduler): seconds between runs of each job, and between the
-    # scheduler's heartbeats; a lock whose heartbeat is 3 heartbeats old belongs to a dead process.
-    SCHEDULER_INTERVALS = {"heartbeat": 10, "mail": 30, "reminders": 60, "consent": 3600,
-                           "digest": 300, "retention": 3600}
-    # Interview reminders go this many hours before the start; the digest at this local hour.
-    REMINDER_HOURS = 24
-    DIGEST_HOUR = 7
 
     def __init__(self):
-        self.SQLALCHEMY_DATABASE_URI = _env(
-            "FIELDWORK_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'fieldwork.db'}"
-        )
-        self.SECRET_KEY = _env("FIELDWORK_SECRET_KEY")
-        self.TIMEZONE = _env("FIELDWORK_TIMEZONE", "Europe/Oslo")
-        self.BASE_URL = _env("FIELDWORK_BASE_URL", "http://127.0.0.1:5000")
-        self.MAIL_URL = _env("FIELDWORK_MAIL_URL", f"file://{INSTANCE_DIR / 'mail'}")
-        # The From of every message and the ORGANIZER of every invite: a mailbox someone reads.
-        self.ORGANIZER_EMAIL = _env("FIELDWORK_ORGANIZER_EMAIL", "coordinator@example.org")
-        self.ORGANIZER_NAME = _env("FIELDWORK_ORGANIZER_NAME", self.STUDY_NAME)
-        # Deliver a request's messages right after its response; off leaves them all to
-        # `flask mail send-pending` (or the scheduler).
-        self.MAIL_SEND_AFTER_REQUEST = _env("FIELDWORK_MAIL_SEND_AFTER_REQUEST", "true").lower() in (
-            "1", "true", "yes", "on")
-        self.PROXY_FIX_HOPS = int(_env("FIELDWORK_PROXY_FIX_HOPS", self.PROXY_FIX_HOPS))
-        self.INTERVIEW_TRAVEL_BUFFER_MINUTES = int(
-            _env("FIELDWORK_TRAVEL_BUFFER_MINUTES", self.INTERVIEW_TRAVEL_BUFFER_MINUTES))
-        self.RECORDING_RETENTION_DAYS = int(
-            _env("FIELDWORK_RECORDING_RETENTION_DAYS", self.RECORDING_RETENTION_DAYS))
-        self.TRANSCRIPT_STUCK_DAYS = int(
-            _env("FIELDWORK_TRANSCRIPT_STUCK_DAYS", self.TRANSCRIPT_STUCK_DAYS))
-        for name in ("CONSENT_LINK_DAYS", "CONSENT_FOLLOW_UP_DAYS", "CONSENT_FOLLOW_UPS",
-                     "WITHDRAWAL_TASK_DAYS", "CONSENT_UPLOAD_MAX_BYTES"):
-            setattr(self, name, int(_env(f"FIELDWORK_{name}", getattr(self, name))))
-        self.MAIL_SENDING_LEASE_SECONDS = int(
-            _env("FIELDWORK_MAIL_SENDING_LEASE_SECONDS", self.MAIL_SENDING_LEASE_SECONDS))
-        self.REMINDER_HOURS = float(_env("FIELDWORK_REMINDER_HOURS", self.REMINDER_HOURS))
-        self.DIGEST_HOUR = int(_env("FIELDWORK_DIGEST_HOUR", self.DIGEST_HOUR))
-        self.SCHEDULER_INTERVALS = _intervals(_env("FIELDWORK_SCHEDULER_INTERVALS", ""),
-                                              self.SCHEDULER_INTERVALS)
-        # The last day of the study; identity data may be erased from the day after.
-        study_end = _env("FIELDWORK_STUDY_END")
-        self.STUDY_END = date.fromisoformat(study_end) if study_end else None
+        for setting in SETTINGS:
+            if setting.key != "ENV":
+                setattr(self, setting.key, read_setting(setting))
 
 
 class DevelopmentConfig(Config):
+    ENV = "development"
+
     def __init__(self):
         super().__init__()
         if not self.SECRET_KEY:
@@ -138,6 +284,7 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     __test__ = False  # not a pytest test class, despite the name
+    ENV = "test"
     TESTING = True
     WTF_CSRF_ENABLED = False
     PAGE_SIZE = 25
@@ -155,18 +302,68 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    ENV = "production"
     SESSION_COOKIE_SECURE = True
 
     def __init__(self):
         super().__init__()
-        key = self.SECRET_KEY or ""
-        if key.lower() in _WEAK_SECRET_KEYS or len(key) < 32:
-            raise RuntimeError(
-                "FIELDWORK_SECRET_KEY must be set to a random value of at least 32 characters "
-                "in production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
-            )
-        if _env("FLASK_DEBUG", "0").lower() not in ("0", "false", "no"):
-            raise RuntimeError("Debug mode must be off in production: unset FLASK_DEBUG.")
+        check_secret_key(self.SECRET_KEY)
+        if (_env("FLASK_DEBUG") or "0").lower() not in ("0", "false", "no"):
+            raise ConfigError("Debug mode must be off in production: unset FLASK_DEBUG.")
+
+
+# NIST SP 800-57's smallest security strength for keys. The estimate errs low: a key of 32
+# random bytes or more (the README's command, token_hex(32), openssl rand -base64 32) comes out
+# above 230 bits and passes with a wide margin; 32 random hex digits (128 bits) come out near 150,
+# and below 112 about once in a thousand keys, when the message says how to make a longer one.
+SECRET_KEY_MIN_BITS = 112
+SECRET_KEY_MIN_LENGTH = 32
+_GENERATE_KEY = ("generate one with: python -c 'import secrets; "
+                 "print(secrets.token_urlsafe(48))'")
+_CHARACTER_CLASSES = ("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789")
+
+
+def secret_key_bits(key):
+    """An estimate, in bits, of how hard `key` is to guess, meant to be low rather than high.
+
+    zxcvbn splits the key into what an attacker would guess: words, repeats ("changeme" four
+    times), sequences ("abcdef", "0123"), keyboard walks, dates. Each such part counts what
+    zxcvbn says guessing it takes; a part that follows no pattern counts its length times log2
+    of the alphabet its character classes span (lower, upper, digits, other: 26 + 26 + 10 + 33).
+    zxcvbn refuses long input and slows on it, so the key is read in 64-character pieces, and
+    no further than 256 characters (more cannot make a key weaker).
+    """
+    from zxcvbn import zxcvbn
+
+    if not key:
+        return 0.0
+    classes = [chars for chars in _CHARACTER_CLASSES if any(c in chars for c in key)]
+    other = any(not any(c in chars for chars in _CHARACTER_CLASSES) for c in key)
+    bits_per_character = math.log2(sum(map(len, classes)) + (33 if other else 0))
+    bits = 0.0
+    for start in range(0, min(len(key), 256), 64):
+        for part in zxcvbn(key[start:start + 64])["sequence"]:
+            random_bits = len(part["token"]) * bits_per_character
+            bits += (random_bits if part["pattern"] == "bruteforce"
+                     else min(math.log2(part["guesses"]), random_bits))
+    return bits
+
+
+def check_secret_key(key):
+    """ConfigError unless `key` is long and unpredictable enough to sign production sessions.
+
+    The message never repeats the key.
+    """
+    if not key:
+        raise ConfigError(f"FIELDWORK_SECRET_KEY must be set in production: {_GENERATE_KEY}")
+    if key.lower() in _WEAK_SECRET_KEYS or len(key) < SECRET_KEY_MIN_LENGTH:
+        raise ConfigError(f"FIELDWORK_SECRET_KEY is too short: production needs at least "
+                          f"{SECRET_KEY_MIN_LENGTH} random characters; {_GENERATE_KEY}")
+    bits = secret_key_bits(key)
+    if bits < SECRET_KEY_MIN_BITS:
+        raise ConfigError(f"FIELDWORK_SECRET_KEY is too easy to guess (about {bits:.0f} bits of "
+                          f"entropy by estimate; production needs {SECRET_KEY_MIN_BITS}: repeats, "
+                          f"words and sequences count for little); {_GENERATE_KEY}")
 
 
 CONFIGS = {
@@ -178,7 +375,4 @@ CONFIGS = {
 
 def config_from_environment():
     """The configuration named by FIELDWORK_ENV (development by default)."""
-    name = _env("FIELDWORK_ENV", "development")
-    if name not in CONFIGS:
-        raise RuntimeError(f"FIELDWORK_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.")
-    return CONFIGS[name]
+    return CONFIGS[read_setting(SETTING_BY_KEY["ENV"])]

@@ -48,11 +48,14 @@ def create_app(config_class, overrides=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     register_extensions(app)
+    register_security_headers(app)
+    register_request_hooks(app)
     outbox_delivery.init_app(app)  # email a request queued goes out after its commit
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_shell_context(app)
     configure_logging(app)
     return app
 
@@ -64,6 +67,15 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), compare_type=True,
                      render_as_batch=True)
     csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in to continue."
+    login_manager.session_protection = None  # our own server-side sessions replace it
+    login_manager.user_loader(_load_user)
+
+
+def register_security_headers(app):
+    """Talisman's headers: the content security policy, HSTS outside tests, no framing."""
     # Talisman keeps its settings on itself, so each app gets its own instance.
     app.extensions["talisman"] = Talisman(
         app,
@@ -77,11 +89,10 @@ def register_extensions(app):
         session_cookie_samesite="Lax",
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
     )
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Log in to continue."
-    login_manager.session_protection = None  # our own server-side sessions replace it
-    login_manager.user_loader(_load_user)
+
+
+def register_request_hooks(app):
+    """Every request passes the route's role check; no response is kept in a cache."""
     app.before_request(enforce_route_roles)
     app.after_request(_no_store)
 
@@ -175,6 +186,14 @@ def register_commands(app):
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(consent_cli)
+
+
+def register_shell_context(app):
+    """`flask shell` starts with `db` and every model class imported."""
+    @app.shell_context_processor
+    def shell_context():
+        models = {mapper.class_.__name__: mapper.class_ for mapper in db.Model.registry.mappers}
+        return {"db": db, **models}
 
 
 def configure_logging(app):

@@ -10,14 +10,10 @@ from ..extensions import db
 from ..informants.models import Language
 
 
-class InterviewMode(enum.Enum):
+class InterviewMode(LabelledEnum):
     IN_PERSON = "in-person"
     VIDEO = "video"
     PHONE = "phone"
-
-    @property
-    def label(self):
-        return {"in-person": "In person", "video": "Video", "phone": "Phone"}[self.value]
 
 
 class InterviewStatus(LabelledEnum):

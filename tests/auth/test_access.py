@@ -24,7 +24,7 @@ from tests.factories import PASSWORD
 PUBLIC_ENDPOINTS = {"auth.login", "calendar_feed.feed", "consent_link.answer",
                     "consent_link.withdraw_from_answer", "consent_link.withdraw_link",
                     "consent_link.letter"}
-STRONG_KEY = "k" * 16 + "-production-secret-0123456789"
+STRONG_KEY = "LPSiAI0C8qfTwDb_XhnHY1_JrQ-MilVpUM1cr3zXfDyshLjMvEelF_LlakA8shyk"  # secrets.token_urlsafe(48)
 
 
 def _dummy_value(converter):

@@ -5,6 +5,7 @@ from ..access import ALL_ROLES, MANAGING_ROLES, allow_roles
 from ..forms import form_page
 from . import services
 from .forms import targets_form, targets_from
+from .setup import setup_steps
 
 blueprint = Blueprint("dashboard", __name__)
 
@@ -13,7 +14,9 @@ blueprint = Blueprint("dashboard", __name__)
 @allow_roles(ALL_ROLES)
 def index():
     board = services.dashboard(sees_mail=current_user.role in MANAGING_ROLES)
-    return render_template("dashboard/index.html", board=board)
+    steps = setup_steps() if current_user.manages else []
+    return render_template("dashboard/index.html", board=board,
+                           setup=steps if not all(step.done for step in steps) else [])
 
 
 @blueprint.route("/targets", methods=["GET", "POST"])

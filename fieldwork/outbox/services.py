@@ -21,8 +21,9 @@ from sqlalchemy import func, select, update
 
 from .. import audit, mail
 from ..database import utcnow
-from ..errors import NotAllowed
+from ..errors import DomainError, NotAllowed
 from ..extensions import db
+from ..validation import clean_email
 from . import tracking
 from .models import OutboxMessage, OutboxStatus
 
@@ -85,6 +86,24 @@ def queue_delivery_check(address, *, language, by, now=None):
                                    by=by)
     db.session.commit()
     return message
+
+
+def send_test_email(address, *, language, by, now=None):
+    """`queue_delivery_check` for an address typed into a form: refused with a message beside
+    the field when it is not a usable address. Committed; delivered right after the request."""
+    try:
+        address = clean_email(address)
+        return queue_delivery_check(address, language=language, by=by, now=now)
+    except DomainError as error:
+        raise DomainError(error.message, field="address") from None
+    except mail.UnsafeHeader:
+        raise DomainError("Enter a valid email address.", field="address") from None
+
+
+def recent_test_emails(limit=5):
+    return db.session.scalars(select(OutboxMessage)
+                              .where(OutboxMessage.purpose == "delivery-check")
+                              .order_by(OutboxMessage.id.desc()).limit(limit)).all()
 
 
 # Delivery

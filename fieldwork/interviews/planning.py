@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..access import UserRole
 from ..auth.models import User
+from ..database import lock_rows
 from ..errors import DomainError
 from ..extensions import db
 from ..guides.models import GuideVersion, VersionStatus
@@ -163,10 +164,15 @@ def _guide_version(value, current):
 
 def _check_overlaps(plan, *, exclude_id=None):
     """Refuse a time when an interviewer or informant is already booked, counting a travel
-    buffer before and after whichever of the two interviews is in person."""
+    buffer before and after whichever of the two interviews is in person.
+
+    Everyone involved is locked first (informants, then interviewers), so of two requests booking
+    the same person at once the second waits and then sees the first one's interview."""
     buffer = timedelta(minutes=current_app.config["INTERVIEW_TRAVEL_BUFFER_MINUTES"])
     informant_ids = [i.id for i in plan.informants]
     user_ids = [u.id for u in plan.interviewers]
+    lock_rows(Informant, informant_ids)
+    lock_rows(User, user_ids)
     candidates = db.session.scalars(
         select(Interview)
         .where(Interview.status.in_(OPEN_STATUSES),

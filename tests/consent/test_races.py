@@ -77,3 +77,14 @@ def test_an_answer_and_a_withdrawal_at_once_leave_the_informant_withdrawn_or_ans
     assert answer.status_code in (200, 410)
     assert status_of(informant) is ConsentStatus.WITHDRAWN
     assert _count(select(ConsentEvent).where(ConsentEvent.action == "withdrawn")) == 1
+
+
+def test_the_team_withdrawing_someone_already_withdrawn_gets_409_and_changes_nothing(app, client,
+                                                                                     outbox):
+    informant, _, withdraw = requested(outbox)
+    assert client.post(f"/w/{withdraw}", data={"withdraw": "1"}).status_code == 200
+    factories.log_client_in(client, factories.make_user(role="coordinator"))
+    response = client.post(f"/consent/informants/{informant.id}/withdraw", data={"note": "Phoned."})
+    assert response.status_code == 409 and "has withdrawn already" in response.get_data(as_text=True)
+    assert _count(select(ConsentEvent).where(ConsentEvent.action == "withdrawn")) == 1
+    assert _count(select(AuditEvent).where(AuditEvent.action == "consent.withdraw")) == 1

@@ -74,3 +74,30 @@ def test_two_interviews_rescheduled_onto_one_slot_at_once_move_one(app):
     starts = db.session.scalars(select(Interview.starts_at)
                                 .execution_options(populate_existing=True)).all()
     assert sorted(starts).count(target) == 1
+
+
+def test_a_booking_sent_with_a_withdrawal_never_books_the_withdrawn_informant(app, outbox):
+    """Scheduling reads the informant after locking them, so a withdrawal that commits first is
+    seen (the informant cannot be scheduled); one that comes second cancels the interview."""
+    from fieldwork.consent.models import TokenPurpose
+    from fieldwork.consent.tokens import issue_token
+    from fieldwork.database import utcnow
+    from fieldwork.interviews.models import InterviewStatus
+
+    coordinator = factories.make_user(role="coordinator")
+    informant = factories.make_informant()
+    link = issue_token(informant.id, TokenPurpose.WITHDRAW, now=utcnow())
+    db.session.commit()
+    data = form_data(informant, coordinator, start=next_week(9))
+
+    outcomes = fire_at_once(app, [
+        lambda c: c.post("/interviews/new", data=data),
+        lambda c: c.post(f"/w/{link}", data={"withdraw": "1"}),
+    ], prepare=lambda client, i: i == 0 and factories.log_client_in(client, coordinator))
+
+    booking, withdrawal = outcomes
+    assert withdrawal.status_code == 200
+    assert booking.status_code in (302, 422), booking.text[:300]
+    open_ones = db.session.scalars(select(Interview).where(
+        Interview.status.not_in([InterviewStatus.CANCELLED]))).all()
+    assert open_ones == []

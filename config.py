@@ -253,10 +253,15 @@ class Config:
     MAX_CONTENT_LENGTH = MAX_CONTENT_LENGTH
     MAX_FORM_MEMORY_SIZE = 16 * 1024 * 1024
     PAGE_SIZE = 50
-    # Failed logins allowed within LOGIN_THROTTLE_WINDOW seconds before further tries are refused.
+    # Login attempts (per account, per address) let through at once; after that each further
+    # attempt waits LOGIN_DELAY_SECONDS, doubling each time up to LOGIN_MAX_DELAY_SECONDS. A
+    # success starts the account's count again; LOGIN_THROTTLE_WINDOW quiet seconds start any count
+    # again. A slowdown, not a lock: no one can keep an account's owner out with a few guesses.
     LOGIN_THROTTLE_WINDOW = 15 * 60
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_DELAY_SECONDS = 10
+    LOGIN_MAX_DELAY_SECONDS = 600
     # argon2id parameters; empty means the library's current recommendation (time cost, memory).
     PASSWORD_HASH_PARAMETERS = {}
     # Email delivery (fieldwork.outbox): a temporary failure is retried after 60 s, then 120 s,

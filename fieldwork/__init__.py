@@ -43,9 +43,7 @@ def create_app(config_class, overrides=None):
     app.config.update(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     ZoneInfo(app.config["TIMEZONE"])  # fail at start-up, not on the first page, if misspelt
-    if app.config["PROXY_FIX_HOPS"]:
-        hops = app.config["PROXY_FIX_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    trust_proxies(app)
 
     register_extensions(app)
     register_security_headers(app)
@@ -58,6 +56,24 @@ def create_app(config_class, overrides=None):
     register_shell_context(app)
     configure_logging(app)
     return app
+
+
+def trust_proxies(app):
+    """Believe the X-Forwarded-* headers of as many proxies as FIELDWORK_PROXY_FIX_HOPS says.
+
+    The client's address then comes from X-Forwarded-For, which anyone can send: it is true only
+    when that many proxies of our own stand in front and each sets it. Said at every start, since
+    a wrong value quietly lets a guesser change address at will and escape the per-address
+    login limit (the per-account one still holds)."""
+    hops = app.config["PROXY_FIX_HOPS"]
+    if not hops:
+        return
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.logger.warning(
+        "FIELDWORK_PROXY_FIX_HOPS=%d: client addresses, scheme and host are taken from the "
+        "X-Forwarded-For/-Proto/-Host headers set by the %d reverse proxy(ies) in front of the app. "
+        "If the app can be reached without passing through them, anyone can forge their address "
+        "and escape the per-address login limit: set 0 when no proxy is in front.", hops, hops)
 
 
 def register_extensions(app):

@@ -3,9 +3,11 @@
 import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
 
 
 class UTCDateTime(TypeDecorator):
@@ -70,3 +72,31 @@ def enum_column(enum_class, length=20):
 
     return Enum(enum_class, native_enum=False, length=length, create_constraint=True,
                 values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+def lock_rows(model, ids):
+    """Lock these rows of `model` until the transaction ends, and return them read afresh.
+
+    A rule that two requests could break together (one person in two interviews at once, one
+    withdrawal counted twice) is checked only after the rows it is about are locked, so the second
+    request waits for the first to commit and then sees what it did. Rows are locked in id order,
+    and callers lock informants before users, so two requests never wait for each other.
+
+    PostgreSQL: `SELECT ... FOR NO KEY UPDATE`, which still lets other transactions insert rows
+    that refer to these (a session, an audit event). SQLite locks the whole database instead: the
+    write lock is taken up front (`BEGIN IMMEDIATE`) so the read, the check and the write that
+    follow are serialised; a transaction that has written already holds it.
+    """
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    query = select(model).where(model.id.in_(ids)).order_by(model.id)
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN IMMEDIATE")
+    else:
+        query = query.with_for_update(key_share=True)
+    # Objects loaded before the lock may be stale: read them again now that they cannot change.
+    return db.session.scalars(query.execution_options(populate_existing=True)).all()

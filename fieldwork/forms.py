@@ -57,15 +57,22 @@ class ConfirmForm(FlaskForm):
 
 def form_page(form, template, *, save, done, **context):
     """The usual form round trip: on a valid POST call `save(form)`; a DomainError goes beside its
-    field. Returns `done(result)` (a redirect) or the page with 422 when the input was refused."""
+    field. Returns `done(result)` (a redirect) or the page with 422 when the input was refused,
+    409 when the change is not allowed in the current state (NotAllowed: a withdrawal already
+    made, perhaps a moment ago by someone else). A refused change is rolled back, and with it any
+    lock the service took."""
+    status = 200
     if form.validate_on_submit():
         try:
             result = save(form)
         except DomainError as error:
+            db.session.rollback()
             show_domain_error(form, error)
+            status = 409 if isinstance(error, NotAllowed) else 422
         else:
             return done(result)
-    status = 422 if form.is_submitted() else 200
+    elif form.is_submitted():
+        status = 422
     return render_template(template, form=form, **context), status
 
 

@@ -1,7 +1,7 @@
 """Every model, imported in one place for Alembic and for relationships by name."""
 
 from .audit.models import AuditEvent  # noqa: F401
-from .auth.models import LoginFailure, User, UserSession  # noqa: F401
+from .auth.models import LoginThrottle, User, UserSession  # noqa: F401
 from .guides.models import Guide, GuideVersion, guide_target_role  # noqa: F401
 from .informants.models import Informant, InformantImport, PseudonymCounter  # noqa: F401
 from .organisations.models import Organisation, Role  # noqa: F401

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..access import IDENTITY_ROLES, MANAGING_ROLES, UserRole
@@ -72,13 +72,17 @@ class UserSession(db.Model):
     user = relationship("User", back_populates="sessions")
 
 
-class LoginFailure(db.Model):
-    """A failed login, counted per account and per address to throttle guessing across all
-    worker processes. Keys are keyed hashes: no email address or IP address is stored."""
+class LoginThrottle(db.Model):
+    """Login attempts per account and per address, to slow down guessing across all worker
+    processes. One row per key, changed only by one atomic statement per attempt
+    (fieldwork.auth.services), so parallel guesses cannot read the same count. Keys are keyed
+    hashes: no email address or IP address is stored."""
 
-    __tablename__ = "login_failure"
-    __table_args__ = (Index("ix_login_failure_key_failed_at", "key", "failed_at"),)
+    __tablename__ = "login_throttle"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(80))
-    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # Attempts let through since the last success (for an account) within the window.
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # No attempt before this time: the slowdown after too many failures.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

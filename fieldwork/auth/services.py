@@ -1,10 +1,9 @@
 import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from .. import audit
 from ..access import UserRole
@@ -12,7 +11,8 @@ from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..validation import clean_email, clean_text
-from .models import LoginFailure, User, UserSession
+from . import throttle
+from .models import User, UserSession
 from .passwords import burn_time_for_unknown_account, hash_password, password_problem, verify_password
 
 # Who acted in a failed or throttled login is unknown: the account is what was acted upon.
@@ -26,83 +26,62 @@ class LoginRefused(DomainError):
 
 
 class LoginThrottled(LoginRefused):
-    pass
+    """Refused without checking the password: too soon after too many attempts. `retry_after`:
+    seconds until a new attempt is counted."""
+
+    def __init__(self, message, retry_after=1):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PasswordChangeThrottled(DomainError):
     pass
 
 
-# Prefix of the login_failure rows that mark a key as already throttled (and audited) in a window.
-_THROTTLED_MARK = "t:"
-
-
 def _hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _throttle_key(kind, value):
-    secret = current_app.config["SECRET_KEY"].encode()
-    return kind + ":" + hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:64]
 
 
 def find_user_by_email(email):
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def _recent_failures(key, now):
-    since = now - timedelta(seconds=current_app.config["LOGIN_THROTTLE_WINDOW"])
-    return db.session.scalar(
-        select(func.count()).where(LoginFailure.key == key, LoginFailure.failed_at >= since)
-    )
-
-
 def authenticate(email, password, *, address, now=None):
-    """The user these credentials belong to, or LoginRefused. Failures are counted per account
-    and per address in the database, so the limit holds across worker processes."""
+    """The user these credentials belong to, or LoginRefused.
+
+    The attempt is counted per address and per account before the password is checked, and
+    committed at once, so that guesses sent in parallel (by other worker processes too) see it:
+    the one exception to "one request, one transaction", because the count must stand whatever
+    happens next. Every attempt is audited (logged in, failed, throttled) by the account's id
+    alone; an unknown email leaves no trace of what was typed."""
     now = now or utcnow()
     config = current_app.config
-    account_key = _throttle_key("account", (email or "").strip().lower())
-    address_key = _throttle_key("address", address or "unknown")
+    account_key = throttle.throttle_key("account", (email or "").strip().lower())
+    address_key = throttle.throttle_key("address", address or "unknown")
     user = find_user_by_email(email or "")
-    over_limit = [key for key, limit in ((account_key, config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
-                                         (address_key, config["LOGIN_MAX_FAILURES_PER_ADDRESS"]))
-                  if _recent_failures(key, now) >= limit]
-    if over_limit:
+    if not (throttle.claim_attempt(address_key, free=config["LOGIN_MAX_FAILURES_PER_ADDRESS"], now=now)
+            and throttle.claim_attempt(account_key, free=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+                                       now=now)):
         # No password hashing here: a refused attempt must stay cheap, or throttling would not
         # protect the server; every email is throttled alike, so timing reveals nothing.
-        _audit_throttle_once(over_limit, user, now)
-        raise LoginThrottled(THROTTLED_LOGIN_ERROR)
+        retry_after = throttle.seconds_to_wait([address_key, account_key], now)
+        audit.record("auth.login_throttled", by=ANONYMOUS, entity=user, now=now)
+        db.session.commit()
+        raise LoginThrottled(THROTTLED_LOGIN_ERROR, retry_after)
+    db.session.commit()
     if user is None:
         burn_time_for_unknown_account(password)
         ok = False
     else:
         ok = verify_password(user.password_hash, password) and user.is_active
     if not ok:
-        db.session.add_all([LoginFailure(key=account_key, failed_at=now),
-                            LoginFailure(key=address_key, failed_at=now)])
-        # Old failures no longer count; clearing them here keeps the table small.
-        db.session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - timedelta(days=1)))
+        throttle.forget_old(now)
         audit.record("auth.login_failed", by=ANONYMOUS, entity=user, now=now)
         db.session.commit()
         raise LoginRefused(GENERIC_LOGIN_ERROR)
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
+    throttle.forget_account(account_key)
+    throttle.refund_address(address_key)
     return user
-
-
-def _audit_throttle_once(keys, user, now):
-    """Audit a throttled key once per window, not every refused attempt: the audit log is
-    append-only and must not grow at the pace of someone hammering the login page."""
-    new_keys = [key for key in keys if not _recent_failures(_THROTTLED_MARK + key, now)]
-    if new_keys:
-        db.session.add_all([LoginFailure(key=_THROTTLED_MARK + key, failed_at=now) for key in new_keys])
-        audit.record("auth.login_throttled", by=ANONYMOUS, entity=user, now=now)
-        db.session.commit()
-
-
-def _account_throttled(user, now):
-    limit = current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    return _recent_failures(_throttle_key("account", user.email), now) >= limit
 
 
 def start_session(user, *, now=None):
@@ -157,14 +136,19 @@ def change_password(user, current_password, new_password, *, now=None):
     """Set a new password and end every session of the user; returns a fresh session token."""
     now = now or utcnow()
     # The current-password check must not become an unthrottled way to guess the password (from
-    # a session left open): its failures count against the same account limit as logins.
-    if _account_throttled(user, now):
+    # a session left open): it counts against the same account limit as logins, before checking.
+    account_key = throttle.throttle_key("account", user.email)
+    if not throttle.claim_attempt(account_key, now=now,
+                                  free=current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        audit.record("auth.password_change_throttled", by=user, entity=user, now=now)
+        db.session.commit()
         raise PasswordChangeThrottled(THROTTLED_LOGIN_ERROR, field="current_password")
+    db.session.commit()
     if not verify_password(user.password_hash, current_password):
-        db.session.add(LoginFailure(key=_throttle_key("account", user.email), failed_at=now))
         audit.record("auth.password_change_failed", by=user, entity=user, now=now)
         db.session.commit()
         raise DomainError("The current password is not correct.", field="current_password")
+    throttle.forget_account(account_key)
     if current_password == new_password:
         raise DomainError("Choose a password different from the current one.", field="new_password")
     validate_new_password(new_password, email=user.email, name=user.name)

@@ -35,14 +35,16 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
             user, token = services.log_in(form.email.data, form.password.data,
                                           address=request.remote_addr)
         except services.LoginRefused as error:
             form.form_errors.append(error.message)
-            status = 429 if isinstance(error, services.LoginThrottled) else 401
+            status = 401
+            if isinstance(error, services.LoginThrottled):
+                status, headers = 429, {"Retry-After": str(error.retry_after)}
         else:
             session.clear()  # a new session at login: nothing carried over from before
             session["session_token"] = token
@@ -51,7 +53,7 @@ def login():
             return redirect(safe_next(request.args.get("next")) or url_for("dashboard.index"))
     elif form.is_submitted():
         status = 422
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @blueprint.post("/logout")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..access import UserRole
 from ..auth.models import User
+from ..database import lock_rows
 from ..errors import DomainError
 from ..extensions import db
 from ..guides.models import GuideVersion, VersionStatus
@@ -99,10 +100,17 @@ def _clean_meeting_url(value):
 
 def make_plan(values, *, now, current=None):
     """Check scheduling input (a form's data) and turn it into a Plan, or raise the first
-    problem. `current` is the interview being rescheduled, if any."""
-    informants = _load(Informant, parse_ids(values, "informant_ids"), "informant_ids",
-                       "Choose at least one informant.")
-    interviewers = load_interviewers(parse_ids(values, "interviewer_ids"), "interviewer_ids",
+    problem. `current` is the interview being rescheduled, if any.
+
+    Everyone involved is locked first (informants, then interviewers, each in id order) and read
+    afresh: of two requests booking the same person at once, the second waits for the first to
+    commit and then sees its interview, and a withdrawal made meanwhile is seen too."""
+    informant_ids = parse_ids(values, "informant_ids")
+    interviewer_ids = parse_ids(values, "interviewer_ids")
+    lock_rows(Informant, informant_ids)
+    lock_rows(User, interviewer_ids)
+    informants = _load(Informant, informant_ids, "informant_ids", "Choose at least one informant.")
+    interviewers = load_interviewers(interviewer_ids, "interviewer_ids",
                                      missing="Choose at least one interviewer.")
     for informant in informants:
         if not informant.status.may_be_contacted:
@@ -163,7 +171,8 @@ def _guide_version(value, current):
 
 def _check_overlaps(plan, *, exclude_id=None):
     """Refuse a time when an interviewer or informant is already booked, counting a travel
-    buffer before and after whichever of the two interviews is in person."""
+    buffer before and after whichever of the two interviews is in person. Only sound with
+    everyone in the plan locked, as `make_plan` does before calling it."""
     buffer = timedelta(minutes=current_app.config["INTERVIEW_TRAVEL_BUFFER_MINUTES"])
     informant_ids = [i.id for i in plan.informants]
     user_ids = [u.id for u in plan.interviewers]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from fieldwork.audit.models import AuditEvent
 from fieldwork.auth import services
-from fieldwork.auth.models import LoginFailure, User, UserSession
+from fieldwork.auth.models import LoginThrottle, User, UserSession
 from fieldwork.auth.passwords import password_problem
 from fieldwork.database import utcnow
 from fieldwork.errors import DomainError
@@ -130,13 +130,21 @@ def test_account_is_throttled_after_too_many_failures(app, client, user):
     assert "auth.login_throttled" in _actions()
 
 
-def test_throttled_attempts_are_audited_once_per_window(app, client, user):
-    """Hammering a throttled login adds one audit event, not one per attempt."""
+def test_every_attempt_is_audited_by_account_id_alone(app, client, user):
+    """Logged in, failed and throttled attempts each leave an audit event naming the account by
+    id; neither the email typed nor the password is stored in it."""
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
         _login(client, "rita@example.org", "wrong-password-entirely")
-    for _ in range(5):
+    for _ in range(3):
         assert _login(client, "rita@example.org").status_code == 429
-    assert _actions().count("auth.login_throttled") == 1
+    _login(client, "nobody@example.org", "wrong-password-entirely")
+    assert _actions().count("auth.login_throttled") == 3
+    assert _actions().count("auth.login_failed") == app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] + 1
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("auth.login%"))).all()
+    assert {event.entity_id for event in events} == {str(user.id), None}
+    for event in events:
+        stored = repr((event.actor_label, event.entity_id, event.before, event.after))
+        assert "example.org" not in stored and "wrong-password" not in stored
 
 
 def test_throttled_attempts_do_not_hash_passwords(app, client, user, monkeypatch):
@@ -183,10 +191,10 @@ def test_address_throttle_leaves_other_addresses_alone(app, client, user):
 
 
 def test_failures_are_counted_in_the_database_without_the_email(client, user):
-    """Failures are rows in login_failure, keyed by a hash: the address is not stored."""
+    """Attempts are counted in login_throttle, keyed by a hash: the address is not stored."""
     _login(client, "rita@example.org", "wrong-password-entirely")
     db.session.rollback()
-    keys = db.session.scalars(select(LoginFailure.key)).all()
+    keys = db.session.scalars(select(LoginThrottle.key)).all()
     assert len(keys) == 2
     assert all("rita" not in key and "example.org" not in key and "127.0.0.1" not in key
                for key in keys)

@@ -12,7 +12,7 @@ from ...outbox import services as outbox
 from ...timeutil import to_local
 from .. import files
 from ..models import ConsentEvidence, ConsentFormVersion, ConsentMethod, ConsentStatus, FormStatus
-from ..tokens import informant_links, use_token
+from ..tokens import TokenProblem, informant_links, use_token
 from .records import (
     INFORMANT_LINK,
     actor,
@@ -145,10 +145,17 @@ def decline_consent(informant, *, method, by, now=None, version=None, token=None
 
 
 def answer_through_link(context, items, *, agree, now=None):
-    """The informant's answer on their consent page: consent to the items ticked, or decline."""
-    if agree:
-        return give_consent(context.informant, items, method=ConsentMethod.ELECTRONIC,
-                            by=INFORMANT_LINK, now=now, version=context.version,
-                            token=context.token)
-    return decline_consent(context.informant, method=ConsentMethod.ELECTRONIC, by=INFORMANT_LINK,
-                           now=now, version=context.version, token=context.token)
+    """The informant's answer on their consent page: consent to the items ticked, or decline.
+    TokenProblem("used") when the state changed since the page was opened (a withdrawal or an
+    answer sent a moment earlier): the link has been used up, as the page would now say."""
+    try:
+        if agree:
+            return give_consent(context.informant, items, method=ConsentMethod.ELECTRONIC,
+                                by=INFORMANT_LINK, now=now, version=context.version,
+                                token=context.token)
+        return decline_consent(context.informant, method=ConsentMethod.ELECTRONIC,
+                               by=INFORMANT_LINK, now=now, version=context.version,
+                               token=context.token)
+    except NotAllowed:
+        db.session.rollback()
+        raise TokenProblem("used") from None

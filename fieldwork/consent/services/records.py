@@ -6,7 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ... import audit
+from ...database import lock_rows
 from ...extensions import db
+from ...informants.models import Informant
 from ..models import ConsentEvent, ConsentRecord, ConsentRecordItem, ConsentStatus
 
 INFORMANT_LINK = "informant link"
@@ -27,7 +29,13 @@ def history_of(informant_id):
 
 
 def record_for_change(informant, now):
-    record = record_of(informant.id)
+    """The informant's record, to change: the informant is locked first, so of two answers or
+    withdrawals sent at the same moment the second waits for the first to commit and then reads
+    the state it left (already withdrawn, already answered), and no record is made twice."""
+    lock_rows(Informant, [informant.id])
+    record = db.session.scalar(select(ConsentRecord).where(ConsentRecord.informant_id == informant.id)
+                               .options(selectinload(ConsentRecord.items))
+                               .execution_options(populate_existing=True))
     if record is None:
         record = ConsentRecord(informant_id=informant.id, status=ConsentStatus.NOT_REQUESTED,
                                follow_up_count=0, updated_at=now)

@@ -19,7 +19,7 @@ from ...outbox import services as outbox
 from ...timeutil import to_local
 from ...validation import clean_text
 from ..models import STANDARD_ITEMS, ConsentRecord, ConsentStatus, DataTask, DataTaskKind
-from ..tokens import use_token
+from ..tokens import TokenProblem, use_token
 from .records import (
     INFORMANT_LINK,
     actor,
@@ -138,4 +138,10 @@ def open_data_tasks():
 
 
 def withdraw_through_link(context, *, now=None):
-    return withdraw_consent(context.informant, by=INFORMANT_LINK, now=now, token=context.token)
+    """Withdrawal by the informant's own link; TokenProblem("used") when they (or the team)
+    withdrew already, which their other link may have done a moment ago."""
+    try:
+        return withdraw_consent(context.informant, by=INFORMANT_LINK, now=now, token=context.token)
+    except NotAllowed:
+        db.session.rollback()
+        raise TokenProblem("used") from None

@@ -47,6 +47,7 @@ def create_app(config_class, overrides=None):
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    register_url_converters(app)
     register_extensions(app)
     outbox_delivery.init_app(app)  # email a request queued goes out after its commit
     register_blueprints(app)
@@ -55,6 +56,12 @@ def create_app(config_class, overrides=None):
     register_commands(app)
     configure_logging(app)
     return app
+
+
+def register_url_converters(app):
+    from .routing import WholeNumberConverter
+
+    app.url_map.converters["int"] = WholeNumberConverter
 
 
 def register_extensions(app):
@@ -139,7 +146,10 @@ def register_errorhandlers(app):
         if code == 500:
             db.session.rollback()
         title = error.name if isinstance(error, HTTPException) else "Internal Server Error"
-        return render_template("errors/error.html", code=code, title=title), code
+        # Only our own messages (fieldwork.forms.BadNumber), never Werkzeug's or a library's.
+        message = error.description if getattr(error, "shows_description", False) else None
+        return render_template("errors/error.html", code=code, title=title,
+                               message=message), code
 
     for code in (400, 401, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, render_error)

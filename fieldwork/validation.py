@@ -32,6 +32,25 @@ def clean_text(value, *, max_length, required=False, label="This field", multili
     return value
 
 
+# The largest id or page number taken from a URL or a form: PostgreSQL's integer, so a larger one
+# is "not found" or a message, never an overflow in the database (SQLite's limit is higher).
+MAX_WHOLE_NUMBER = 2**31 - 1
+# ASCII digits only: int() also reads "１" (fullwidth), and str.isdigit() accepts "²".
+_ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def parse_whole_number(value, *, minimum=1, maximum=MAX_WHOLE_NUMBER, label="The number"):
+    """An id or page number written in ASCII digits, within [minimum, maximum]."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        text = (value or "").strip() if isinstance(value, str) else ""
+        number = int(text) if _ASCII_DIGITS.fullmatch(text) else None
+    if number is None or not minimum <= number <= maximum:
+        raise DomainError(f"{label} must be a whole number from {minimum} to {maximum}.")
+    return number
+
+
 def clean_email(value, *, required=True):
     value = (value or "").strip()
     if not value:

@@ -10,7 +10,7 @@ from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, pub
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import ConfirmForm, button_action, form_page, options
+from ..forms import ConfirmForm, button_action, form_page, options, page_number
 from ..informants.services import get_informant
 from ..informants.views import detail_page
 from ..organisations.services import organisation_choices, role_choices
@@ -51,7 +51,7 @@ def overview():
         status=ConsentStatus(filters.status.data) if filters.status.data else None,
         missing_within_days=filters.within_days.data)
     page = RowPagination(select=services.overview_query(criteria, now=utcnow()),
-                         session=db.session, page=request.args.get("page", 1, type=int),
+                         session=db.session, page=page_number(),
                          per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
                          error_out=False)
     return render_template("consent/overview.html", filters=filters, page=page,
@@ -171,7 +171,7 @@ def _register(informant, form):
     evidence = files.read_limited(form.evidence.data) if form.evidence.data else None
     return services.give_consent(informant, form.item_states(), method=form.method.data,
                                  by=current_user, consented_on=form.consented_on.data,
-                                 version=version, evidence=evidence)
+                                 version=version, evidence=evidence, note=form.note.data or "")
 
 
 @blueprint.route("/informants/<int:informant_id>/withdraw", methods=["GET", "POST"])

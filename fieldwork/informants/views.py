@@ -5,7 +5,8 @@ from flask_login import current_user
 from ..access import ALL_ROLES, MANAGING_ROLES, UserRole, allow_roles
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import ConfirmForm, button_action, form_page, options, show_domain_error
+from ..forms import (ConfirmForm, button_action, form_page, options, page_number,
+                     show_domain_error)
 from ..consent.services import consent_panel
 from ..interviews.queries import interviews_of_informant
 from ..organisations.models import GovernanceLevel
@@ -21,24 +22,29 @@ SEARCH_SESSION_KEY = "informant_search"
 @blueprint.get("/", endpoint="list")
 @allow_roles(ALL_ROLES)
 def list_informants():
+    return _list_page(SearchForm(q=session.get(SEARCH_SESSION_KEY, "")))
+
+
+def _list_page(search_form, status=200):
     filters = _filter_form()
     if not filters.validate():
         return render_template("informants/list.html", filters=filters, page=None,
-                               search_form=SearchForm(q=session.get(SEARCH_SESSION_KEY, ""))), 400
+                               search_form=search_form), 400
     page = db.paginate(
         services.informant_query(_criteria(filters), sees_identities=current_user.sees_identities),
-        per_page=_page_size(), max_per_page=200, error_out=False)
+        per_page=_page_size(), max_per_page=200, error_out=False, page=page_number())
     return render_template("informants/list.html", filters=filters, page=page,
-                           search_form=SearchForm(q=session.get(SEARCH_SESSION_KEY, "")),
-                           filter_args=_filter_args())
+                           search_form=search_form, filter_args=_filter_args()), status
 
 
 @blueprint.post("/search")
 @allow_roles(ALL_ROLES)
 def search():
     form = SearchForm()
-    if form.validate_on_submit():
-        session[SEARCH_SESSION_KEY] = (form.q.data or "").strip()[:200]
+    if not form.validate_on_submit():
+        # Refused text (a NUL, say) is never kept: the list comes back with the message.
+        return _list_page(form, 422)
+    session[SEARCH_SESSION_KEY] = form.q.data
     return redirect(url_for("informants.list", **_filter_args()))
 
 

@@ -17,13 +17,13 @@ from ...interviews import services as interviews
 from ...interviews.models import OPEN_STATUSES, Interview, interview_informant
 from ...outbox import services as outbox
 from ...timeutil import to_local
-from ...validation import clean_text
 from ..models import STANDARD_ITEMS, ConsentRecord, ConsentStatus, DataTask, DataTaskKind
 from ..tokens import use_token
 from .records import (
     INFORMANT_LINK,
     actor,
     append_event,
+    clean_note,
     record_for_change,
     set_items,
     set_recruitment,
@@ -64,6 +64,7 @@ def withdraw_consent(informant, *, by, now=None, note="", token=None):
     record = record_for_change(informant, now)
     if record.status is ConsentStatus.WITHDRAWN:
         raise NotAllowed(f"{informant.code} has withdrawn already.")
+    note = clean_note(note)
     before = record.audit_snapshot()
     withdrawn_items = sorted(k for k, given in record.item_states().items() if given)
     outbox.cancel_pending(informant_id=informant.id, by=by, now=now)
@@ -74,7 +75,7 @@ def withdraw_consent(informant, *, by, now=None, note="", token=None):
     set_items(record, dict.fromkeys(record.item_states() or STANDARD_ITEMS, False))
     db.session.flush()
     append_event(record, "withdrawn", by=by, now=now, note=(
-        "Withdrawn items: " + (", ".join(withdrawn_items) or "none") + ". " + note).strip()[:2000])
+        "Withdrawn items: " + (", ".join(withdrawn_items) or "none") + ". " + note).strip())
 
     outcome = Withdrawal(record)
     for interview in future_open_interviews(informant.id, now):
@@ -112,10 +113,11 @@ def withdraw_consent(informant, *, by, now=None, note="", token=None):
 
 def complete_data_task(task, *, by, now=None, note=""):
     now = now or utcnow()
+    note = clean_note(note)
     if task.done_at is not None:
         raise NotAllowed("This task is done already.")
     task.done_at, task.done_by_id = now, by.id
-    task.done_note = clean_text(note, max_length=2000, label="Note", multiline=True)
+    task.done_note = note
     audit.record("consent.data_task_done", by=by, entity=task,
                  after={"kind": task.kind.value, "informant_id": task.informant_id,
                         "note": task.done_note}, now=now)

@@ -5,11 +5,28 @@ alias of another id or an overflow in the database."""
 from werkzeug.routing import BaseConverter, ValidationError
 
 from .errors import DomainError
-from .validation import parse_whole_number
+from .validation import MAX_WHOLE_NUMBER, parse_whole_number
+
+
+def digits_up_to(maximum):
+    """A regular expression for 1..maximum in ASCII digits, without leading zeros.
+
+    The range is in the pattern, not only in `to_python`: Werkzeug answers 405 instead of 404
+    when a rule for another method matched the pattern before `to_python` refused the value."""
+    text = str(maximum)
+    shorter = [f"[1-9][0-9]{{0,{len(text) - 2}}}"] if len(text) > 1 else []
+    same_length = []
+    for position, digit in enumerate(text):
+        lowest = 1 if position == 0 else 0
+        if int(digit) > lowest:
+            rest = len(text) - position - 1
+            same_length.append(f"{text[:position]}[{lowest}-{int(digit) - 1}]"
+                               + (f"[0-9]{{{rest}}}" if rest else ""))
+    return "(?:" + "|".join([*shorter, *same_length, text]) + ")"
 
 
 class WholeNumberConverter(BaseConverter):
-    regex = r"[0-9]{1,10}"  # not \d, which matches any script's digits
+    regex = digits_up_to(MAX_WHOLE_NUMBER)  # [0-9], not \d, which matches any script's digits
     weight = 50
     part_isolating = True
 
@@ -17,7 +34,8 @@ class WholeNumberConverter(BaseConverter):
         try:
             return parse_whole_number(value)
         except DomainError:
-            raise ValidationError() from None  # no route matches: 404
+            raise ValidationError() from None
 
     def to_url(self, value):
         return str(int(value))
+

@@ -51,6 +51,20 @@ def parse_whole_number(value, *, minimum=1, maximum=MAX_WHOLE_NUMBER, label="The
     return number
 
 
+# "=?" starts an RFC 2047 encoded word, which some mail readers decode into line breaks inside a
+# header; fieldwork.mail refuses to build such a header, so a name or address that goes into one
+# is refused where it is typed, not when the first email to that person fails.
+_ENCODED_WORD_START = "=?"
+
+
+def clean_person_name(value, *, max_length=200, required=True, label="Name"):
+    """A person's name: free text on one line, and fit for the To header of an email."""
+    value = clean_text(value, max_length=max_length, required=required, label=label)
+    if _ENCODED_WORD_START in value:
+        raise DomainError(f"{label} cannot contain “=?”: email programs would read it as code.")
+    return value
+
+
 def clean_email(value, *, required=True):
     value = (value or "").strip()
     if not value:
@@ -59,6 +73,9 @@ def clean_email(value, *, required=True):
         return None
     if len(value) > 254 or _CONTROL_CHARACTERS.search(value):
         raise DomainError("Enter a valid email address.")
+    if _ENCODED_WORD_START in value:
+        raise DomainError("An email address cannot contain “=?”: email programs would read it "
+                          "as code.")
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as error:

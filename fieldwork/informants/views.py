@@ -10,6 +10,7 @@ from ..forms import (ConfirmForm, button_action, form_page, options, page_number
 from ..consent.services import consent_panel
 from ..interviews.queries import interviews_of_informant
 from ..organisations.models import GovernanceLevel
+from ..outbox import services as outbox
 from ..organisations.services import organisation_choices, role_choices
 from . import exporting, importing, services
 from .forms import ImportForm, InformantFilterForm, InformantForm, SearchForm
@@ -57,9 +58,11 @@ def detail(informant_id):
 def detail_page(informant_id):
     """The informant page; also what a refused action on it shows again, with its reason."""
     informant = services.get_informant(informant_id) or abort(404)
+    failed_emails = outbox.failed_for_informant(informant.id) if current_user.sees_identities \
+        else []
     return render_template("informants/detail.html", informant=informant,
                            interviews=interviews_of_informant(informant.id),
-                           consent=consent_panel(informant.id))
+                           consent=consent_panel(informant.id), failed_emails=failed_emails)
 
 
 @blueprint.route("/new", methods=["GET", "POST"])

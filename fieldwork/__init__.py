@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, render_template, session
+from flask import Flask, current_app, render_template, session
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -145,6 +145,8 @@ def register_errorhandlers(app):
         code = error.code if isinstance(error, HTTPException) else 500
         if code == 500:
             db.session.rollback()
+        if code == 403:
+            _record_refusal()
         title = error.name if isinstance(error, HTTPException) else "Internal Server Error"
         # Only our own messages (fieldwork.forms.BadNumber), never Werkzeug's or a library's.
         message = error.description if getattr(error, "shows_description", False) else None
@@ -156,6 +158,21 @@ def register_errorhandlers(app):
     from flask_wtf.csrf import CSRFError
 
     app.register_error_handler(CSRFError, render_error)
+
+
+def _record_refusal():
+    from flask import request
+    from flask_login import current_user
+
+    from .audit import security
+
+    try:
+        security.record_access_refused(
+            by=current_user if current_user.is_authenticated else "anonymous",
+            endpoint=request.endpoint, method=request.method)
+    except Exception as error:  # the refusal stands even if it cannot be logged
+        db.session.rollback()
+        current_app.logger.error("audit: refused access not recorded: %s", type(error).__name__)
 
 
 def register_template_helpers(app):

@@ -8,6 +8,7 @@ from ..access import UserRole, allow_roles
 from ..extensions import db
 from ..forms import StudyDateField, free_text, options, page_number
 from ..timeutil import where_on_local_days
+from . import security
 from .models import AuditEvent
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")
@@ -17,6 +18,10 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    kind = SelectField("Kind", validators=[Optional()], choices=options([
+        ("", "Any"), ("security", "Security events"), ("other", "Changes and exports")]),
+        description="Security events: logins, refused access, refused personal links, views "
+                    "and exports of identities.")
     action = StringField("Action", validators=[free_text("Action", max_length=64)],
                          description="For example informant.update, or informant. for all")
     entity_type = SelectField("Record type", validators=[Optional()], choices=options([
@@ -35,6 +40,9 @@ def list_events():
     if not form.validate():
         return render_template("audit/list.html", form=form, page=None), 400
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if form.kind.data:
+        security_events = security.is_security_event()
+        query = query.where(security_events if form.kind.data == "security" else ~security_events)
     if form.action.data:
         query = query.where(AuditEvent.action.startswith(form.action.data.strip(), autoescape=True))
     if form.entity_type.data:

@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_sqlalchemy.pagination import SelectPagination
 
 from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, public
+from ..audit import security
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -251,7 +252,9 @@ def _link_page(template, status=200, **context):
     return response
 
 
-def _problem(problem):
+def _problem(problem, purpose):
+    security.record_link_refused(purpose=purpose.value, problem=problem.kind,
+                                 token_id=problem.token_id)
     return _link_page("consent/link_problem.html", _PROBLEM_STATUS[problem.kind],
                       kind=problem.kind)
 
@@ -262,7 +265,7 @@ def answer(token):
     try:
         context = services.open_link(token, TokenPurpose.CONSENT)
     except TokenProblem as problem:
-        return _problem(problem)
+        return _problem(problem, TokenPurpose.CONSENT)
     form = LinkAnswerForm()
     form.items.choices = [(item.key, item.wording) for item in context.version.items]
     status = 200
@@ -275,7 +278,7 @@ def answer(token):
                 agree=bool(form.consent.data))
         except TokenProblem as problem:  # answered a moment ago, in another tab
             db.session.rollback()
-            return _problem(problem)
+            return _problem(problem, TokenPurpose.CONSENT)
         except DomainError as error:
             form.items.errors = [*form.items.errors, error.message]
             status = 422
@@ -306,7 +309,7 @@ def _withdraw(token, purpose):
     try:
         context = services.open_link(token, purpose)
     except TokenProblem as problem:
-        return _problem(problem)
+        return _problem(problem, purpose)
     language = context.informant.language.value
     form = LinkWithdrawForm()
     if form.validate_on_submit():
@@ -314,7 +317,7 @@ def _withdraw(token, purpose):
             services.withdraw_through_link(context)
         except TokenProblem as problem:
             db.session.rollback()
-            return _problem(problem)
+            return _problem(problem, purpose)
         return _link_page("consent/link_done.html", language=language, outcome="withdrawn")
     status = 400 if form.is_submitted() else 200
     return _link_page("consent/link_withdraw.html", status, form=form, language=language,
@@ -327,5 +330,5 @@ def letter(token):
     try:
         context = services.open_link(token, TokenPurpose.CONSENT)
     except TokenProblem as problem:
-        return _problem(problem)
+        return _problem(problem, TokenPurpose.CONSENT)
     return _send_letter(context.version)

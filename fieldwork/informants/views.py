@@ -3,6 +3,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 
 from ..access import ALL_ROLES, MANAGING_ROLES, UserRole, allow_roles
+from ..audit import security
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import (ConfirmForm, button_action, form_page, options, page_number,
@@ -52,7 +53,10 @@ def search():
 @blueprint.get("/<int:informant_id>")
 @allow_roles(ALL_ROLES)
 def detail(informant_id):
-    return detail_page(informant_id)
+    page = detail_page(informant_id)
+    if current_user.sees_identities:  # once the page is found: a 404 showed no one
+        security.record_identity_view(by=current_user, informant_id=informant_id)
+    return page
 
 
 def detail_page(informant_id):

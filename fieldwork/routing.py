@@ -2,7 +2,7 @@
 the database's largest integer, so `/informants/１` or `/interviews/2147483648` is a 404, never an
 alias of another id or an overflow in the database."""
 
-from werkzeug.routing import BaseConverter, ValidationError
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from .errors import DomainError
 from .validation import MAX_WHOLE_NUMBER, parse_whole_number
@@ -25,10 +25,10 @@ def digits_up_to(maximum):
     return "(?:" + "|".join([*shorter, *same_length, text]) + ")"
 
 
-class WholeNumberConverter(BaseConverter):
+class WholeNumberConverter(IntegerConverter):
+    """Still an IntegerConverter, for code that asks, with a stricter pattern and range."""
+
     regex = digits_up_to(MAX_WHOLE_NUMBER)  # [0-9], not \d, which matches any script's digits
-    weight = 50
-    part_isolating = True
 
     def to_python(self, value):
         try:

@@ -2,7 +2,7 @@
 
 from flask import abort, flash, render_template, request
 from flask_wtf import FlaskForm
-from wtforms import DateField, SubmitField
+from wtforms import DateField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from werkzeug.exceptions import BadRequest
 from wtforms.validators import ValidationError
@@ -83,13 +83,22 @@ def form_page(form, template, *, save, done, **context):
 def button_action(do, *, done, refused, form=None):
     """The round trip of a button that changes state, as `form_page` is for forms.
 
-    The POST must carry a valid CSRF token (and valid data, if `form` has fields): otherwise 400.
+    The POST must carry a valid CSRF token and valid choices: otherwise 400 (no page sends
+    anything else). Text a person typed that is refused (a note with control characters, say)
+    comes back as `refused()` with the messages, 422.
     `do()` calls one service; `done(result)` flashes and redirects. A DomainError changes nothing
     (the session is rolled back): `refused()` renders the page the button was on again, with the
     reason flashed, answered 409 when the action is not allowed in the current state (NotAllowed)
     and 422 when the input is invalid."""
-    if not (form or ConfirmForm()).validate_on_submit():
-        abort(400)
+    form = form or ConfirmForm()
+    if not form.validate_on_submit():
+        typed = {field.name for field in form if isinstance(field, StringField)}
+        if not form.is_submitted() or not form.errors or set(form.errors) - typed:
+            abort(400)
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return refused(), 422
     try:
         result = do()
     except DomainError as error:

@@ -254,3 +254,18 @@ def test_every_text_field_of_every_form_refuses_control_characters_and_overlong_
                 checked.append(f"{form_class.__name__}.{field.name}")
     assert {"RegisterConsentForm.note", "WithdrawForm.note", "TaskDoneForm.note",
             "SearchForm.q", "InterviewForm.place", "AuditFilterForm.action"} <= set(checked)
+
+
+def test_a_task_note_with_control_characters_comes_back_with_its_message(app, client,
+                                                                        consent_setup):
+    from fieldwork.consent.models import DataTask
+
+    _, _, informant = consent_setup
+    factories.give_consent(informant)
+    assert client.post(f"/consent/informants/{informant.id}/withdraw",
+                       data={"note": ""}).status_code == 302
+    task_id = db.session.scalar(select(DataTask.id).where(DataTask.informant_id == informant.id))
+    response = client.post(f"/consent/tasks/{task_id}/done", data={"note": "done\x1b[0m"})
+    assert response.status_code == 422
+    assert "Note contains control characters; remove them." in response.get_data(as_text=True)
+    assert factories.reload(DataTask, task_id).done_at is None

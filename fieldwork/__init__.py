@@ -7,7 +7,8 @@ import logging
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, render_template, session
+from flask import Flask, current_app, render_template, request, session
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -161,9 +162,7 @@ def register_errorhandlers(app):
 
 
 def _record_refusal():
-    from flask import request
-    from flask_login import current_user
-
+    """Refused access is a security event (ASVS V7); what the request did before is discarded."""
     from .audit import security
 
     try:

@@ -2,9 +2,9 @@
 
 from flask import abort, flash, render_template, request
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import BadRequest
 from wtforms import DateField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from werkzeug.exceptions import BadRequest
 from wtforms.validators import ValidationError
 
 from .errors import DomainError, NotAllowed

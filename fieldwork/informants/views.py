@@ -11,8 +11,9 @@ from ..forms import (ConfirmForm, button_action, form_page, options, page_number
 from ..consent.services import consent_panel
 from ..interviews.queries import interviews_of_informant
 from ..organisations.models import GovernanceLevel
-from ..outbox import services as outbox
 from ..organisations.services import organisation_choices, role_choices
+from ..outbox import services as outbox
+from ..validation import clean_text
 from . import exporting, importing, services
 from .forms import ImportForm, InformantFilterForm, InformantForm, SearchForm
 from .models import Informant, RecruitmentStatus
@@ -24,7 +25,7 @@ SEARCH_SESSION_KEY = "informant_search"
 @blueprint.get("/", endpoint="list")
 @allow_roles(ALL_ROLES)
 def list_informants():
-    return _list_page(SearchForm(q=session.get(SEARCH_SESSION_KEY, "")))
+    return _list_page(SearchForm(q=_search_text()))
 
 
 def _list_page(search_form, status=200):
@@ -171,10 +172,20 @@ def _criteria(form):
         governance_level=GovernanceLevel(form.level.data) if form.level.data else None,
         role_id=int(form.role.data) if form.role.data else None,
         status=RecruitmentStatus(form.status.data) if form.status.data else None,
-        text=session.get(SEARCH_SESSION_KEY, ""),
+        text=_search_text(),
         sort=form.sort.data or "code",
         descending=form.order.data == "desc",
     )
+
+
+def _search_text():
+    """The search kept in the session; one the text rule refuses (kept by an older version in a
+    cookie) is dropped rather than sent to the database."""
+    try:
+        return clean_text(session.get(SEARCH_SESSION_KEY, ""), max_length=200)
+    except DomainError:
+        session.pop(SEARCH_SESSION_KEY, None)
+        return ""
 
 
 def _page_size():

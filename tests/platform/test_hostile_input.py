@@ -269,3 +269,13 @@ def test_a_task_note_with_control_characters_comes_back_with_its_message(app, cl
     assert response.status_code == 422
     assert "Note contains control characters; remove them." in response.get_data(as_text=True)
     assert factories.reload(DataTask, task_id).done_at is None
+
+
+def test_a_nul_kept_in_an_old_session_is_dropped_not_sent_to_the_database(app, client, login_as):
+    login_as("coordinator")
+    with client.session_transaction() as session:
+        session[SEARCH_SESSION_KEY] = "Kari\x00"
+    assert client.get("/informants/").status_code == 200
+    assert client.get("/informants/export.csv").status_code == 200
+    with client.session_transaction() as session:
+        assert SEARCH_SESSION_KEY not in session

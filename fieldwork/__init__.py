@@ -7,7 +7,8 @@ import logging
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, render_template, session
+from flask import Flask, current_app, render_template, request, session
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -45,6 +46,7 @@ def create_app(config_class, overrides=None):
     ZoneInfo(app.config["TIMEZONE"])  # fail at start-up, not on the first page, if misspelt
     trust_proxies(app)
 
+    register_url_converters(app)
     register_extensions(app)
     register_security_headers(app)
     register_request_hooks(app)
@@ -74,6 +76,12 @@ def trust_proxies(app):
         "X-Forwarded-For/-Proto/-Host headers set by the %d reverse proxy(ies) in front of the app. "
         "If the app can be reached without passing through them, anyone can forge their address "
         "and escape the per-address login limit: set 0 when no proxy is in front.", hops, hops)
+
+
+def register_url_converters(app):
+    from .routing import WholeNumberConverter
+
+    app.url_map.converters["int"] = WholeNumberConverter
 
 
 def register_extensions(app):
@@ -165,14 +173,32 @@ def register_errorhandlers(app):
         code = error.code if isinstance(error, HTTPException) else 500
         if code == 500:
             db.session.rollback()
+        if code == 403:
+            _record_refusal()
         title = error.name if isinstance(error, HTTPException) else "Internal Server Error"
-        return render_template("errors/error.html", code=code, title=title), code
+        # Only our own messages (fieldwork.forms.BadNumber), never Werkzeug's or a library's.
+        message = error.description if getattr(error, "shows_description", False) else None
+        return render_template("errors/error.html", code=code, title=title,
+                               message=message), code
 
     for code in (400, 401, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, render_error)
     from flask_wtf.csrf import CSRFError
 
     app.register_error_handler(CSRFError, render_error)
+
+
+def _record_refusal():
+    """Refused access is a security event (ASVS V7); what the request did before is discarded."""
+    from .audit import security
+
+    try:
+        security.record_access_refused(
+            by=current_user if current_user.is_authenticated else "anonymous",
+            endpoint=request.endpoint, method=request.method)
+    except Exception as error:  # the refusal stands even if it cannot be logged
+        db.session.rollback()
+        current_app.logger.error("audit: refused access not recorded: %s", type(error).__name__)
 
 
 def register_template_helpers(app):

@@ -1,13 +1,15 @@
 """Helpers shared by every feature's forms."""
 
-from flask import abort, flash, render_template
+from flask import abort, flash, render_template, request
 from flask_wtf import FlaskForm
-from wtforms import DateField, SubmitField
+from werkzeug.exceptions import BadRequest
+from wtforms import DateField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from .errors import DomainError, NotAllowed
 from .extensions import db
+from .validation import clean_text, parse_whole_number
 
 
 class StudyDateField(DateField):
@@ -38,6 +40,15 @@ class Cleaned:
             field.data = self.clean(field.data, **self.options)
         except DomainError as error:
             raise ValidationError(error.message) from None
+
+
+def free_text(label, *, max_length, required=False, multiline=False):
+    """The one rule for text people type (`validation.clean_text`), as a form validator: NUL,
+    ESC and other control characters and U+2028/U+2029 refused, line breaks only where
+    `multiline`, and a message, not a silent cut, past `max_length`. Every text field of every
+    form has it or a stricter rule built on it (tests/platform/test_hostile_input.py checks)."""
+    return Cleaned(clean_text, max_length=max_length, required=required, label=label,
+                   multiline=multiline)
 
 
 def show_domain_error(form, error):
@@ -79,13 +90,22 @@ def form_page(form, template, *, save, done, **context):
 def button_action(do, *, done, refused, form=None):
     """The round trip of a button that changes state, as `form_page` is for forms.
 
-    The POST must carry a valid CSRF token (and valid data, if `form` has fields): otherwise 400.
+    The POST must carry a valid CSRF token and valid choices: otherwise 400 (no page sends
+    anything else). Text a person typed that is refused (a note with control characters, say)
+    comes back as `refused()` with the messages, 422.
     `do()` calls one service; `done(result)` flashes and redirects. A DomainError changes nothing
     (the session is rolled back): `refused()` renders the page the button was on again, with the
     reason flashed, answered 409 when the action is not allowed in the current state (NotAllowed)
     and 422 when the input is invalid."""
-    if not (form or ConfirmForm()).validate_on_submit():
-        abort(400)
+    form = form or ConfirmForm()
+    if not form.validate_on_submit():
+        typed = {field.name for field in form if isinstance(field, StringField)}
+        if not form.is_submitted() or not form.errors or set(form.errors) - typed:
+            abort(400)
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return refused(), 422
     try:
         result = do()
     except DomainError as error:
@@ -93,6 +113,38 @@ def button_action(do, *, done, refused, form=None):
         flash(error.message, "error")
         return refused(), 409 if isinstance(error, NotAllowed) else 422
     return done(result)
+
+
+def coerce_id(value):
+    """`coerce` for a select of records: an id in ASCII digits, else ValueError (a form error)."""
+    try:
+        return parse_whole_number(value)
+    except DomainError as error:
+        raise ValueError(error.message) from None
+
+
+def coerce_optional_id(value):
+    """`coerce_id` where the empty choice means none."""
+    return None if value in (None, "") else coerce_id(value)
+
+
+class BadNumber(BadRequest):
+    """400 for a page number or id in a query string that is not one; the page says why."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.shows_description = True
+
+
+def page_number():
+    """The `page` query argument (1 when absent); BadNumber when it is not a usable page."""
+    value = request.args.get("page")
+    if value in (None, ""):
+        return 1
+    try:
+        return parse_whole_number(value, label="The page number")
+    except DomainError as error:
+        raise BadNumber(error.message) from None
 
 
 def options(pairs):

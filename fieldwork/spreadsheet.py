@@ -10,22 +10,22 @@ from .errors import DomainError
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
 
 
-# Excel set to Norwegian splits a CSV file at semicolons, even inside a comma-separated file's
-# cells, so "Leder;=cmd|..." would start a new cell with a formula.
-_FORMULA_AFTER_SEMICOLON = re.compile(r"(;\s*)(?=[=+\-@])")
+# A line inside a cell counts too: read with a semicolon as the delimiter (as Norwegian Excel does)
+# a quoted cell's line break can start a new row, and a semicolon a new cell, so "note\n=cmd|..."
+# or "Leder;=cmd|..." would put a formula at the start of one. Spaces and tabs are looked past.
+_FORMULA_AFTER_BREAK = re.compile(r"(\r\n|[\r\n;])([^\S\r\n]*)(?=[=+\-@\x00])")
 
 
 def safe_cell(value):
-    """Neutralise spreadsheet formula injection (OWASP): prefix risky cells with an apostrophe.
+    """Neutralise spreadsheet formula injection (OWASP): prefix risky cells with an apostrophe,
+    and every line or semicolon-separated part inside the cell that starts like a formula.
 
-    Leading spaces are looked past, since some programs trim them before deciding, and a formula
-    start after a semicolon inside the cell gets its apostrophe too.
+    Leading spaces are looked past, since some programs trim them before deciding.
     """
     if value is None:
         return ""
     text = str(value)
-    if ";" in text:
-        text = _FORMULA_AFTER_SEMICOLON.sub(r"\1'", text)
+    text = _FORMULA_AFTER_BREAK.sub(r"\1\2'", text)
     if text.startswith(_FORMULA_PREFIXES) or text.lstrip().startswith(_FORMULA_PREFIXES):
         return "'" + text
     return text

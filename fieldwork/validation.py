@@ -32,6 +32,39 @@ def clean_text(value, *, max_length, required=False, label="This field", multili
     return value
 
 
+# The largest id or page number taken from a URL or a form: PostgreSQL's integer, so a larger one
+# is "not found" or a message, never an overflow in the database (SQLite's limit is higher).
+MAX_WHOLE_NUMBER = 2**31 - 1
+# ASCII digits only: int() also reads "１" (fullwidth), and str.isdigit() accepts "²".
+_ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def parse_whole_number(value, *, minimum=1, maximum=MAX_WHOLE_NUMBER, label="The number"):
+    """An id or page number written in ASCII digits, within [minimum, maximum]."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        text = (value or "").strip() if isinstance(value, str) else ""
+        number = int(text) if _ASCII_DIGITS.fullmatch(text) else None
+    if number is None or not minimum <= number <= maximum:
+        raise DomainError(f"{label} must be a whole number from {minimum} to {maximum}.")
+    return number
+
+
+# "=?" starts an RFC 2047 encoded word, which some mail readers decode into line breaks inside a
+# header; fieldwork.mail refuses to build such a header, so a name or address that goes into one
+# is refused where it is typed, not when the first email to that person fails.
+_ENCODED_WORD_START = "=?"
+
+
+def clean_person_name(value, *, max_length=200, required=True, label="Name"):
+    """A person's name: free text on one line, and fit for the To header of an email."""
+    value = clean_text(value, max_length=max_length, required=required, label=label)
+    if _ENCODED_WORD_START in value:
+        raise DomainError(f"{label} cannot contain “=?”: email programs would read it as code.")
+    return value
+
+
 def clean_email(value, *, required=True):
     value = (value or "").strip()
     if not value:
@@ -40,6 +73,9 @@ def clean_email(value, *, required=True):
         return None
     if len(value) > 254 or _CONTROL_CHARACTERS.search(value):
         raise DomainError("Enter a valid email address.")
+    if _ENCODED_WORD_START in value:
+        raise DomainError("An email address cannot contain “=?”: email programs would read it "
+                          "as code.")
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as error:

@@ -2,9 +2,12 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..forms import free_text
+
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
+    email = EmailField("Email address", validators=[DataRequired(),
+                                                    free_text("Email address", max_length=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
     submit = SubmitField("Log in")
 

@@ -10,7 +10,7 @@ from ..access import UserRole
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..validation import clean_email, clean_text
+from ..validation import clean_email, clean_person_name
 from . import throttle
 from .models import User, UserSession
 from .passwords import burn_time_for_unknown_account, hash_password, password_problem, verify_password
@@ -163,7 +163,7 @@ def change_password(user, current_password, new_password, *, now=None):
 
 def create_user(email, name, role, password, *, by, expires_on=None, now=None):
     email = clean_email(email)
-    name = clean_text(name, max_length=200, required=True, label="Name")
+    name = clean_person_name(name, max_length=200, required=True, label="Name")
     try:
         role = UserRole(role)
     except ValueError:

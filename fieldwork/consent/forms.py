@@ -5,7 +5,7 @@ from wtforms import (BooleanField, IntegerField, SelectField, SelectMultipleFiel
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import StudyDateField, options
+from ..forms import StudyDateField, coerce_optional_id, free_text, options
 from ..informants.models import Language
 from .models import STANDARD_ITEMS, ConsentMethod, ConsentStatus
 
@@ -13,25 +13,28 @@ ITEM_LABELS = {"participation": "Participation", "audio_recording": "Audio recor
                "direct_quotation": "Direct quotation", "re_contact": "Re-contact for follow-up"}
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "") else None
+def _wording():
+    return free_text("Wording", max_length=2000, multiline=True)
 
 
 class FormVersionForm(FlaskForm):
-    title = StringField("Title")
+    title = StringField("Title", validators=[free_text("Title", max_length=200)])
     language = SelectField("Language", choices=options((l.value, l.label) for l in Language))
-    version_label = StringField("Version", description="For example 1.0, or 2026-11.")
-    letter_markdown = TextAreaField("Information letter",
+    version_label = StringField("Version", validators=[free_text("Version", max_length=40)],
+                                description="For example 1.0, or 2026-11.")
+    letter_markdown = TextAreaField("Information letter", validators=[
+        free_text("Information letter", max_length=100_000, multiline=True)],
                                     description="Markdown: ## headings, *emphasis*, lists, links.")
     letter_pdf = FileField("Information letter as PDF (optional)",
                            description="The approved letter as sent; at most 10 MB.")
-    approval_reference = StringField("Approval reference",
+    approval_reference = StringField("Approval reference", validators=[
+        free_text("Approval reference", max_length=100)],
                                      description="For example the Sikt notification number.")
     approval_date = StudyDateField("Approval date", validators=[Optional()])
-    wording_participation = TextAreaField("Participation (required)")
-    wording_audio_recording = TextAreaField("Audio recording")
-    wording_direct_quotation = TextAreaField("Direct quotation")
-    wording_re_contact = TextAreaField("Re-contact for follow-up")
+    wording_participation = TextAreaField("Participation (required)", validators=[_wording()])
+    wording_audio_recording = TextAreaField("Audio recording", validators=[_wording()])
+    wording_direct_quotation = TextAreaField("Direct quotation", validators=[_wording()])
+    wording_re_contact = TextAreaField("Re-contact for follow-up", validators=[_wording()])
     submit = SubmitField("Save draft")
 
 
@@ -40,7 +43,7 @@ class RegisterConsentForm(FlaskForm):
 
     answer = SelectField("Answer", choices=options([("given", "Consents (to the items ticked)"),
                                                     ("declined", "Declines to take part")]))
-    form_version_id = SelectField("Form version", coerce=_optional_int)
+    form_version_id = SelectField("Form version", coerce=coerce_optional_id)
     item_participation = BooleanField("Participation")
     item_audio_recording = BooleanField("Audio recording")
     item_direct_quotation = BooleanField("Direct quotation")
@@ -51,7 +54,8 @@ class RegisterConsentForm(FlaskForm):
     evidence = FileField("Evidence (optional)",
                          description="A scan or PDF of the signed form: PDF, JPEG or PNG, at most "
                                      "10 MB.")
-    note = TextAreaField("Note", description="For the team; for example where the paper form is kept.")
+    note = TextAreaField("Note", validators=[free_text("Note", max_length=2000, multiline=True)],
+                         description="For the team; for example where the paper form is kept.")
     submit = SubmitField("Register")
 
     def item_states(self):
@@ -60,13 +64,14 @@ class RegisterConsentForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     note = TextAreaField("Note (optional)",
+                         validators=[free_text("Note", max_length=2000, multiline=True)],
                          description="How the withdrawal reached you, and any limits the informant "
                                      "set (for example: quotes already published may stay).")
     submit = SubmitField("Withdraw")
 
 
 class TaskDoneForm(FlaskForm):
-    note = StringField("Note")
+    note = StringField("Note", validators=[free_text("Note", max_length=2000, multiline=True)])
     submit = SubmitField("Done")
 
 

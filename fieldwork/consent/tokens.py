@@ -29,9 +29,10 @@ class TokenProblem(Exception):
     """A link that cannot be used. `kind`: "unknown" (never issued, or mistyped), "expired" or
     "used"; the pages say which in general terms and change nothing."""
 
-    def __init__(self, kind):
+    def __init__(self, kind, token_id=None):
         super().__init__(kind)
         self.kind = kind
+        self.token_id = token_id  # the stored link, when there is one (for the audit log)
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,9 @@ def find_token(token, purpose, *, now):
     if row is None or row.purpose is not purpose:
         raise TokenProblem("unknown")
     if row.used_at is not None:
-        raise TokenProblem("used")
+        raise TokenProblem("used", row.id)
     if row.expires_at is not None and row.expires_at <= now:
-        raise TokenProblem("expired")
+        raise TokenProblem("expired", row.id)
     return row
 
 
@@ -84,7 +85,7 @@ def use_token(row, now):
         update(ConsentToken).where(ConsentToken.id == row.id, ConsentToken.used_at.is_(None))
         .values(used_at=now).execution_options(synchronize_session=False)).rowcount
     if not used:
-        raise TokenProblem("used")
+        raise TokenProblem("used", row.id)
     set_committed_value(row, "used_at", now)
 
 

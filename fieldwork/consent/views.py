@@ -7,10 +7,11 @@ from flask_login import current_user
 from flask_sqlalchemy.pagination import SelectPagination
 
 from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, public
+from ..audit import security
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import ConfirmForm, button_action, form_page, options
+from ..forms import ConfirmForm, button_action, form_page, options, page_number
 from ..informants.forms import SearchForm
 from ..informants.services import get_informant
 from ..informants.views import detail_page
@@ -61,7 +62,7 @@ def overview():
         missing_within_days=filters.within_days.data,
         text=session.get(SEARCH_SESSION_KEY, ""), sees_identities=current_user.sees_identities)
     page = RowPagination(select=services.overview_query(criteria, now=utcnow()),
-                         session=db.session, page=request.args.get("page", 1, type=int),
+                         session=db.session, page=page_number(),
                          per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
                          error_out=False)
     return render_template("consent/overview.html", filters=filters, page=page,
@@ -193,7 +194,7 @@ def _register(informant, form):
     evidence = files.read_limited(form.evidence.data) if form.evidence.data else None
     return services.give_consent(informant, form.item_states(), method=form.method.data,
                                  by=current_user, consented_on=form.consented_on.data,
-                                 version=version, evidence=evidence)
+                                 version=version, evidence=evidence, note=form.note.data or "")
 
 
 @blueprint.route("/informants/<int:informant_id>/withdraw", methods=["GET", "POST"])
@@ -273,7 +274,9 @@ def _link_page(template, status=200, **context):
     return response
 
 
-def _problem(problem):
+def _problem(problem, purpose):
+    security.record_link_refused(purpose=purpose.value, problem=problem.kind,
+                                 token_id=problem.token_id)
     return _link_page("consent/link_problem.html", _PROBLEM_STATUS[problem.kind],
                       kind=problem.kind)
 
@@ -284,7 +287,7 @@ def answer(token):
     try:
         context = services.open_link(token, TokenPurpose.CONSENT)
     except TokenProblem as problem:
-        return _problem(problem)
+        return _problem(problem, TokenPurpose.CONSENT)
     form = LinkAnswerForm()
     form.items.choices = [(item.key, item.wording) for item in context.version.items]
     status = 200
@@ -297,7 +300,7 @@ def answer(token):
                 agree=bool(form.consent.data))
         except TokenProblem as problem:  # answered a moment ago, in another tab
             db.session.rollback()
-            return _problem(problem)
+            return _problem(problem, TokenPurpose.CONSENT)
         except DomainError as error:
             form.items.errors = [*form.items.errors, error.message]
             status = 422
@@ -328,7 +331,7 @@ def _withdraw(token, purpose):
     try:
         context = services.open_link(token, purpose)
     except TokenProblem as problem:
-        return _problem(problem)
+        return _problem(problem, purpose)
     language = context.informant.language.value
     form = LinkWithdrawForm()
     if form.validate_on_submit():
@@ -336,7 +339,7 @@ def _withdraw(token, purpose):
             services.withdraw_through_link(context)
         except TokenProblem as problem:
             db.session.rollback()
-            return _problem(problem)
+            return _problem(problem, purpose)
         return _link_page("consent/link_done.html", language=language, outcome="withdrawn")
     status = 400 if form.is_submitted() else 200
     return _link_page("consent/link_withdraw.html", status, form=form, language=language,
@@ -349,5 +352,5 @@ def letter(token):
     try:
         context = services.open_link(token, TokenPurpose.CONSENT)
     except TokenProblem as problem:
-        return _problem(problem)
+        return _problem(problem, TokenPurpose.CONSENT)
     return _send_letter(context.version)

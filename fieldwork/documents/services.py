@@ -18,7 +18,7 @@ from ..extensions import db
 from ..informants.models import Informant
 from ..interviews.models import Interview
 from ..organisations.models import GovernanceLevel, Organisation
-from ..validation import clean_text, require_clean
+from ..validation import clean_text, parse_whole_number, require_clean
 from .models import (Document, DocumentStatus, DocumentType, Theme, document_theme)
 
 MAX_THEMES = 20
@@ -83,9 +83,10 @@ def _interview_numbers(value):
         item = str(item).strip().lstrip("#")
         if not item:
             continue
-        if not item.isdigit():
-            raise DomainError("Interview numbers are whole numbers, such as 12, 15.")
-        numbers.add(int(item))
+        try:
+            numbers.add(parse_whole_number(item))
+        except DomainError:
+            raise DomainError("Interview numbers are whole numbers, such as 12, 15.") from None
     return sorted(numbers)
 
 

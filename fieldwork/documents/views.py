@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from ..access import ALL_ROLES, allow_roles
 from ..extensions import db
-from ..forms import form_page, options
+from ..forms import form_page, options, page_number
 from ..organisations.models import GovernanceLevel
 from ..organisations.services import organisation_choices
 from . import services
@@ -22,7 +22,7 @@ def list_documents():
         return render_template("documents/list.html", filters=filters, page=None), 400
     page = db.paginate(services.document_query(_criteria(filters)),
                        per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
-                       error_out=False)
+                       error_out=False, page=page_number())
     return render_template("documents/list.html", filters=filters, page=page,
                            filter_args={k: v for k, v in request.args.items()
                                         if k in FILTER_NAMES and v})

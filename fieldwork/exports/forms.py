@@ -2,11 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import Optional
 
-from ..forms import StudyDateField, options
-
-
-def _optional_int(value):
-    return int(value) if value not in (None, "") else None
+from ..forms import StudyDateField, coerce_optional_id, options
 
 
 class ExportFilterForm(FlaskForm):
@@ -17,7 +13,7 @@ class ExportFilterForm(FlaskForm):
 
     include = SelectField("Interviews", validators=[Optional()], choices=options(
         [("conducted", "Conducted"), ("all", "All but cancelled")]))
-    organisation = SelectField("Organisation", coerce=_optional_int, validators=[Optional()])
-    role = SelectField("Role", coerce=_optional_int, validators=[Optional()])
+    organisation = SelectField("Organisation", coerce=coerce_optional_id, validators=[Optional()])
+    role = SelectField("Role", coerce=coerce_optional_id, validators=[Optional()])
     date_from = StudyDateField("From", validators=[Optional()])
     date_to = StudyDateField("To", validators=[Optional()])

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit
+from ..audit import security
 from ..auth.models import User
 from ..consent.gates import consent_summaries
 from ..documents.models import Document
@@ -139,6 +140,8 @@ def export_interviews(criteria, *, by, file_format, with_identities=False, now=N
     audit.record("interview.export", by=by, now=now, after={
         "format": file_format, "rows": len(rows), "with_identities": with_identities,
         "filters": criteria.audit_form()})
+    if with_identities:
+        security.add_identity_export(by=by, export="interviews", rows=len(rows), now=now)
     db.session.commit()
     return body, mimetype
 

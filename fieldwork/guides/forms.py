@@ -4,8 +4,9 @@ from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, 
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import Cleaned, options
+from ..forms import Cleaned, coerce_id, free_text, options
 from ..informants.models import Language
+from .formats import MAX_FILE_BYTES
 from .services import CHANGE_NOTE_RULE, GUIDE_RULES
 
 
@@ -20,7 +21,7 @@ class GuideForm(FlaskForm):
                             description="What the guide is for and whom it is meant for.")
     language = SelectField("Language", choices=options((l.value, l.label) for l in Language))
     target_role_ids = SelectMultipleField(
-        "Target roles", coerce=int, validate_choice=True,
+        "Target roles", coerce=coerce_id, validate_choice=True,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
         description="The informant roles this guide is written for; none means any role.")
     submit = SubmitField("Save")
@@ -28,7 +29,9 @@ class GuideForm(FlaskForm):
 
 class DraftForm(FlaskForm):
     content = TextAreaField(
-        "Themes, questions and probes", validators=[InputRequired(message="Write the guide.")],
+        "Themes, questions and probes",
+        validators=[InputRequired(message="Write the guide."),
+                    free_text("The guide", max_length=MAX_FILE_BYTES, multiline=True)],
         description="One theme per “## Theme” line, one question per “- Question” line, probes "
                     "as indented “  - Probe” lines. Keep the [key] in front of a question when "
                     "you reword or move it, so versions compare question by question; new "
@@ -52,7 +55,7 @@ class CompareForm(FlaskForm):
         csrf = False
 
     # Not limited to the choices: a version that does not exist is a 404, not a form error.
-    old = SelectField("Compare version", coerce=int, validate_choice=False,
+    old = SelectField("Compare version", coerce=coerce_id, validate_choice=False,
                       validators=[InputRequired()])
-    new = SelectField("with version", coerce=int, validate_choice=False,
+    new = SelectField("with version", coerce=coerce_id, validate_choice=False,
                       validators=[InputRequired()])

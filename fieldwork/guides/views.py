@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..access import ALL_ROLES, allow_roles
 from ..extensions import db
-from ..forms import ConfirmForm, button_action, form_page, options
+from ..forms import ConfirmForm, button_action, form_page, options, page_number
 from ..organisations.services import role_choices
 from . import formats, services
 from .forms import CompareForm, DraftForm, GuideForm, ImportForm
@@ -30,7 +30,7 @@ def _writing():
 @allow_roles(ALL_ROLES)
 def list_guides():
     page = db.paginate(services.guide_list_query(), per_page=50, max_per_page=200,
-                       error_out=False)
+                       error_out=False, page=page_number())
     return render_template("guides/list.html", page=page)
 
 

@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 from .. import audit
+from ..audit import security
 from ..extensions import db
 from ..spreadsheet import write_csv
 from .services import IDENTITY_SORTS, informant_query
@@ -38,5 +39,7 @@ def export_informants(criteria, *, by, with_identities, now=None):
         "filtered": any([criteria.organisation_id, criteria.governance_level, criteria.role_id,
                          criteria.status, criteria.text]),
     })
+    if with_identities:
+        security.add_identity_export(by=by, export="informants", rows=len(rows), now=now)
     db.session.commit()
     return write_csv(header, rows)

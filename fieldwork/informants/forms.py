@@ -3,14 +3,10 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, SelectField, StringField, SubmitField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from ..forms import Cleaned, options
+from ..forms import Cleaned, coerce_optional_id, free_text, options
 from ..organisations.models import GovernanceLevel
 from .models import Language, RecruitmentStatus
 from .services import INFORMANT_RULES
-
-
-def _optional_int(value):
-    return int(value) if value not in (None, "") else None
 
 
 def _rule(name):
@@ -23,9 +19,9 @@ class InformantForm(FlaskForm):
     email = EmailField("Email address", validators=[_rule("email")])
     phone = TelField("Phone", validators=[_rule("phone")],
                      description="Norwegian (8 digits) or international, starting with +.")
-    organisation_id = SelectField("Organisation", coerce=_optional_int,
+    organisation_id = SelectField("Organisation", coerce=coerce_optional_id,
                                   validators=[DataRequired("Choose an organisation.")])
-    role_id = SelectField("Role", coerce=_optional_int, validators=[DataRequired("Choose a role.")])
+    role_id = SelectField("Role", coerce=coerce_optional_id, validators=[DataRequired("Choose a role.")])
     job_title = StringField("Job title", validators=[_rule("job_title")])
     language = SelectField("Preferred language", choices=options((l.value, l.label) for l in Language))
     status = SelectField("Recruitment status",
@@ -57,7 +53,7 @@ class SearchForm(FlaskForm):
     """Free-text search. Posted, and kept in the session, because the text may be a name and
     names must not end up in URLs, browser history or server logs."""
 
-    q = StringField("Search", validators=[Optional()])
+    q = StringField("Search", validators=[free_text("Search", max_length=200)])
     submit = SubmitField("Search")
 
 

@@ -9,7 +9,7 @@ from ..database import utcnow
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..organisations.models import GovernanceLevel, Organisation, Role
-from ..validation import clean_email, clean_phone, clean_text, require_clean
+from ..validation import clean_email, clean_person_name, clean_phone, clean_text, require_clean
 from .models import Informant, Language, PseudonymCounter, RecruitmentStatus
 
 EDITABLE_FIELDS = ("name", "email", "phone", "organisation_id", "role_id", "job_title", "language",
@@ -17,7 +17,7 @@ EDITABLE_FIELDS = ("name", "email", "phone", "organisation_id", "role_id", "job_
 
 
 INFORMANT_RULES = {
-    "name": lambda v: clean_text(v, max_length=200, required=True, label="Name"),
+    "name": lambda v: clean_person_name(v, max_length=200, required=True, label="Name"),
     "email": lambda v: clean_email(v, required=False),
     "phone": clean_phone,
     "job_title": lambda v: clean_text(v, max_length=200, label="Job title"),

@@ -3,13 +3,17 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 
 from ..access import ALL_ROLES, MANAGING_ROLES, UserRole, allow_roles
+from ..audit import security
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import ConfirmForm, button_action, form_page, options, show_domain_error
+from ..forms import (ConfirmForm, button_action, form_page, options, page_number,
+                     show_domain_error)
 from ..consent.services import consent_panel
 from ..interviews.queries import interviews_of_informant
 from ..organisations.models import GovernanceLevel
 from ..organisations.services import organisation_choices, role_choices
+from ..outbox import services as outbox
+from ..validation import clean_text
 from . import exporting, importing, services
 from .forms import ImportForm, InformantFilterForm, InformantForm, SearchForm
 from .models import Informant, RecruitmentStatus
@@ -21,39 +25,49 @@ SEARCH_SESSION_KEY = "informant_search"
 @blueprint.get("/", endpoint="list")
 @allow_roles(ALL_ROLES)
 def list_informants():
+    return _list_page(SearchForm(q=_search_text()))
+
+
+def _list_page(search_form, status=200):
     filters = _filter_form()
     if not filters.validate():
         return render_template("informants/list.html", filters=filters, page=None,
-                               search_form=SearchForm(q=session.get(SEARCH_SESSION_KEY, ""))), 400
+                               search_form=search_form), 400
     page = db.paginate(
         services.informant_query(_criteria(filters), sees_identities=current_user.sees_identities),
-        per_page=_page_size(), max_per_page=200, error_out=False)
+        per_page=_page_size(), max_per_page=200, error_out=False, page=page_number())
     return render_template("informants/list.html", filters=filters, page=page,
-                           search_form=SearchForm(q=session.get(SEARCH_SESSION_KEY, "")),
-                           filter_args=_filter_args())
+                           search_form=search_form, filter_args=_filter_args()), status
 
 
 @blueprint.post("/search")
 @allow_roles(ALL_ROLES)
 def search():
     form = SearchForm()
-    if form.validate_on_submit():
-        session[SEARCH_SESSION_KEY] = (form.q.data or "").strip()[:200]
+    if not form.validate_on_submit():
+        # Refused text (a NUL, say) is never kept: the list comes back with the message.
+        return _list_page(form, 422)
+    session[SEARCH_SESSION_KEY] = form.q.data
     return redirect(url_for("informants.list", **_filter_args()))
 
 
 @blueprint.get("/<int:informant_id>")
 @allow_roles(ALL_ROLES)
 def detail(informant_id):
-    return detail_page(informant_id)
+    page = detail_page(informant_id)
+    if current_user.sees_identities:  # once the page is found: a 404 showed no one
+        security.record_identity_view(by=current_user, informant_id=informant_id)
+    return page
 
 
 def detail_page(informant_id):
     """The informant page; also what a refused action on it shows again, with its reason."""
     informant = services.get_informant(informant_id) or abort(404)
+    failed_emails = outbox.failed_for_informant(informant.id) if current_user.sees_identities \
+        else []
     return render_template("informants/detail.html", informant=informant,
                            interviews=interviews_of_informant(informant.id),
-                           consent=consent_panel(informant.id))
+                           consent=consent_panel(informant.id), failed_emails=failed_emails)
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -158,10 +172,20 @@ def _criteria(form):
         governance_level=GovernanceLevel(form.level.data) if form.level.data else None,
         role_id=int(form.role.data) if form.role.data else None,
         status=RecruitmentStatus(form.status.data) if form.status.data else None,
-        text=session.get(SEARCH_SESSION_KEY, ""),
+        text=_search_text(),
         sort=form.sort.data or "code",
         descending=form.order.data == "desc",
     )
+
+
+def _search_text():
+    """The search kept in the session; one the text rule refuses (kept by an older version in a
+    cookie) is dropped rather than sent to the database."""
+    try:
+        return clean_text(session.get(SEARCH_SESSION_KEY, ""), max_length=200)
+    except DomainError:
+        session.pop(SEARCH_SESSION_KEY, None)
+        return ""
 
 
 def _page_size():

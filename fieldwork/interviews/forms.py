@@ -3,31 +3,32 @@ from wtforms import (BooleanField, IntegerField, SelectField, SelectMultipleFiel
                      StringField, SubmitField, TextAreaField, TimeField)
 from wtforms.validators import InputRequired, Optional
 
-from ..forms import StudyDateField, options
+from ..forms import StudyDateField, coerce_id, coerce_optional_id, free_text, options
 from ..informants.models import Language
+from .afterwards import MAX_NOTES_LENGTH
 from .models import InterviewMode, InterviewStatus, TranscriptStatus
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "") else None
-
-
 class InterviewForm(FlaskForm):
-    informant_ids = SelectMultipleField("Informants", coerce=int,
+    informant_ids = SelectMultipleField("Informants", coerce=coerce_id,
                                         description="Hold Ctrl (⌘ on a Mac) to choose several.")
-    interviewer_ids = SelectMultipleField("Interviewers", coerce=int)
+    interviewer_ids = SelectMultipleField("Interviewers", coerce=coerce_id)
     start_date = StudyDateField("Date", validators=[InputRequired("Enter the date.")])
     start_time = TimeField("Starts at", validators=[InputRequired("Enter the time.")],
                            description="Local time in the study's time zone.")
     duration_minutes = IntegerField("Duration (minutes)", default=60,
                                     validators=[InputRequired("Enter the duration in minutes.")])
     mode = SelectField("Mode", choices=options((m.value, m.label) for m in InterviewMode))
-    place = StringField("Place", description="Address and room, for interviews in person.")
-    meeting_url = StringField("Meeting link", description="For video interviews (https://…).")
-    guide_version_id = SelectField("Interview guide", coerce=_optional_int)
+    place = StringField("Place", validators=[free_text("Place", max_length=300)],
+                        description="Address and room, for interviews in person.")
+    meeting_url = StringField("Meeting link", validators=[free_text("Meeting link", max_length=500)],
+                              description="For video interviews (https://…).")
+    guide_version_id = SelectField("Interview guide", coerce=coerce_optional_id)
     language = SelectField("Invitation language",
                            choices=options((l.value, l.label) for l in Language))
-    notes = TextAreaField("Internal notes", description="For the team only; never sent.")
+    notes = TextAreaField("Internal notes",
+                          validators=[free_text("Notes", max_length=10_000, multiline=True)],
+                          description="For the team only; never sent.")
     send_invites = BooleanField("Send calendar invitations now", default=True)
     submit = SubmitField("Save")
 
@@ -40,9 +41,9 @@ class InterviewFilterForm(FlaskForm):
 
     when = SelectField("When", validators=[Optional()], choices=options(
         [("upcoming", "Upcoming"), ("past", "Past"), ("all", "All")]))
-    organisation = SelectField("Organisation", coerce=_optional_int, validators=[Optional()])
-    role = SelectField("Role", coerce=_optional_int, validators=[Optional()])
-    interviewer = SelectField("Interviewer", coerce=_optional_int, validators=[Optional()])
+    organisation = SelectField("Organisation", coerce=coerce_optional_id, validators=[Optional()])
+    role = SelectField("Role", coerce=coerce_optional_id, validators=[Optional()])
+    interviewer = SelectField("Interviewer", coerce=coerce_optional_id, validators=[Optional()])
     status = SelectField("Status", validators=[Optional()], choices=options(
         [("", "Any status")] + [(s.value, s.label) for s in InterviewStatus]))
     date_from = StudyDateField("From", validators=[Optional()])
@@ -56,7 +57,7 @@ class CalendarForm(FlaskForm):
     view = SelectField("View", validators=[Optional()],
                        choices=options([("week", "Week"), ("month", "Month")]))
     date = StudyDateField("Date", validators=[Optional()])
-    interviewer = SelectField("Interviewer", coerce=_optional_int, validators=[Optional()])
+    interviewer = SelectField("Interviewer", coerce=coerce_optional_id, validators=[Optional()])
 
 
 class ConductForm(FlaskForm):
@@ -68,16 +69,20 @@ class ConductForm(FlaskForm):
     actual_duration_minutes = IntegerField(
         "Duration (minutes)", validators=[InputRequired("Enter the duration in minutes.")])
     present_interviewer_ids = SelectMultipleField(
-        "Interviewers present", coerce=int,
+        "Interviewers present", coerce=coerce_id,
         description="Hold Ctrl (⌘ on a Mac) to choose several.")
     submit = SubmitField("Mark conducted")
 
 
+def _notes(label):
+    return free_text(label, max_length=MAX_NOTES_LENGTH, multiline=True)
+
+
 class NotesForm(FlaskForm):
-    field_notes = TextAreaField("Field notes",
+    field_notes = TextAreaField("Field notes", validators=[_notes("Field notes")],
                                 description="What happened: setting, atmosphere, anything not on "
                                             "the recording. Markdown.")
-    reflexive_memo = TextAreaField("Reflexive memo",
+    reflexive_memo = TextAreaField("Reflexive memo", validators=[_notes("Reflexive memo")],
                                    description="Your own part in the interview: assumptions, "
                                                "reactions, what you would ask differently. "
                                                "Markdown.")
@@ -87,6 +92,7 @@ class NotesForm(FlaskForm):
 class RecordingForm(FlaskForm):
     recording_location = StringField(
         "Where the recording is kept",
+        validators=[free_text("Where the recording is kept", max_length=300)],
         description="For example the folder on the secure research storage. Never upload or "
                     "link the file itself.")
     recording_delete_by = StudyDateField("Delete by", validators=[Optional()],
@@ -97,5 +103,6 @@ class RecordingForm(FlaskForm):
 class TranscriptForm(FlaskForm):
     transcript_status = SelectField("Transcript stage", choices=options(
         (s.value, s.label) for s in TranscriptStatus))
-    note = StringField("Note", description="Optional, for example who transcribes.")
+    note = StringField("Note", validators=[free_text("Note", max_length=500)],
+                       description="Optional, for example who transcribes.")
     submit = SubmitField("Save stage")

@@ -9,7 +9,8 @@ from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, pub
 from ..consent.gates import consent_summaries
 from ..database import utcnow
 from ..extensions import db
-from ..forms import ConfirmForm, button_action, form_page, options
+from ..forms import (ConfirmForm, button_action, coerce_optional_id, form_page, options,
+                     page_number)
 from ..guides.services import choosable_versions
 from ..guides.views import render_printable
 from ..informants.models import Informant
@@ -34,7 +35,7 @@ def list_interviews():
         return render_template("interviews/list.html", filters=filters, page=None), 400
     page = db.paginate(queries.interview_query(_criteria(filters)),
                        per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
-                       error_out=False)
+                       error_out=False, page=page_number())
     return render_template("interviews/list.html", filters=filters, page=page,
                            filter_args={k: v for k, v in request.args.items() if k != "page"})
 
@@ -85,7 +86,7 @@ def _detail_page(interview_id):
 @blueprint.route("/new", methods=["GET", "POST"])
 @allow_roles(MANAGING_ROLES)
 def create():
-    form = _interview_form(**_suggestions(request.args.get("informant", type=int)))
+    form = _interview_form(**_suggestions(request.args.get("informant", type=coerce_optional_id)))
     return form_page(form, "interviews/form.html",
                      save=lambda form: services.schedule_interview(
                          form.data, by=current_user, send_invites=form.send_invites.data),

@@ -11,6 +11,8 @@ import logging
 import re
 import secrets
 import traceback
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +36,23 @@ _PURPOSE = re.compile(r"[a-z][a-z0-9-]{0,31}")
 AUTOMATIC_PURPOSES = frozenset({"reminder", "digest", "retention"})
 
 
+# Inside `unbuildable_recorded_as_failed()`: queue_email records a message it cannot build as failed
+# instead of raising, so the change that wanted to send it still commits.
+_record_unbuildable = ContextVar("record_unbuildable", default=False)
+
+
+@contextmanager
+def unbuildable_recorded_as_failed():
+    """For changes that must never be blocked by an email (a withdrawal): a message that cannot
+    be built (a name or address that cannot go into a header) is kept as failed, with the
+    reason, and the change goes on."""
+    token = _record_unbuildable.set(True)
+    try:
+        yield
+    finally:
+        _record_unbuildable.reset(token)
+
+
 def new_message_id():
     """`<fw.{random}@{host of BASE_URL}>`: unique, and meaningless to anyone who reads it."""
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
@@ -55,9 +74,17 @@ def queue_email(*, recipient, subject, text, html, purpose, now, calendar=None, 
     if not _PURPOSE.fullmatch(purpose or ""):
         raise ValueError("purpose: a short lower-case word such as 'invite'")
     message_id = new_message_id()
-    raw = mail.build_message(sender=organizer(), recipient=recipient, subject=subject, text=text,
-                             html=html, message_id=message_id, calendar=calendar, method=method,
-                             date=now, auto_submitted=purpose in AUTOMATIC_PURPOSES)
+    try:
+        raw = mail.build_message(sender=organizer(), recipient=recipient, subject=subject,
+                                 text=text, html=html, message_id=message_id, calendar=calendar,
+                                 method=method, date=now,
+                                 auto_submitted=purpose in AUTOMATIC_PURPOSES)
+    except mail.UnsafeHeader as error:
+        if not _record_unbuildable.get():
+            raise
+        return _record_unbuilt(error, message_id=message_id, purpose=purpose, now=now,
+                               method=method, sequence=sequence, informant_id=informant_id,
+                               user_id=user_id, interview_id=interview_id, by=by)
     message = OutboxMessage(
         message_id=message_id, purpose=purpose,
         recipient_email=mail.check_address("To", recipient[0]),
@@ -68,6 +95,21 @@ def queue_email(*, recipient, subject, text, html, purpose, now, calendar=None, 
     db.session.add(message)
     db.session.flush()
     tracking.note_queued([message.id])
+    return message
+
+
+def _record_unbuilt(error, *, message_id, now, by, **links):
+    """A failed row for a message that could not be built: no address, text or bytes (they are
+    what could not be used), and a reason that names the header, never the value."""
+    message = OutboxMessage(
+        message_id=message_id, recipient_email="", subject="", raw=b"",
+        status=OutboxStatus.FAILED, attempts=0, next_attempt_at=now, created_at=now,
+        created_by_id=getattr(by, "id", None),
+        last_error=f"Not built: {error}. Correct the name or address."[:300], **links)
+    db.session.add(message)
+    db.session.flush()
+    log.warning("outbox: message %s for informant %s not built: %s", message.id,
+                message.informant_id, error)
     return message
 
 
@@ -315,6 +357,8 @@ def retry_failed(message, *, by, now=None):
     db.session.refresh(message)
     if message.status is not OutboxStatus.FAILED:
         raise NotAllowed("Only a failed message can be retried.")
+    if not message.raw:
+        raise NotAllowed("This email could not be built, so there is nothing to send again.")
     before = message.audit_snapshot()
     message.status = OutboxStatus.PENDING
     message.attempts = 0
@@ -342,6 +386,14 @@ def next_due_at():
     """When the earliest pending message is due, or None."""
     return db.session.scalar(select(func.min(OutboxMessage.next_attempt_at))
                              .where(OutboxMessage.status == OutboxStatus.PENDING))
+
+
+def failed_for_informant(informant_id):
+    """The informant's emails that failed (not delivered, or never built), newest first."""
+    return db.session.scalars(select(OutboxMessage)
+                              .where(OutboxMessage.informant_id == informant_id,
+                                     OutboxMessage.status == OutboxStatus.FAILED)
+                              .order_by(OutboxMessage.id.desc())).all()
 
 
 def recent_failures(limit=10):

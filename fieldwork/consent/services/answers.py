@@ -17,6 +17,7 @@ from .records import (
     INFORMANT_LINK,
     actor,
     append_event,
+    clean_note,
     record_for_change,
     set_items,
     set_recruitment,
@@ -65,7 +66,7 @@ def _evidence(record, data, written, *, by, now):
 
 
 def give_consent(informant, items, *, method, by, now=None, consented_on=None, version=None,
-                 evidence=None, token=None):
+                 evidence=None, token=None, note=""):
     """Register consent: `items` maps item keys to True/False. Every required item must be
     ticked (else it is a refusal: `decline_consent`); all ticked is "given", some "partly given".
     `evidence`: bytes of a scan or PDF, checked by content. `token`: the informant's link, used
@@ -85,6 +86,7 @@ def give_consent(informant, items, *, method, by, now=None, consented_on=None, v
         raise DomainError("Participation must be ticked to take part; if the informant does not "
                           "want to take part, register that they declined.", f"item_{missing[0].key}")
     consented_on = _clean_consent_date(consented_on, now)
+    note = clean_note(note)
     before = record.audit_snapshot()
     with files.committed_or_discarded(files.EVIDENCE_FOLDER) as written:
         evidence_row = _evidence(record, evidence, written, by=by, now=now)
@@ -96,7 +98,7 @@ def give_consent(informant, items, *, method, by, now=None, consented_on=None, v
         set_items(record, states)
         db.session.flush()
         append_event(record, record.status.value, by=by, now=now, method=method,
-                      consented_on=consented_on, evidence=evidence_row)
+                      consented_on=consented_on, evidence=evidence_row, note=note)
         audit.record_update("consent.give", by=by, entity=record, before=before,
                             after=record.audit_snapshot(), now=now)
         if informant.status in (RecruitmentStatus.IDENTIFIED, RecruitmentStatus.CONTACTED):
@@ -128,6 +130,7 @@ def decline_consent(informant, *, method, by, now=None, version=None, token=None
     if record.status.is_consent:
         raise NotAllowed(f"{informant.code} has given consent; register a withdrawal instead.")
     version = _consent_version(record, informant, version)
+    note = clean_note(note)
     before = record.audit_snapshot()
     record.status, record.form_version_id, record.method = ConsentStatus.DECLINED, version.id, method
     record.consented_on = to_local(now).date()
@@ -135,7 +138,7 @@ def decline_consent(informant, *, method, by, now=None, version=None, token=None
     record.updated_at, record.updated_by_id = now, getattr(by, "id", None)
     set_items(record, {item.key: False for item in version.items})
     db.session.flush()
-    append_event(record, "declined", by=by, now=now, method=method, note=note[:2000])
+    append_event(record, "declined", by=by, now=now, method=method, note=note)
     audit.record_update("consent.decline", by=by, entity=record, before=before,
                         after=record.audit_snapshot(), now=now)
     if token is not None:

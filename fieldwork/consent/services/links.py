@@ -28,12 +28,12 @@ def open_link(token, purpose, *, now=None):
     informant = db.session.get(Informant, row.informant_id)
     record = record_of(informant.id)
     if record is not None and record.status is ConsentStatus.WITHDRAWN:
-        raise TokenProblem("used")
+        raise TokenProblem("used", row.id)
     version = get_form_version(row.form_version_id) if row.form_version_id else None
     if purpose is TokenPurpose.CONSENT:
         if version is None or version.status is not FormStatus.ACTIVE:
-            raise TokenProblem("expired")
+            raise TokenProblem("expired", row.id)
         if record is not None and record.form_version_id == version.id and \
                 (record.status.is_consent or record.status is ConsentStatus.DECLINED):
-            raise TokenProblem("used")
+            raise TokenProblem("used", row.id)
     return LinkContext(row, informant, record, version)

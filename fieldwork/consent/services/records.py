@@ -7,8 +7,10 @@ from sqlalchemy.orm import selectinload
 
 from ... import audit
 from ...database import lock_rows
+from ...errors import DomainError
 from ...extensions import db
 from ...informants.models import Informant
+from ...validation import clean_text
 from ..models import ConsentEvent, ConsentRecord, ConsentRecordItem, ConsentStatus
 
 INFORMANT_LINK = "informant link"
@@ -55,6 +57,15 @@ def set_items(record, states):
     for key, item in by_key.items():
         if key not in states:
             item.is_given = False
+
+
+def clean_note(note):
+    """A note given with an answer, a withdrawal or a task: the common free-text rule, with
+    its message beside the form's `note` field."""
+    try:
+        return clean_text(note, max_length=2000, label="Note", multiline=True)
+    except DomainError as error:
+        raise DomainError(error.message, "note") from None
 
 
 def append_event(record, action, *, by, now, method=None, consented_on=None, evidence=None,

@@ -17,13 +17,13 @@ from ...interviews import services as interviews
 from ...interviews.models import OPEN_STATUSES, Interview, interview_informant
 from ...outbox import services as outbox
 from ...timeutil import to_local
-from ...validation import clean_text
 from ..models import STANDARD_ITEMS, ConsentRecord, ConsentStatus, DataTask, DataTaskKind
 from ..tokens import TokenProblem, use_token
 from .records import (
     INFORMANT_LINK,
     actor,
     append_event,
+    clean_note,
     record_for_change,
     set_items,
     set_recruitment,
@@ -64,43 +64,47 @@ def withdraw_consent(informant, *, by, now=None, note="", token=None):
     record = record_for_change(informant, now)
     if record.status is ConsentStatus.WITHDRAWN:
         raise NotAllowed(f"{informant.code} has withdrawn already.")
+    note = clean_note(note)
     before = record.audit_snapshot()
     withdrawn_items = sorted(k for k, given in record.item_states().items() if given)
-    outbox.cancel_pending(informant_id=informant.id, by=by, now=now)
+    # A withdrawal is never blocked by an email that cannot be built (an old name with "=?",
+    # say): the CANCELs and the confirmation are then recorded as failed, shown to the team.
+    with outbox.unbuildable_recorded_as_failed():
+        outbox.cancel_pending(informant_id=informant.id, by=by, now=now)
 
-    record.status, record.withdrawn_at = ConsentStatus.WITHDRAWN, now
-    record.requested_version_id = record.requested_at = record.last_follow_up_at = None
-    record.updated_at, record.updated_by_id = now, getattr(by, "id", None)
-    set_items(record, dict.fromkeys(record.item_states() or STANDARD_ITEMS, False))
-    db.session.flush()
-    append_event(record, "withdrawn", by=by, now=now, note=(
-        "Withdrawn items: " + (", ".join(withdrawn_items) or "none") + ". " + note).strip()[:2000])
+        record.status, record.withdrawn_at = ConsentStatus.WITHDRAWN, now
+        record.requested_version_id = record.requested_at = record.last_follow_up_at = None
+        record.updated_at, record.updated_by_id = now, getattr(by, "id", None)
+        set_items(record, dict.fromkeys(record.item_states() or STANDARD_ITEMS, False))
+        db.session.flush()
+        append_event(record, "withdrawn", by=by, now=now, note=(
+            "Withdrawn items: " + (", ".join(withdrawn_items) or "none") + ". " + note).strip())
 
-    outcome = Withdrawal(record)
-    for interview in future_open_interviews(informant.id, now):
-        if len(interview.informants) > 1:
-            interview = interviews.remove_informant(interview, informant, by=by, now=now)
-        else:
-            interview = interviews.cancel_open_interview(interview, by=by, now=now)
-        outcome.cancelled_interviews.append(interview)
+        outcome = Withdrawal(record)
+        for interview in future_open_interviews(informant.id, now):
+            if len(interview.informants) > 1:
+                interview = interviews.remove_informant(interview, informant, by=by, now=now)
+            else:
+                interview = interviews.cancel_open_interview(interview, by=by, now=now)
+            outcome.cancelled_interviews.append(interview)
 
-    if informant.status is not RecruitmentStatus.WITHDRAWN:
-        set_recruitment(informant, RecruitmentStatus.WITHDRAWN, by=by, now=now)
-    due_on = to_local(now).date() + timedelta(days=current_app.config["WITHDRAWAL_TASK_DAYS"])
-    for kind in DataTaskKind:
-        task = DataTask(informant_id=informant.id, kind=kind, due_on=due_on, created_at=now,
-                        done_note="")
-        db.session.add(task)
-        outcome.tasks.append(task)
-    if token is not None:
-        use_token(token, now)
-    if informant.email:
-        outbox.queue_rendered_email(
-            "consent_withdrawn", informant.language.value,
-            recipient=(informant.email, informant.name), purpose="consent-withdrawn", now=now,
-            informant_id=informant.id, by=actor(by),
-            context={"recipient_name": informant.name,
-                     "cancelled": len(outcome.cancelled_interviews)})
+        if informant.status is not RecruitmentStatus.WITHDRAWN:
+            set_recruitment(informant, RecruitmentStatus.WITHDRAWN, by=by, now=now)
+        due_on = to_local(now).date() + timedelta(days=current_app.config["WITHDRAWAL_TASK_DAYS"])
+        for kind in DataTaskKind:
+            task = DataTask(informant_id=informant.id, kind=kind, due_on=due_on, created_at=now,
+                            done_note="")
+            db.session.add(task)
+            outcome.tasks.append(task)
+        if token is not None:
+            use_token(token, now)
+        if informant.email:
+            outbox.queue_rendered_email(
+                "consent_withdrawn", informant.language.value,
+                recipient=(informant.email, informant.name), purpose="consent-withdrawn", now=now,
+                informant_id=informant.id, by=actor(by),
+                context={"recipient_name": informant.name,
+                         "cancelled": len(outcome.cancelled_interviews)})
     db.session.flush()
     audit.record("consent.withdraw", by=by, entity=record, before=before,
                  after={**record.audit_snapshot(), "withdrawn_items": withdrawn_items,
@@ -112,10 +116,11 @@ def withdraw_consent(informant, *, by, now=None, note="", token=None):
 
 def complete_data_task(task, *, by, now=None, note=""):
     now = now or utcnow()
+    note = clean_note(note)
     if task.done_at is not None:
         raise NotAllowed("This task is done already.")
     task.done_at, task.done_by_id = now, by.id
-    task.done_note = clean_text(note, max_length=2000, label="Note", multiline=True)
+    task.done_note = note
     audit.record("consent.data_task_done", by=by, entity=task,
                  after={"kind": task.kind.value, "informant_id": task.informant_id,
                         "note": task.done_note}, now=now)

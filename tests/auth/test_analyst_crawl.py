@@ -1,0 +1,198 @@
+"""Analysts work with pseudonymised data only (issue 13, item 9): every free-text or identity
+column of every model is seeded with a marker, every page and export an analyst can reach is
+fetched, and no marker may appear.
+
+Each text column of the schema is classified below, so a new column has to be placed (hidden
+from analysts, shown to them on purpose, or not text a person wrote) before this test passes."""
+
+import io
+import itertools
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import openpyxl
+from sqlalchemy import String, Text, select, update
+
+from fieldwork.access import UserRole
+from fieldwork.consent import services as consent
+from fieldwork.documents import services as documents
+from fieldwork.extensions import db
+from fieldwork.interviews import afterwards
+from tests import factories
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+# Identities and free text about informants, interviews and their handling: never for analysts.
+HIDDEN_FROM_ANALYSTS = {
+    "informant": ["name", "email", "phone", "job_title", "notes"],
+    "interview": ["place", "meeting_url", "notes", "field_notes", "reflexive_memo",
+                  "recording_location"],
+    "consent_data_task": ["done_note"],
+    "consent_event": ["note"],
+    "transcript_status_change": ["note"],
+    "outbox_message": ["recipient_email", "subject", "last_error"],
+    "informant_import": ["content"],
+    "interview_reminder": ["recipient"],
+}
+# Study material analysts work with, and the staff's own names: shown to them on purpose.
+SHOWN_TO_ANALYSTS = {
+    "guide": ["title", "purpose"], "guide_version": ["change_note"],
+    "organisation": ["name", "code", "departments"], "role": ["name", "code"],
+    "theme": ["name"], "document": ["title", "reference", "notes"],
+    "consent_form_version": ["title", "version_label", "letter_markdown", "approval_reference"],
+    "consent_item": ["wording"], "informant": ["code"], "user": ["name", "email"],
+    "consent_event": ["actor_label"],
+}
+# Not typed by people about anyone: keys, hashes, tokens, ids and machine words. The audit log
+# is for admins only, and its rows cannot be changed.
+NOT_FREE_TEXT = {
+    "login_failure": ["key"], "pseudonym_counter": ["prefix"],
+    "scheduler_job_run": ["job_id", "holder", "summary"], "scheduler_lock": ["name", "holder"],
+    "theme": ["key"], "user": ["password_hash"],
+    "audit_event": ["actor_label", "action", "entity_type", "entity_id"],
+    "calendar_feed": ["token_hash"], "consent_form_version": ["letter_pdf_name"],
+    "guide_version": ["content_sha256"], "informant_import": ["id"],
+    "user_session": ["token_hash"], "consent_token": ["token_hash"], "consent_item": ["key"],
+    "consent_evidence": ["stored_name", "content_type", "sha256"], "consent_record_item": ["key"],
+    "interview": ["uid"], "outbox_message": ["message_id", "purpose", "method"],
+    "consent_event": ["action"], "staff_notice": ["kind", "period"],
+}
+# Seeded through the services below; the others are checked when rows exist.
+MUST_BE_SEEDED = {"informant", "interview", "consent_data_task", "consent_event",
+                  "transcript_status_change", "outbox_message"}
+MARKER = re.compile(r"zqm\d\d")
+# One marker per hidden column; append-only history gets it through the services instead.
+MARKERS = {f"{table}.{column}": f"zqm{n:02d}" for n, (table, column) in enumerate(
+    (table, column) for table, columns in sorted(HIDDEN_FROM_ANALYSTS.items())
+    for column in columns)}
+APPEND_ONLY = {"consent_event", "transcript_status_change"}
+
+
+def text_columns():
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, (String, Text)) and not hasattr(column.type, "enum_class"):
+                yield table, column
+
+
+def classified(table, column):
+    return any(column.name in groups.get(table.name, ())
+               for groups in (HIDDEN_FROM_ANALYSTS, SHOWN_TO_ANALYSTS, NOT_FREE_TEXT))
+
+
+def seed_study():
+    """Every kind of row an analyst's pages show, through the services, free text filled in."""
+    coordinator = factories.make_user(role="coordinator")
+    organisation = factories.make_organisation()
+    role = factories.make_role()
+    version = factories.make_consent_form("nb", by=coordinator)
+    kept = factories.make_informant(organisation, role, phone="91234567", job_title="Lead",
+                                    notes="Prefers mornings")
+    gone = factories.make_informant(organisation, role)
+    consent.request_consent(gone, by=coordinator)  # an outbox row with subject and address
+    factories.give_consent(kept, by=coordinator, note=MARKERS["consent_event.note"])
+    day = datetime.now(OSLO).date() - timedelta(days=2)
+    start = datetime(day.year, day.month, day.day, 10, 0, tzinfo=OSLO)
+    guide_version = factories.published_version(by=coordinator)
+    held = factories.make_interview(by=coordinator, informants=[kept], start=start,
+                                    now=start - timedelta(days=7), guide_version=guide_version,
+                                    place="At home", notes="Bring cake", mode="in-person")
+    afterwards.mark_conducted(held, by=coordinator)
+    afterwards.update_notes(held, {"field_notes": "Talked", "reflexive_memo": "Memo"},
+                            by=coordinator)
+    afterwards.register_recording(held, {"recording_location": "Folder"}, by=coordinator)
+    afterwards.set_transcript_status(held, "transcribed", by=coordinator, note=MARKERS["transcript_status_change.note"])
+    factories.make_interview(by=coordinator, informants=[gone], guide_version=guide_version,
+                             place="Office", notes="Ahead")
+    consent.withdraw_consent(gone, by=coordinator, note=MARKERS["consent_event.note"])
+    for task in consent.data_tasks_of(gone.id):
+        consent.complete_data_task(task, by=coordinator, note="Deleted from the laptop")
+    documents.create_document({
+        "title": "Strategy", "document_type": "white-paper", "organisation_id": "",
+        "governance_level": "national", "issued_on": date(2026, 1, 5), "reference": "",
+        "status": "analysed", "themes": "Trust", "notes": "Notes",
+        "informant_codes": kept.code, "interview_ids": str(held.id)}, by=coordinator)
+    return version
+
+
+def mark_hidden_columns():
+    """Overwrite every hidden column of every row with its marker; {marker: column}."""
+    for table, column in text_columns():
+        if column.name not in HIDDEN_FROM_ANALYSTS.get(table.name, ()):
+            continue
+        marker = MARKERS[f"{table.name}.{column.name}"]
+        rows = db.session.execute(select(table.c.id, column)).all()
+        assert rows or table.name not in MUST_BE_SEEDED, f"nothing seeded in {table.name}"
+        if table.name in APPEND_ONLY:
+            assert any(marker in (value or "") for _, value in rows), table.name
+            continue
+        for row_id, _ in rows:
+            db.session.execute(update(table).where(table.c.id == row_id)
+                               .values({column.name: f"{marker}r{row_id}"}))
+    db.session.commit()
+    return {marker: column for column, marker in MARKERS.items()}
+
+
+# Which rows a number in a URL names, by the argument's name.
+ID_SOURCES = {"informant_id": "informant", "interview_id": "interview", "guide_id": "guide",
+              "document_id": "document", "organisation_id": "organisation", "role_id": "role",
+              "task_id": "consent_data_task", "message_id": "outbox_message",
+              "evidence_id": "consent_evidence", "version_id": "consent_form_version"}
+
+
+def ids_for(name):
+    if name == "number":  # a guide version's number
+        return [str(n) for n in range(1, 4)]
+    table = db.metadata.tables[ID_SOURCES[name]]
+    return [str(i) for i in db.session.execute(select(table.c.id)).scalars()]
+
+
+def analyst_urls(app):
+    """Every GET page an analyst may open, with every id of the rows each number names."""
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if "GET" not in rule.methods or UserRole.ANALYST not in getattr(view, "allowed_roles", ()):
+            continue
+        choices = []
+        for part in re.split(r"(<[^>]+>)", rule.rule):
+            if part.startswith("<int:"):
+                choices.append(ids_for(part[5:-1]))
+            elif part.startswith("<any("):
+                choices.append([c.strip(" '") for c in part[5:part.index(")")].split(",")])
+            elif part.startswith("<"):
+                choices.append(["x"])
+            else:
+                choices.append([part])
+        for combination in itertools.product(*choices):
+            yield "".join(combination)
+
+
+def text_of(response):
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        workbook = openpyxl.load_workbook(io.BytesIO(response.data))
+        return " ".join(str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True)
+                        for cell in row if cell is not None)
+    return response.get_data(as_text=True)
+
+
+def test_every_text_column_of_every_model_is_classified(app):
+    missing = [f"{t.name}.{c.name}" for t, c in text_columns() if not classified(t, c)]
+    assert missing == []
+
+
+def test_no_hidden_text_reaches_any_page_an_analyst_can_open(app, client, login_as):
+    seed_study()
+    markers = mark_hidden_columns()
+    login_as("analyst")
+    seen, opened = {}, 0
+    for url in analyst_urls(app):
+        response = client.get(url)
+        assert response.status_code < 500, url
+        if response.status_code != 200:
+            continue
+        opened += 1
+        for found in set(MARKER.findall(text_of(response))):
+            seen.setdefault(markers.get(found, found), []).append(url)
+    assert opened > 20
+    assert seen == {}

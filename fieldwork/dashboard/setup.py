@@ -36,16 +36,16 @@ def setup_steps():
     )).one()
     organisations, roles, consent_form, guide, informants, targets, mail_checked = checks
     return [
-        SetupStep("Organisations and roles", bool(organisations and roles), "organisations.list",
+        SetupStep("Add organisations and roles", bool(organisations and roles), "organisations.list",
                   "The hospital trusts and national bodies, and the informants' roles."),
-        SetupStep("A consent form", bool(consent_form), "consent.forms",
-                  "An information letter made active, in each language informants read."),
-        SetupStep("An interview guide", bool(guide), "guides.list",
+        SetupStep("Make a consent form active", bool(consent_form), "consent.forms",
+                  "An information letter, in each language informants read."),
+        SetupStep("Publish an interview guide", bool(guide), "guides.list",
                   "A published version, so each interview records the questions asked."),
-        SetupStep("Informants", bool(informants), "informants.create",
+        SetupStep("Register informants", bool(informants), "informants.create",
                   "Register them one by one or import a spreadsheet."),
-        SetupStep("Sampling targets", bool(targets), "dashboard.targets",
+        SetupStep("Set sampling targets", bool(targets), "dashboard.targets",
                   "How many informants of each role you want from each organisation."),
-        SetupStep("Mail settings", bool(mail_checked), "scheduler.status",
-                  "Send a test email (admins) to check that invitations will arrive."),
+        SetupStep("Check the mail settings", bool(mail_checked), "scheduler.status",
+                  "An admin sends a test email, so you know invitations will arrive."),
     ]

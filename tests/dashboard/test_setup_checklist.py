@@ -16,8 +16,8 @@ def test_an_empty_study_lists_every_step_to_do_with_its_page(app, client):
     factories.log_client_in(client, factories.make_user(role="coordinator"))
     page = client.get("/").get_data(as_text=True)
     assert _steps(page) == dict.fromkeys(
-        ["Organisations and roles", "A consent form", "An interview guide", "Informants",
-         "Sampling targets", "Mail settings"], "To do")
+        ["Add organisations and roles", "Make a consent form active", "Publish an interview guide", "Register informants",
+         "Set sampling targets", "Check the mail settings"], "To do")
     for path in ("/organisations", "/consent/forms", "/guides/", "/informants/new", "/targets"):
         assert f'href="{path}"' in page
 
@@ -28,8 +28,8 @@ def test_steps_are_ticked_as_the_study_is_set_up(app, client):
     factories.make_consent_form("nb", by=coordinator)
     factories.log_client_in(client, coordinator)
     steps = _steps(client.get("/").get_data(as_text=True))
-    assert steps["Organisations and roles"] == steps["A consent form"] == "Done"
-    assert steps["Informants"] == "Done" and steps["An interview guide"] == "To do"
+    assert steps["Add organisations and roles"] == steps["Make a consent form active"] == "Done"
+    assert steps["Register informants"] == "Done" and steps["Publish an interview guide"] == "To do"
 
 
 def test_analysts_do_not_get_the_checklist(app, client):
@@ -49,7 +49,7 @@ def test_an_admin_sends_a_test_email_and_the_mail_step_is_ticked(app, client, sm
     assert smtp_server.messages[-1].rcpt_tos == ["kari@example.org"]
     page = client.get("/admin/scheduler/").get_data(as_text=True)
     assert "kari@example.org" in page and "Sent" in page
-    assert _steps(client.get("/").get_data(as_text=True))["Mail settings"] == "Done"
+    assert _steps(client.get("/").get_data(as_text=True))["Check the mail settings"] == "Done"
 
 
 def test_a_bad_test_address_is_refused_beside_the_field(app, client):

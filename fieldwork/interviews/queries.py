@@ -11,7 +11,9 @@ from ..auth.models import User
 from ..database import utcnow
 from ..extensions import db
 from ..guides.models import GuideVersion, VersionStatus, guide_target_role
-from ..informants.models import Informant, RecruitmentStatus
+from ..consent.models import ConsentRecord, ConsentStatus
+from ..informants.models import Informant, Language, RecruitmentStatus
+from ..organisations.models import Organisation, Role
 from ..timeutil import local_to_utc, where_on_local_days
 from .models import (
     Interview,
@@ -108,6 +110,36 @@ def informant_choices():
         .where(Informant.status.not_in(RecruitmentStatus.not_to_be_contacted()))
         .order_by(Informant.code)).all()
     return [(row.id, f"{row.code} · {row.name}") for row in rows]
+
+
+@dataclass(frozen=True)
+class PickerRow:
+    """What the informant picker shows of one informant, to choose the right one."""
+
+    id: int
+    code: str
+    name: str
+    organisation: str
+    role: str
+    consent: ConsentStatus
+    language: Language
+
+
+def informant_picker_rows(ids):
+    """The picker's rows for these informants, by code, in one query."""
+    ids = list(ids)
+    if not ids:
+        return []
+    rows = db.session.execute(
+        select(Informant.id, Informant.code, Informant.name, Organisation.code, Role.name,
+               ConsentRecord.status, Informant.language)
+        .join(Organisation, Organisation.id == Informant.organisation_id)
+        .join(Role, Role.id == Informant.role_id)
+        .outerjoin(ConsentRecord, ConsentRecord.informant_id == Informant.id)
+        .where(Informant.id.in_(ids)).order_by(Informant.code)).all()
+    return [PickerRow(id_, code, name, organisation, role, consent or ConsentStatus.NOT_REQUESTED,
+                      language)
+            for id_, code, name, organisation, role, consent, language in rows]
 
 
 def suggested_guide_version(informant):

@@ -317,6 +317,8 @@ def _interview_form(current=None, **kwargs):
         known = {value for value, _ in form.informant_ids.choices}
         form.informant_ids.choices += [(i.id, f"{i.code} · {i.name}")
                                        for i in current.informants if i.id not in known]
+    form.informant_rows = queries.informant_picker_rows(
+        value for value, _ in form.informant_ids.choices)
     form.interviewer_ids.choices = queries.interviewer_choices()
     versions = choosable_versions()
     if current is not None and current.guide_version not in versions:

@@ -1,0 +1,49 @@
+"""Choosing informants: checkboxes that a plain click ticks without dropping others, a filter box
+that finds by code, name, organisation or role, and the chosen ones first after a refused form."""
+
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.support.browser import log_in
+
+
+def _informants():
+    vvht = factories.make_organisation("Vestre Viken HT", "VVHT", "local")
+    hdir = factories.make_organisation("Helsedirektoratet", "HDIR", "national")
+    radiologist = factories.make_role("Radiologist", "RAD")
+    manager = factories.make_role("Clinic manager", "MGR")
+    ase = factories.make_informant(vvht, radiologist, name="Åse Øvrebø", language="en")
+    bjorn = factories.make_informant(hdir, manager, name="Bjørn Berg")
+    others = [factories.make_informant(vvht, radiologist) for _ in range(8)]
+    return ase, bjorn, others
+
+
+def test_filter_and_tick_two_informants_with_plain_clicks(app, page):
+    ase, bjorn, _ = _informants()
+    log_in(page, factories.make_user(role="coordinator"))
+    page.goto("/interviews/new")
+    picker = page.locator("fieldset.picker")
+    expect(picker.get_by_text("Åse Øvrebø")).to_be_visible()
+    expect(picker.locator("li", has_text=ase.code)).to_contain_text("English")
+    finder = page.get_by_label("Find an informant")
+    finder.fill("hdir")
+    expect(picker.locator("li:visible")).to_have_count(1)
+    picker.get_by_label(bjorn.code, exact=False).check()
+    finder.fill("øvrebø")
+    picker.get_by_label(ase.code, exact=False).check()
+    finder.press("Enter")  # does not submit the form
+    finder.fill("")
+    expect(picker.locator("input:checked")).to_have_count(2)
+    assert page.url.endswith("/interviews/new")
+
+
+def test_after_a_refused_form_the_chosen_informant_is_first(app, page):
+    ase, bjorn, others = _informants()
+    log_in(page, factories.make_user(role="coordinator"))
+    page.goto("/interviews/new")
+    page.locator("fieldset.picker").get_by_label(others[-1].code, exact=False).check()
+    page.get_by_role("button", name="Save").click()  # no date: refused
+    expect(page.locator(".has-error").first).to_be_visible()
+    first = page.locator("fieldset.picker li").first
+    expect(first).to_contain_text(others[-1].code)
+    expect(first.locator("input")).to_be_checked()

@@ -129,6 +129,46 @@ def login_as(app, client):
 
 
 @pytest.fixture
+def now():
+    """The frozen moment (factories.NOW) that services are given as `now=`."""
+    return factories.NOW
+
+
+@pytest.fixture
+def study_zone(app):
+    """The study's time zone, in which people read every date and time."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(app.config["TIMEZONE"])
+
+
+@pytest.fixture
+def coordinator(app):
+    return factories.make_user(role="coordinator", name="Kari Koordinator")
+
+
+@pytest.fixture
+def researcher(app):
+    return factories.make_user(role="researcher", name="Rolf Researcher")
+
+
+@pytest.fixture
+def analyst(app):
+    return factories.make_user(role="analyst", name="Anne Analytiker")
+
+
+@pytest.fixture
+def admin(app):
+    return factories.make_user(role="admin", name="Ada Admin")
+
+
+@pytest.fixture
+def informant(app):
+    """An informant whose name is not ASCII, at a new organisation and role, writing bokmål."""
+    return factories.make_informant(name="Åse Øvrebø", email="ase@example.org")
+
+
+@pytest.fixture
 def count_queries(app):
     """Counts the SQL statements run while the returned counter's `with` block is open."""
 

@@ -270,7 +270,7 @@ def test_pages_run_the_same_number_of_statements_for_few_and_many(client, login_
     assert counts[0] == counts[1], counts
 
 
-def test_consented_counts_and_alerts_come_from_the_consent_gate(app, frame):
+def test_consented_counts_and_alerts_come_from_the_consent_gate(app, frame, now):
     """Participation consent counts in the matrix; an interview in the next 7 days with an
     informant whose consent does not hold raises an alert naming the code only."""
     local, _, radiologist, _ = frame
@@ -278,12 +278,11 @@ def test_consented_counts_and_alerts_come_from_the_consent_gate(app, frame):
     factories.make_consent_form()
     with_consent = factories.make_informant(local, radiologist, status="agreed")
     without = factories.make_informant(local, radiologist, status="agreed", name="Åse Øvrebø")
-    factories.give_consent(with_consent, by=user)
-    now = datetime.now(timezone.utc)
-    soon = factories.make_interview(informants=[with_consent, without], by=user,
+    factories.give_consent(with_consent, by=user, now=now)
+    soon = factories.make_interview(informants=[with_consent, without], by=user, now=now,
                                     start=now + timedelta(days=2), send_invites=False)
     factories.make_interview(informants=[without], by=user, start=now + timedelta(days=9),
-                             send_invites=False)  # beyond the 7 days
+                             now=now, send_invites=False)  # beyond the 7 days
     assert services.sampling_matrix().cell(local.id, radiologist.id).consented == 1
     alerts = services.consent_alerts(now)
     assert [(a.code, a.interview_id) for a in alerts] == [(without.code, soon.id)]

@@ -34,6 +34,34 @@ def require(available, reason):
     pytest.skip(reason)
 
 
+def _reuse_url_builders():
+    """Every test creates its app, and werkzeug compiles two Python functions for each of the
+    app's URL rules every time: more than half of create_app. They depend only on the rule and
+    its defaults, so the tests compile each once. (A private werkzeug method: without it, or
+    with another signature, the tests just compile as the app does.)"""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or getattr(compile_builder, "reused", False):
+        return
+    builders = {}
+
+    def reused(self, append_unknown=True):
+        converters = repr([(name, type(c), sorted((k, v) for k, v in vars(c).items() if k != "map"))
+                           for name, c in sorted(self._converters.items())])
+        key = (self.rule, self.subdomain, self.host, tuple(self._trace),
+               repr(sorted((self.defaults or {}).items())), converters, append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    reused.reused = True
+    Rule._compile_builder = reused
+
+
+_reuse_url_builders()
+
+
 class FreshContextClient(FlaskClient):
     """Each request runs in its own context, as in production: the test's app context (and its
     database session and `g`) is not shared with the request's."""
@@ -61,26 +89,55 @@ def postgres_cluster():
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file, copied for each test."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_cluster):
+    """A migrated PostgreSQL database, emptied after each test."""
+    url = postgres_cluster.create_database("fieldwork_test")
+    _migrate(url)
+    return url
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database(request, tmp_path_factory):
-    """(backend, template): a migrated SQLite file to copy, or a migrated PostgreSQL database."""
+def database(request):
+    """(backend, template): a migrated SQLite file to copy, or a migrated PostgreSQL database.
+
+    The migrations run once per backend and test session (per worker under xdist), however
+    often the run switches between the two backends."""
     if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "template.db"
-        _migrate(f"sqlite:///{path}")
-        yield "sqlite", path
-    else:
-        cluster = request.getfixturevalue("postgres_cluster")
-        url = cluster.create_database("fieldwork_test")
-        _migrate(url)
-        yield "postgresql", url
+        return "sqlite", request.getfixturevalue("sqlite_template")
+    return "postgresql", request.getfixturevalue("postgres_database")
 
 
-def _truncate_all(app):
-    with app.app_context():
-        tables = [t.name for t in db.metadata.sorted_tables]
-        with db.engine.begin() as connection:
-            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                                    + " RESTART IDENTITY CASCADE"))
+def _empty_tables(app):
+    """Leave the PostgreSQL database as the migrations made it, at the cost of what the test wrote.
+
+    TRUNCATE of every table gives each table and index a new file, which made it the largest
+    cost of a PostgreSQL test. Instead one query finds the tables that hold rows, those are
+    emptied with DELETE, and only the sequences that were used start again at 1 (as RESTART
+    IDENTITY did). `session_replication_role = replica` turns off triggers for this transaction:
+    the append-only triggers of audit_event and guide_version, and the foreign-key checks, so
+    the order of the DELETEs does not matter (every table with rows is emptied)."""
+    tables = db.metadata.sorted_tables
+    probe = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT FROM \"{t.name}\")"
+                               for t in tables)
+    with app.app_context(), db.engine.begin() as connection:
+        written = {name for (name,) in connection.execute(text(probe))}
+        if written:
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in reversed(tables):
+                if table.name in written:
+                    connection.execute(table.delete())
+        connection.execute(text(
+            "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value,"
+            " false) FROM pg_sequences WHERE last_value IS NOT NULL"))
 
 
 @pytest.fixture
@@ -101,7 +158,7 @@ def app(request, database, tmp_path):
         yield app
         db.session.remove()
     if backend == "postgresql":
-        _truncate_all(app)
+        _empty_tables(app)
     with app.app_context():
         db.engine.dispose()
 

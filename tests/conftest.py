@@ -201,22 +201,26 @@ def study_zone(app):
 
 @pytest.fixture
 def coordinator(app):
-    return factories.make_user(role="coordinator", name="Kari Koordinator")
+    return factories.make_user(role="coordinator", name="Kari Koordinator",
+                              email="kari.koordinator@example.org")
 
 
 @pytest.fixture
 def researcher(app):
-    return factories.make_user(role="researcher", name="Rolf Researcher")
+    return factories.make_user(role="researcher", name="Rolf Researcher",
+                              email="rolf.researcher@example.org")
 
 
 @pytest.fixture
 def analyst(app):
-    return factories.make_user(role="analyst", name="Anne Analytiker")
+    return factories.make_user(role="analyst", name="Anne Analytiker",
+                              email="anne.analytiker@example.org")
 
 
 @pytest.fixture
 def admin(app):
-    return factories.make_user(role="admin", name="Ada Admin")
+    return factories.make_user(role="admin", name="Ada Admin",
+                              email="ada.admin@example.org")
 
 
 @pytest.fixture

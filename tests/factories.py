@@ -1,6 +1,8 @@
 """Small factories with sensible defaults, called inside the test's app context."""
 
 import itertools
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from fieldwork import audit
 from fieldwork.access import UserRole
@@ -10,7 +12,16 @@ from fieldwork.informants.services import create_informant
 from fieldwork.organisations.services import create_organisation, create_role
 
 PASSWORD = "violet-harbour-kettle-91"
+# The study's time zone (TestConfig's TIMEZONE) and the frozen moment tests pass as `now=`:
+# Monday 2 March 2026, 09:00 in Oslo (winter time, a few weeks before the clocks go forward).
+OSLO = ZoneInfo("Europe/Oslo")
+NOW = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 _sequence = itertools.count(1)
+
+
+def oslo(*args):
+    """An aware datetime in Oslo: `oslo(2026, 3, 9, 10)`."""
+    return datetime(*args, tzinfo=OSLO)
 
 
 def make_user(role=UserRole.COORDINATOR, email=None, name=None, password=PASSWORD):

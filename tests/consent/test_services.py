@@ -330,15 +330,16 @@ def test_re_consent_lists_older_consents_and_asks_them_all_once(app, outbox):
 # The overview
 
 
-def test_overview_puts_interviews_at_risk_first_in_fixed_queries(app, count_queries):
+def test_overview_puts_interviews_at_risk_first_in_fixed_queries(app, count_queries, now):
     factories.make_consent_form("nb")
     coordinator = factories.make_user()
     calm, risky, later_risky = (factories.make_informant() for _ in range(3))
-    factories.give_consent(calm, by=coordinator)
-    now = datetime.now(timezone.utc)
-    factories.make_interview(informants=[calm], by=coordinator, start=now + timedelta(days=2))
-    factories.make_interview(informants=[risky], by=coordinator, start=now + timedelta(days=3))
-    factories.make_interview(informants=[later_risky], by=coordinator,
+    factories.give_consent(calm, by=coordinator, now=now)
+    factories.make_interview(informants=[calm], by=coordinator, now=now,
+                             start=now + timedelta(days=2))
+    factories.make_interview(informants=[risky], by=coordinator, now=now,
+                             start=now + timedelta(days=3))
+    factories.make_interview(informants=[later_risky], by=coordinator, now=now,
                              start=now + timedelta(days=20))
     query = consent.overview_query(consent.OverviewFilter(), now=now)
     rows = consent.overview_rows(db.session.execute(query).all())

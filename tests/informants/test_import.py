@@ -60,11 +60,6 @@ def rad(app):
     return factories.make_role(name="Radiolog", code="RAD")
 
 
-@pytest.fixture
-def coordinator(app):
-    return factories.make_user("coordinator")
-
-
 TWO_ROWS = [
     ["Åse Ødegård", "Ase@Example.org", "912 34 567", "VV", "RAD", "Overlege", "nb", "agreed"],
     ["Bjørn Ærø", "", "", "VV", "RAD", "", "en", ""],

@@ -2,7 +2,6 @@
 stages, called without HTTP; then the pipeline board's columns, marks and query count."""
 
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -16,17 +15,12 @@ from fieldwork.interviews.models import (Interview, InterviewStatus, TranscriptS
                                          TranscriptStatusChange)
 from fieldwork.markup import render_markdown
 from tests import factories
+from tests.factories import NOW, OSLO
 
-OSLO = ZoneInfo("Europe/Oslo")
 # Scheduling happens a week before the interview; everything after it is recorded at AFTER.
-BEFORE = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+BEFORE = NOW
 START = datetime(2026, 3, 9, 10, 0, tzinfo=OSLO)
 AFTER = datetime(2026, 3, 9, 14, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def coordinator(app):
-    return factories.make_user(role="coordinator", name="Kari Koordinator")
 
 
 @pytest.fixture(autouse=True)
@@ -40,11 +34,6 @@ def consenting(by, **items):
     informant = factories.make_informant()
     factories.give_consent(informant, items, by=by, now=BEFORE)
     return informant
-
-
-@pytest.fixture
-def researcher(app):
-    return factories.make_user(role="researcher", name="Rolf Researcher")
 
 
 def held(coordinator, researcher=None, start=START, **values):

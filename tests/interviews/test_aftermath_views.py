@@ -16,10 +16,10 @@ from tests import factories
 OSLO = ZoneInfo("Europe/Oslo")
 
 
-@pytest.fixture
-def coordinator(app):
-    factories.make_consent_form("nb")
-    return factories.make_user(role="coordinator", name="Kari Koordinator")
+@pytest.fixture(autouse=True)
+def consent_form(app):
+    """The approved information letter and consent form that informants sign."""
+    return factories.make_consent_form("nb")
 
 
 def past_interview(coordinator, days_ago=2, *, name="Åse Øvrebø", consent=True):

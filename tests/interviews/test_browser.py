@@ -1,7 +1,6 @@
 """A coordinator in a real browser schedules, moves and cancels an interview; the invitations
 arrive over real SMTP as one event: REQUEST 0, REQUEST 1, CANCEL 2, all with the same UID."""
 
-import time
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
@@ -49,13 +48,9 @@ def test_schedule_reschedule_and_cancel(app, page, smtp_server, runner):
     # Each response delivers its emails once closed, but Werkzeug's development server may hold
     # a response open while Chromium keeps its connection; what is still pending then goes out
     # with `mail send-pending`, as the scheduler would send it (never twice: see test_outbox).
-    deadline = time.monotonic() + 5
-    while len(smtp_server.messages) < 6 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    smtp_server.wait_for(6, timeout=5)
     assert runner.invoke(args=["mail", "send-pending"]).exit_code == 0
-    deadline = time.monotonic() + 15
-    while len(smtp_server.messages) < 6 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    smtp_server.wait_for(6, timeout=15)
     assert len(smtp_server.messages) == 6
     assert len(smtp_server.message_ids()) == 6
     to_informant = [m for m in smtp_server.messages if "ase@example.org" in m.rcpt_tos]

@@ -2,7 +2,6 @@
 
 from datetime import datetime, time, timedelta, timezone
 from email import message_from_bytes, policy
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -16,28 +15,7 @@ from fieldwork.interviews import queries, services
 from fieldwork.interviews.models import Interview, InterviewStatus
 from fieldwork.outbox.models import OutboxMessage
 from tests import factories
-
-OSLO = ZoneInfo("Europe/Oslo")
-NOW = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
-
-
-def oslo(*args):
-    return datetime(*args, tzinfo=OSLO)
-
-
-@pytest.fixture
-def coordinator(app):
-    return factories.make_user(role="coordinator", name="Kari Koordinator")
-
-
-@pytest.fixture
-def researcher(app):
-    return factories.make_user(role="researcher", name="Rolf Researcher")
-
-
-@pytest.fixture
-def informant(app):
-    return factories.make_informant(name="Åse Øvrebø", email="ase@example.org")
+from tests.factories import NOW, oslo
 
 
 def schedule(coordinator, informants, interviewers, start, now=NOW, send_invites=True, **values):

@@ -21,17 +21,6 @@ def next_week(hour=10):
     return datetime(day.year, day.month, day.day, hour, tzinfo=OSLO)
 
 
-@pytest.fixture
-def coordinator(app, client):
-    user = factories.make_user(role="coordinator", name="Kari Koordinator")
-    return user
-
-
-@pytest.fixture
-def informant(app):
-    return factories.make_informant(name="Åse Øvrebø", email="ase@example.org")
-
-
 def form_data(informant, interviewer, start=None, **changes):
     start = start or next_week()
     data = {"informant_ids": [str(informant.id)], "interviewer_ids": [str(interviewer.id)],

@@ -2,9 +2,7 @@
 attendee's language, never once the interview has started; the digest for coordinators."""
 
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -16,18 +14,7 @@ from fieldwork.outbox.models import OutboxStatus
 from fieldwork.reminders.models import InterviewReminder, ReminderStatus
 from fieldwork.reminders.services import send_due_reminders
 from tests import factories
-
-OSLO = ZoneInfo("Europe/Oslo")
-NOW = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
-
-
-def oslo(*args):
-    return datetime(*args, tzinfo=OSLO)
-
-
-@pytest.fixture
-def coordinator(app):
-    return factories.make_user(role="coordinator", name="Kari Koordinator")
+from tests.factories import NOW, oslo
 
 
 def reminders(outbox):

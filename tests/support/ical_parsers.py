@@ -16,6 +16,8 @@ addresses lose their "mailto:". A parser that is missing skips the test on a dev
 and fails it in CI (`require`); a parser that refuses the file raises.
 """
 
+import contextlib
+import fcntl
 import functools
 import json
 import os
@@ -163,6 +165,17 @@ PARSERS = {
 _npm_lock = threading.Lock()
 
 
+@contextlib.contextmanager
+def _across_processes(path):
+    """An exclusive lock on `path`, so that xdist workers run `npm ci` one at a time."""
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @functools.cache
 def ensure_icaljs():
     """(directory, None) once ical.js is installed there, or (None, why not).
@@ -170,7 +183,7 @@ def ensure_icaljs():
     Runs `npm ci` once per test session when node_modules is missing (a fresh clone)."""
     if shutil.which("node") is None:
         return None, "Node.js is not installed (Debian package nodejs), needed for ical.js"
-    with _npm_lock:
+    with _npm_lock, _across_processes(ICALJS_DIR / ".npm-ci.lock"):
         if not (ICALJS_DIR / "node_modules" / "ical.js" / "package.json").exists():
             if shutil.which("npm") is None:
                 return None, "npm is not installed (Debian package npm), needed for ical.js"

@@ -48,13 +48,24 @@ class ThrowawayCluster:
     def start(self):
         self._run(os.path.join(self.bindir, "initdb"), "-D", self.data, "-U", "fieldwork",
                   "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        # Another process (an xdist worker starting its own cluster) may take the free port
+        # between the probe and the start: try another one.
+        for attempt in range(3):
+            try:
+                self._start_server()
+                return self
+            except subprocess.CalledProcessError:
+                if attempt == 2:
+                    raise
+                self.port = _free_port()
+
+    def _start_server(self):
         # Durability settings off: this cluster lives only as long as the test run.
         options = (f"-c listen_addresses=127.0.0.1 -p {self.port} "
                    f"-c unix_socket_directories={self.directory} -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run(os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-o", options, "-w",
                   "-l", os.path.join(self.directory, "server.log"), "start")
-        return self
 
     def url(self, database):
         return f"postgresql+psycopg://fieldwork@127.0.0.1:{self.port}/{database}"

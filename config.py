@@ -66,8 +66,9 @@ class Config:
     MAIL_RETRY_BASE_SECONDS = 60
     MAIL_RETRY_MAX_SECONDS = 3600
     MAIL_MAX_ATTEMPTS = 8
-    # A message claimed for sending longer ago than this belongs to a process that died mid-send.
-    MAIL_SENDING_LEASE_SECONDS = 600
+    # A message whose sending lease was not renewed for this long belongs to a process that died
+    # mid-send (a live sender renews it every third of this while it sends).
+    MAIL_SENDING_LEASE_SECONDS = 60
     # Minutes kept free before and after an in-person interview, for the interviewers' travel.
     INTERVIEW_TRAVEL_BUFFER_MINUTES = 30
     # Days a recording may be kept after it is registered, unless a deadline is entered.

@@ -11,9 +11,10 @@ with one conditional UPDATE, in queue order, skipping any row that has an older 
 interview and recipient, messages leave in the order they were queued. The claim is committed
 before anything is sent, so no transaction is open during SMTP, and two dispatchers (two
 processes, two machines) never claim the same row. The batch goes over one connection; the
-results are recorded together, at the end of the batch or as soon as the oldest unrecorded one
-is RECORD_WITHIN_SECONDS old. A sender killed in between therefore repeats at most the messages
-accepted in that short window, with their fixed Message-ID (at-least-once). While a batch is in
+results are recorded together, at the end of the batch, or after any message once
+RECORD_WITHIN_SECONDS have passed since the last record. A sender killed in between therefore
+repeats at most the messages accepted in that short window before the message in flight, with
+their fixed Message-ID (at-least-once). While a batch is in
 flight a heartbeat renews its lease; rows whose lease ran out belong to a dead sender and are
 taken up again (`recover_interrupted`).
 """
@@ -48,8 +49,8 @@ AUTOMATIC_PURPOSES = frozenset({"reminder", "digest", "retention"})
 # Rows claimed and sent per batch: large enough that a claim and a record cost little per
 # message, small enough that a batch is soon done and its rows soon free for the next ones.
 BATCH_SIZE = 50
-# Results are committed at the latest this long after the first unrecorded one: what a kill can
-# make the next sender repeat.
+# Results are committed after the first message sent this long after the last commit: a kill
+# makes the next sender repeat at most what was accepted in that window (a slow server: nothing).
 RECORD_WITHIN_SECONDS = 0.25
 
 
@@ -267,19 +268,25 @@ def _waits_for_an_older_one():
 def _claim_batch(ids, now, token, size):
     """[(id, raw, recipient, attempts)] of up to `size` due rows, now ours, in queue order.
 
-    One conditional UPDATE picks the earliest due rows that wait for no older message and marks
-    them 'sending' with our token; its WHERE repeats the due condition, so of two dispatchers
-    only one can change a row. On PostgreSQL the pick skips rows another dispatcher has locked
-    at that moment (SKIP LOCKED) instead of queueing behind them; SQLite runs one writer at a
-    time anyway. A batch never holds two rows of one interview and recipient (the newer waits
+    A SELECT picks the earliest due rows that wait for no older message, and a conditional
+    UPDATE marks them 'sending' with our token; its WHERE repeats the due condition, so of two
+    dispatchers only one can change a row. On PostgreSQL the pick locks them and skips rows
+    another dispatcher has locked at that moment (FOR UPDATE SKIP LOCKED) instead of queueing
+    behind them; SQLite runs one writer at a time anyway. A batch never holds two rows of one interview and recipient (the newer waits
     for the older), so their order survives any outcome. The claim is committed before anything
     is sent.
     """
-    candidates = (select(OutboxMessage.id).where(_due(ids, now), ~_waits_for_an_older_one())
-                  .order_by(OutboxMessage.id).limit(size).with_for_update(skip_locked=True))
+    # Two statements, not UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED):
+    # PostgreSQL may run such a subquery more than once and so claim more than n rows.
+    picked = db.session.scalars(
+        select(OutboxMessage.id).where(_due(ids, now), ~_waits_for_an_older_one())
+        .order_by(OutboxMessage.id).limit(size).with_for_update(skip_locked=True)).all()
+    if not picked:
+        db.session.commit()
+        return []
     rows = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(candidates.scalar_subquery()), _due(None, now))
+        .where(OutboxMessage.id.in_(picked), _due(None, now))
         .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1,
                 claimed_at=now, claim_token=token)
         .returning(OutboxMessage.id, OutboxMessage.raw, OutboxMessage.recipient_email,
@@ -291,14 +298,15 @@ def _claim_batch(ids, now, token, size):
 
 class _Results:
     """What happened to the rows of one batch, recorded in as few statements and commits as the
-    promise allows: at the end of the batch, or once the oldest result waits RECORD_WITHIN_SECONDS.
+    promise allows: at the end of the batch, or once RECORD_WITHIN_SECONDS have passed since the
+    last record.
     Each change applies only while the row is still ours (same token, still 'sending'): if our
     lease ran out and another sender took the row, its result is the one that counts."""
 
     def __init__(self, token):
         self.token = token
         self.waiting = []
-        self.oldest = None
+        self.since = time.monotonic()
 
     def finish(self, row_id, status, **values):
         self._add(row_id, status=status, claimed_at=None, claim_token=None, **values)
@@ -320,12 +328,10 @@ class _Results:
             report.retried += 1
 
     def _add(self, row_id, **values):
-        if self.oldest is None:
-            self.oldest = time.monotonic()
         self.waiting.append((row_id, values))
 
     def record_if_due(self):
-        if self.oldest is not None and time.monotonic() - self.oldest >= RECORD_WITHIN_SECONDS:
+        if self.waiting and time.monotonic() - self.since >= RECORD_WITHIN_SECONDS:
             self.record()
 
     def record(self):
@@ -346,7 +352,7 @@ class _Results:
                        table.c.claim_token == self.token)
                 .values(**values), params)
         db.session.commit()
-        self.waiting, self.oldest = [], None
+        self.waiting, self.since = [], time.monotonic()
 
 
 _ONE_LESS = object()  # attempts - 1, for `release`

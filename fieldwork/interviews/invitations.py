@@ -155,15 +155,14 @@ def _queue(interview, recipients, calendar, method, purpose, *, by, now):
         subject, text, html = mail.render_email(
             f"interview_{what}", language, recipient_name=person.name,
             is_informant=person.informant_id is not None, **details, **links)
-        message = outbox.queue_email(
+        messages.append(outbox.new_email(
             recipient=(person.email, person.name), subject=subject, text=text, html=html,
             purpose=what, now=now, calendar=calendar, method=method,
             sequence=interview.sequence, informant_id=person.informant_id,
             user_id=person.user_id, interview_id=interview.id, by=by,
             # A calendar that never held the event needs no cancellation: kept, not sent.
-            superseded=method == "CANCEL" and not has_event)
-        messages.append(message)
-    return messages
+            superseded=method == "CANCEL" and not has_event))
+    return outbox.queue_emails(messages)
 
 
 def _informant_links(informant, now, *, with_consent):

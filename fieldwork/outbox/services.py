@@ -71,16 +71,28 @@ def queue_email(*, recipient, subject, text, html, purpose, now, calendar=None, 
     """Build the message and add it to the session as pending, due at `now`; no commit.
 
     `recipient` is (address, name). `superseded` records a message that is not needed at all
-    (see `supersede_pending`): kept for the interview's history, never sent. Raises mail.UnsafeHeader for anything that cannot go into a
-    header safely (nothing is added then), ValueError for a calendar whose METHOD is not `method`.
+    (see `supersede_pending`): kept for the interview's history, never sent. Raises
+    mail.UnsafeHeader for anything that cannot go into a header safely (nothing is added then),
+    ValueError for a calendar whose METHOD is not `method`.
     """
+    [message] = queue_emails([new_email(
+        recipient=recipient, subject=subject, text=text, html=html, purpose=purpose, now=now,
+        calendar=calendar, method=method, sequence=sequence, informant_id=informant_id,
+        user_id=user_id, interview_id=interview_id, by=by, superseded=superseded)])
+    return message
+
+
+def new_email(*, recipient, subject, text, html, purpose, now, calendar=None, method=None,
+              sequence=None, informant_id=None, user_id=None, interview_id=None, by=None,
+              superseded=False):
+    """The message `queue_email` would queue, built but not yet added (see `queue_emails`)."""
     if not _PURPOSE.fullmatch(purpose or ""):
         raise ValueError("purpose: a short lower-case word such as 'invite'")
     message_id = new_message_id()
     raw = mail.build_message(sender=organizer(), recipient=recipient, subject=subject, text=text,
                              html=html, message_id=message_id, calendar=calendar, method=method,
                              date=now, auto_submitted=purpose in AUTOMATIC_PURPOSES)
-    message = OutboxMessage(
+    return OutboxMessage(
         message_id=message_id, purpose=purpose,
         recipient_email=mail.check_address("To", recipient[0]),
         informant_id=informant_id, user_id=user_id, interview_id=interview_id,
@@ -88,11 +100,15 @@ def queue_email(*, recipient, subject, text, html, purpose, now, calendar=None, 
         sequence=sequence, raw=raw,
         status=OutboxStatus.SUPERSEDED if superseded else OutboxStatus.PENDING, attempts=0,
         next_attempt_at=now, created_at=now, created_by_id=getattr(by, "id", None))
-    db.session.add(message)
+
+
+def queue_emails(messages):
+    """Add messages from `new_email` (the emails of one change) with one multi-row INSERT (the
+    ORM batches rows of one table into one statement); no commit. Returns them, with ids."""
+    db.session.add_all(messages)
     db.session.flush()
-    if not superseded:
-        tracking.note_queued([message.id])
-    return message
+    tracking.note_queued([m.id for m in messages if m.status is OutboxStatus.PENDING])
+    return messages
 
 
 def supersede_pending(interview_id, addresses):

@@ -202,6 +202,22 @@ def dispatch(ids, *, now=None, mail_url=None):
     return _dispatch(ids, now=now, limit=None, mail_url=mail_url)
 
 
+def behind_a_message_in_flight(ids, *, now=None):
+    """Those of `ids` that are due but wait for an older message to the same person about the
+    same interview that another sender is sending right now: they can go as soon as it is done
+    (unlike those waiting for an older one's retry). Ends the transaction it reads in."""
+    now = now or utcnow()
+    older = aliased(OutboxMessage)
+    in_flight = exists().where(older.interview_id == OutboxMessage.interview_id,
+                               older.recipient_email == OutboxMessage.recipient_email,
+                               older.status == OutboxStatus.SENDING,
+                               older.id < OutboxMessage.id)
+    found = db.session.scalars(select(OutboxMessage.id).where(
+        _due(sorted(ids), now), in_flight)).all()
+    db.session.commit()
+    return found
+
+
 def where(error):
     """An exception's type and the place it was raised, without its message: messages from
     libraries may quote an address or a name, and logs must not."""

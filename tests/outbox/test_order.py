@@ -21,8 +21,9 @@ from email.parser import BytesParser
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from fieldwork.access import public
 from fieldwork.errors import NotAllowed
 from fieldwork.extensions import db
 from fieldwork.interviews import services as interviews
@@ -432,3 +433,39 @@ def test_a_live_senders_lease_is_renewed_so_nobody_takes_its_batch(app, outbox):
     assert first.sent + sum(second) == 6
     assert sorted(sink.message_ids()) == sorted(r.message_id for r in rows)  # each once
     assert {r.attempts for r in outbox.rows()} == {1}
+
+
+# After the page
+
+
+def test_a_pages_message_held_behind_another_senders_goes_as_soon_as_that_one_is_done(
+        app, smtp_server, people):
+    """Another process (a second web worker) is sending an older message to the same person about
+    the same interview when a page queues a new one: the page's courier follows it and sends the
+    new one right after, not with the scheduler."""
+    app.config["MAIL_URL"] = smtp_server.url
+    coordinator, researcher, informant = people
+    interview = schedule(people)
+    older = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.recipient_email == informant.email)).one()
+    older.status, older.claimed_at = OutboxStatus.SENDING, datetime.now(timezone.utc)
+    db.session.commit()
+
+    @public
+    def remind():
+        queue_email(recipient=(informant.email, "Åse"), subject="Reminder", text="x\n",
+                    html="<p>x</p>", purpose="reminder", now=datetime.now(timezone.utc),
+                    interview_id=interview.id, informant_id=informant.id)
+        db.session.commit()
+        return "queued"
+
+    app.add_url_rule("/test-remind", "test_remind", remind)
+    assert app.test_client().get("/test-remind").status_code == 200
+    time.sleep(0.6)
+    assert smtp_server.messages == []  # held behind the one in flight
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == older.id)
+                       .values(status=OutboxStatus.SENT, claimed_at=None))
+    db.session.commit()  # the other process is done
+    assert smtp_server.wait_for(1, timeout=5)
+    factories.wait_for_delivery(app)
+    assert smtp_server.messages[0].message["Subject"] == "Reminder"

@@ -31,8 +31,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import bindparam, exists, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import bindparam, exists, func, insert, select, update
+from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from .. import audit, mail
 from ..database import utcnow
@@ -99,14 +99,30 @@ def new_email(*, recipient, subject, text, html, purpose, now, calendar=None, me
         subject=subject[:500], method=method,
         sequence=sequence, raw=raw,
         status=OutboxStatus.SUPERSEDED if superseded else OutboxStatus.PENDING, attempts=0,
-        next_attempt_at=now, created_at=now, created_by_id=getattr(by, "id", None))
+        next_attempt_at=now, claimed_at=None, claim_token=None, sent_at=None, last_error=None,
+        created_at=now, created_by_id=getattr(by, "id", None))
 
 
 def queue_emails(messages):
-    """Add messages from `new_email` (the emails of one change) with one multi-row INSERT (the
-    ORM batches rows of one table into one statement); no commit. Returns them, with ids."""
-    db.session.add_all(messages)
-    db.session.flush()
+    """Add messages from `new_email` (the emails of one change) with one multi-row INSERT; no
+    commit. Returns them, with their ids, in the session.
+
+    Executed with all rows as parameters, SQLAlchemy sends INSERT ... VALUES (...), (...)
+    RETURNING ("insertmanyvalues"), compiled once and cached; the returned ids are matched by
+    Message-ID, since the order of RETURNING rows is not promised. (The ORM's flush would insert
+    them one statement each here.)
+    """
+    if not messages:
+        return messages
+    table = OutboxMessage.__table__
+    columns = [c.key for c in table.columns if c.key != "id"]
+    ids = dict(db.session.execute(
+        insert(table).returning(table.c.message_id, table.c.id),
+        [{c: getattr(m, c) for c in columns} for m in messages]).all())
+    for message in messages:
+        message.id = ids[message.message_id]
+        make_transient_to_detached(message)  # what it holds is what the row holds
+        db.session.add(message)
     tracking.note_queued([m.id for m in messages if m.status is OutboxStatus.PENDING])
     return messages
 

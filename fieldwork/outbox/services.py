@@ -137,8 +137,9 @@ def supersede_pending(interview_id, addresses):
     else's REQUEST must serve as their first invitation (RFC 5546 3.2.2: a REQUEST for a UID the
     client does not know yet is a new event, whatever its SEQUENCE).
 
-    Superseding first, then reading: a row a dispatcher claims meanwhile is either ours to
-    supersede (the UPDATE waits for or skips nothing it may not) or already 'sending' when read.
+    Superseding first, then reading: a row a dispatcher claims at the same moment is either
+    superseded here (our UPDATE holds it until our commit; the claim skips it or finds it no
+    longer pending) or already 'sending' when we read, and then counts as received.
     """
     addresses = sorted(set(addresses))
     if interview_id is None or not addresses:

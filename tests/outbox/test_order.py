@@ -9,15 +9,13 @@ What each recipient's calendar receives is read back from the real SMTP server's
 
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
-from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 from email import policy
 from email.parser import BytesParser
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +30,7 @@ from fieldwork.interviews.queries import get_interview
 from fieldwork.outbox.models import OutboxMessage, OutboxStatus
 from fieldwork.outbox.services import dispatch_pending, queue_email, retry_failed
 from tests import factories
-from tests.outbox.test_outbox import PROJECT_DIR, _send_pending_process, queue
+from tests.outbox.test_outbox import _send_pending_process, queue
 from tests.support.ical_parsers import parse_with_ical
 from tests.support.smtp import DROP, SmtpSink
 

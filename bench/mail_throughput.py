@@ -1,21 +1,28 @@
-"""How fast the outbox delivers, against the floor set by SMTP itself.
+"""How fast the outbox queues and delivers, against the floor set by SMTP itself (issue 14).
 
-(a) queue 1,000 invite-sized messages with the outbox and commit them, then deliver them with
-    `dispatch_pending` (claim, send, record: three short transactions per message);
+In interleaved rounds, on SQLite and on PostgreSQL:
+(a) queue 1,000 invite-sized messages as 100 changes of 10 recipients each (one calendar per
+    change, one multi-row insert and one commit per change), then deliver them all with
+    `dispatch_pending` (batches claimed, sent over one connection, recorded together);
 (b) send the same 1,000 ready-made messages through one plain smtplib connection.
+Both go to the same local aiosmtpd server, run in a child process that keeps nothing, so that it
+neither shares this process's interpreter lock nor its memory. The ratio is median(a) / median(b).
+Then the memory of a dispatch (tracemalloc peak) with 1,000 and with 10,000 messages queued.
 
-Both go to the same local aiosmtpd sink (tests/support/smtp.py). Run from the project directory:
+    .venv/bin/python bench/mail_throughput.py [--count 1000] [--rounds 3] [--memory-count 10000]
+                                              [--database sqlite --database postgresql]
 
-    .venv/bin/python bench/mail_throughput.py [--count 1000] [--database-url postgresql+psycopg://...]
-
-Without --database-url it uses a fresh SQLite file in a temporary directory.
+PostgreSQL runs in a throwaway cluster (tests/support/postgres.py); skipped if not installed.
 """
 
 import argparse
+import multiprocessing
 import smtplib
+import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,23 +31,27 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 import icalendar  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import delete  # noqa: E402
+from sqlalchemy import delete, select  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from fieldwork import create_app  # noqa: E402
 from fieldwork.extensions import db  # noqa: E402
 from fieldwork.outbox.models import OutboxMessage  # noqa: E402
-from fieldwork.outbox.services import dispatch_pending, queue_email  # noqa: E402
-from tests.support.smtp import SmtpSink  # noqa: E402
+from fieldwork.outbox.services import dispatch_pending, new_email, queue_emails  # noqa: E402
+from tests.support.postgres import ThrowawayCluster, find_bindir  # noqa: E402
+from tests.support.smtp import free_port  # noqa: E402
 
-TEXT = ("Hei,\n\nDu er invitert til et intervju om kunstig intelligens i bildediagnostikk.\n\n"
+RECIPIENTS_PER_CHANGE = 10
+TEXT = ("Hei {name},\n\nDu er invitert til et intervju om kunstig intelligens i bildediagnostikk.\n\n"
         "Tid: torsdag 3. desember 2026 kl. 10.00–11.00 (norsk tid)\n"
         "Sted: Videomøte, lenke: https://meet.example.org/abc-defg-hij\n\n"
         "Svar gjerne i kalenderen din. Vennlig hilsen forskergruppen\n") * 2
-HTML = "<!doctype html><html><body>" + "".join(f"<p>{line}</p>" for line in TEXT.splitlines()) + "</body></html>"
+HTML = "<!doctype html><html><body>" + "".join(
+    f"<p>{line}</p>" for line in TEXT.splitlines()) + "</body></html>"
 
 
 def invite(n):
+    """The calendar of change `n`: one event, ten attendees."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//fieldwork benchmark//EN")
     calendar.add("version", "2.0")
@@ -53,72 +64,158 @@ def invite(n):
     event.add("dtend", start + timedelta(hours=1))
     event.add("sequence", 0)
     event.add("summary", "Intervju – AI i bildediagnostikk")
-    event.add("description", TEXT)
+    event.add("description", TEXT.format(name=""))
     event.add("location", "Videomøte")
     event.add("organizer", "mailto:coordinator@example.org")
-    for who in (f"informant{n}@example.org", "researcher@example.org"):
-        event.add("attendee", f"mailto:{who}", parameters={
+    for r in range(RECIPIENTS_PER_CHANGE):
+        event.add("attendee", f"mailto:informant{n}-{r}@example.org", parameters={
             "CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION",
             "RSVP": "TRUE"})
     calendar.add_component(event)
     return calendar.to_ical()
 
 
+def _serve(port, ready, stop):
+    """An aiosmtpd server that accepts everything and keeps nothing."""
+    from aiosmtpd.controller import Controller
+
+    class Discard:
+        async def handle_DATA(self, server, session, envelope):
+            return "250 2.0.0 Accepted"
+
+    controller = Controller(Discard(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
+
+
+def queue_and_deliver(count, calendars):
+    """(seconds to queue, seconds to deliver, [(recipient, raw)] as sent)."""
+    db.session.execute(delete(OutboxMessage))
+    db.session.commit()
+    now = datetime.now(timezone.utc)
+    started = time.perf_counter()
+    for change in range(count // RECIPIENTS_PER_CHANGE):
+        calendar = calendars[change]
+        queue_emails([new_email(
+            recipient=(f"informant{change}-{r}@example.org", f"Informant {change}-{r}"),
+            subject="Invitasjon: intervju om AI i bildediagnostikk",
+            text=TEXT.format(name=f"Informant {change}-{r}"), html=HTML, purpose="invite",
+            now=now, calendar=calendar, method="REQUEST", sequence=0)
+            for r in range(RECIPIENTS_PER_CHANGE)])
+        db.session.commit()
+    queued = time.perf_counter()
+    report = dispatch_pending()
+    delivered = time.perf_counter()
+    assert report.sent == count, report
+    return queued - started, delivered - queued
+
+
+def ready_made(count):
+    return [(row.recipient_email, row.raw) for row in db.session.scalars(
+        select(OutboxMessage).order_by(OutboxMessage.id).limit(count))]
+
+
+def plain_smtplib(port, messages):
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for recipient, raw in messages:
+            smtp.sendmail("coordinator@example.org", [recipient], raw)
+    return time.perf_counter() - started
+
+
+def dispatch_peak(count, calendars):
+    """tracemalloc's peak during the dispatch of `count` queued messages, in MiB."""
+    db.session.execute(delete(OutboxMessage))
+    db.session.commit()
+    now = datetime.now(timezone.utc)
+    for change in range(count // RECIPIENTS_PER_CHANGE):
+        queue_emails([new_email(
+            recipient=(f"informant{change}-{r}@example.org", f"Informant {change}-{r}"),
+            subject="Invitasjon", text=TEXT.format(name="x"), html=HTML, purpose="invite",
+            now=now, calendar=calendars[change % len(calendars)], method="REQUEST", sequence=0)
+            for r in range(RECIPIENTS_PER_CHANGE)])
+        db.session.commit()
+    db.session.expunge_all()
+    tracemalloc.start()
+    report = dispatch_pending()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert report.sent == count, report
+    return peak / 2 ** 20
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--memory-count", type=int, default=10000)
+    parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
+    backends = args.database or ["sqlite", "postgresql"]
 
-    with tempfile.TemporaryDirectory() as directory, SmtpSink() as sink:
-        url = args.database_url or f"sqlite:///{directory}/bench.db"
-        app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url, "MAIL_URL": sink.url})
-        with app.app_context():
-            upgrade()
-            db.session.execute(delete(OutboxMessage))
-            db.session.commit()
-            calendars = [invite(n) for n in range(args.count)]
+    port = free_port()
+    ready, stop = multiprocessing.Event(), multiprocessing.Event()
+    server = multiprocessing.Process(target=_serve, args=(port, ready, stop), daemon=True)
+    server.start()
+    ready.wait(30)
+    cluster = None
+    apps = {}
+    with tempfile.TemporaryDirectory() as directory:
+        try:
+            for backend in backends:
+                if backend == "sqlite":
+                    url = f"sqlite:///{directory}/bench.db"
+                else:
+                    bindir = find_bindir()
+                    if bindir is None:
+                        print("PostgreSQL is not installed: skipped")
+                        continue
+                    cluster = ThrowawayCluster(bindir).start()
+                    url = cluster.create_database("bench")
+                app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url,
+                                              "MAIL_URL": f"smtp://127.0.0.1:{port}"})
+                with app.app_context():
+                    upgrade()
+                apps[backend] = app
+            calendars = [invite(n) for n in range(max(args.count, args.memory_count)
+                                                   // RECIPIENTS_PER_CHANGE)]
+            times = {b: {"queue": [], "deliver": [], "total": [], "plain": []} for b in apps}
+            for _ in range(args.rounds):  # interleaved: each round runs everything once
+                for backend, app in apps.items():
+                    with app.app_context():
+                        queue_s, deliver_s = queue_and_deliver(args.count, calendars)
+                        messages = ready_made(args.count)
+                    plain_s = plain_smtplib(port, messages)
+                    for key, value in (("queue", queue_s), ("deliver", deliver_s),
+                                       ("total", queue_s + deliver_s), ("plain", plain_s)):
+                        times[backend][key].append(value)
+            peaks = {}
+            for backend, app in apps.items():
+                with app.app_context():
+                    peaks[backend] = [dispatch_peak(n, calendars)
+                                      for n in (args.count, args.memory_count)]
+                    db.engine.dispose()
+        finally:
+            if cluster is not None:
+                cluster.stop()
+            stop.set()
+            server.join(10)
 
-            # (a) the outbox: queue and commit, then dispatch
-            now = datetime.now(timezone.utc)
-            started = time.perf_counter()
-            for n, calendar in enumerate(calendars):
-                queue_email(recipient=(f"informant{n}@example.org", f"Informant {n}"),
-                            subject="Invitasjon: intervju om AI i bildediagnostikk", text=TEXT,
-                            html=HTML, purpose="invite", now=now, calendar=calendar,
-                            method="REQUEST", sequence=0)
-            db.session.commit()
-            queued = time.perf_counter()
-            report = dispatch_pending()
-            dispatched = time.perf_counter()
-            assert report.sent == args.count, report
-            raws = [(row.recipient_email, row.raw) for row in
-                    db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id))]
-            size = sum(len(raw) for _, raw in raws) / len(raws)
-            db.engine.dispose()
-
-        # (b) the same bytes through one plain smtplib connection
-        received_before = len(sink.messages)
-        started_plain = time.perf_counter()
-        with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
-            for recipient, raw in raws:
-                smtp.sendmail("coordinator@example.org", [recipient], raw)
-        finished_plain = time.perf_counter()
-        assert len(sink.messages) - received_before == args.count
-
-    backend = url.split(":", 1)[0]
-    count = args.count
-
-    def line(label, seconds):
-        print(f"{label:<44} {seconds:7.2f} s  {count / seconds:8.0f} msg/s")
-
-    print(f"{count} invite-sized messages (~{size / 1024:.1f} KiB each), database: {backend}")
-    line("(a) queue_email + commit", queued - started)
-    line("(a) dispatch_pending (claim, send, record)", dispatched - queued)
-    line("(a) total", dispatched - started)
-    line("(b) plain smtplib, one connection", finished_plain - started_plain)
-    print(f"dispatch overhead per message over plain SMTP: "
-          f"{((dispatched - queued) - (finished_plain - started_plain)) / count * 1000:.2f} ms")
+    print(f"{args.count} invite-sized messages, {args.rounds} interleaved rounds, medians")
+    for backend, measured in times.items():
+        median = {key: statistics.median(values) for key, values in measured.items()}
+        print(f"{backend}:")
+        for key, label in (("queue", "(a) queue (100 changes x 10, one commit each)"),
+                           ("deliver", "(a) dispatch_pending"), ("total", "(a) queue + deliver"),
+                           ("plain", "(b) plain smtplib, one connection")):
+            print(f"  {label:<48} {median[key]:6.2f} s  {median[key] / args.count * 1000:6.2f} ms/msg")
+        print(f"  ratio (a) total / (b)                            {median['total'] / median['plain']:6.2f} x"
+              f"   (dispatch alone: {median['deliver'] / median['plain']:.2f} x)")
+        small, large = peaks[backend]
+        print(f"  dispatch memory peak (tracemalloc): {args.count} queued {small:.1f} MiB, "
+              f"{args.memory_count} queued {large:.1f} MiB")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 Everyone gets their own email (in the interview's language, so that the informant can read it),
 all carrying the same calendar: one UID for the interview's whole life, the current SEQUENCE.
+
+A new message to someone supersedes their unsent older ones about the interview (DESIGN.md,
+"Outbox order"), so each calendar gets what it needs and nothing stale: the newest state, as an
+invitation if they never received one; a cancellation only if they hold the event.
 """
 
 from dataclasses import dataclass
@@ -136,24 +140,29 @@ def _queue(interview, recipients, calendar, method, purpose, *, by, now):
     language = details.pop("language")
     messages = []
     informants = {i.id: i for i in interview.informants}
+    recipients = [p for p in recipients if p.email]
+    addresses = {p.key: mail.check_address("To", p.email) for p in recipients}
+    holding = outbox.supersede_pending(interview.id, addresses.values())
     for person in recipients:
-        if not person.email:
-            continue
+        has_event = addresses[person.key] in holding
+        # An update to someone whose invitation never left is their invitation.
+        what = "invite" if method == "REQUEST" and not has_event else purpose
         links = {}
         if person.informant_id is not None:
             links = _informant_links(informants.get(person.informant_id) or
                                      db.session.get(Informant, person.informant_id),
                                      now, with_consent=method == "REQUEST", by=by)
         subject, text, html = mail.render_email(
-            f"interview_{purpose}", language, recipient_name=person.name,
+            f"interview_{what}", language, recipient_name=person.name,
             is_informant=person.informant_id is not None, **details, **links)
-        message = outbox.queue_email(
+        messages.append(outbox.new_email(
             recipient=(person.email, person.name), subject=subject, text=text, html=html,
-            purpose=purpose, now=now, calendar=calendar, method=method,
+            purpose=what, now=now, calendar=calendar, method=method,
             sequence=interview.sequence, informant_id=person.informant_id,
-            user_id=person.user_id, interview_id=interview.id, by=by)
-        messages.append(message)
-    return messages
+            user_id=person.user_id, interview_id=interview.id, by=by,
+            # A calendar that never held the event needs no cancellation: kept, not sent.
+            superseded=method == "CANCEL" and not has_event))
+    return outbox.queue_emails(messages)
 
 
 def _informant_links(informant, now, *, with_consent, by):

@@ -10,7 +10,9 @@ Who commits and who delivers, for the whole code base:
   process's courier: a thread that delivers them in its own app context, so nobody waits for
   SMTP and nobody sees its errors. It does not wait for the response to be closed: servers close
   it at different times (Werkzeug's development server only when a kept-alive connection ends),
-  and mail must not wait on that. What it cannot send
+  and mail must not wait on that. A message that must wait for an older one to the same person
+  that another process is sending at that moment (outbox order) is tried again as soon as that
+  one is done, for up to FOLLOW_SECONDS. What it cannot send
   (SMTP down, a temporary refusal, a process that stopped) stays in the outbox for the
   scheduler's mail job, which retries.
 """
@@ -18,15 +20,20 @@ Who commits and who delivers, for the whole code base:
 import logging
 import os
 import threading
+import time
 
 from flask import current_app
 
 from ..extensions import db
 from . import tracking
-from .services import dispatch, where
+from .services import behind_a_message_in_flight, dispatch, where
 
 log = logging.getLogger(__name__)
 EXTENSION = "fieldwork.courier"
+# How long the courier follows a message held behind an older one in another process's hands:
+# about one batch to a slow server; after that the scheduler's mail job takes it.
+FOLLOW_SECONDS = 30
+FOLLOW_INTERVAL = 0.2
 
 
 def init_app(app):
@@ -77,25 +84,36 @@ class Courier:
             return self._idle.wait_for(lambda: self._thread is None, timeout)
 
     def _run(self):
+        following = {}  # id -> until when: held behind a message another process is sending
         while True:
             with self._lock:
-                ids = sorted(self._waiting)
+                ids = set(self._waiting)
                 self._waiting.clear()
-                if not ids:
+                now = time.monotonic()
+                following = {i: until for i, until in following.items() if until > now}
+                if not ids and not following:
                     self._thread = None
                     self._idle.notify_all()
                     return
-            self._deliver_in_own_context(ids)
+            if not ids:
+                time.sleep(FOLLOW_INTERVAL)
+            held = self._deliver_in_own_context(sorted(ids | set(following)))
+            now = time.monotonic()
+            following = {i: following.get(i, now + FOLLOW_SECONDS) for i in held}
 
     def _deliver_in_own_context(self, ids):
+        """Deliver; returns the ids still held behind a message in another sender's hands."""
         with self.app.app_context():
             try:
                 report = dispatch(ids)
                 if report.error:
                     log.warning("outbox: delivery after the request deferred: %s", report.error)
+                    return []
+                return behind_a_message_in_flight(ids)
             except Exception as error:  # never reaches the user; the scheduler tries again
                 db.session.rollback()
                 log.error("outbox: delivery after the request of %d message(s) failed: %s",
                           len(ids), where(error))
+                return []
             finally:
                 db.session.remove()

@@ -13,6 +13,13 @@ class OutboxStatus(LabelledEnum):
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # A calendar message made pointless by a newer one to the same person about the same
+    # interview before it was sent (fieldwork.outbox.services.supersede_pending); never sent.
+    SUPERSEDED = "superseded"
+
+
+# Not finished: a newer message to the same person about the same interview waits for these.
+UNFINISHED_STATUSES = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 class OutboxMessage(db.Model):
@@ -32,7 +39,11 @@ class OutboxMessage(db.Model):
     audit_type = "outbox_message"
     # What is due: status = 'pending' AND next_attempt_at <= now (and 'sending' by claimed_at,
     # for the lease; the same index serves both through its first column).
-    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    # ix_outbox_message_order: the claim's NOT EXISTS (an older unfinished message to the same
+    # recipient about the same interview), and superseding's look-up of the pending ones.
+    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_message_order", "interview_id", "recipient_email",
+                            "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -40,7 +51,7 @@ class OutboxMessage(db.Model):
     recipient_email: Mapped[str] = mapped_column(String(254))
     informant_id: Mapped[int | None] = mapped_column(ForeignKey("informant.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
-    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id"), index=True)
+    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id"))  # ix_..._order
     subject: Mapped[str] = mapped_column(String(500))
     method: Mapped[str | None] = mapped_column(String(16))
     sequence: Mapped[int | None] = mapped_column(Integer)
@@ -48,7 +59,10 @@ class OutboxMessage(db.Model):
     status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the sender claimed the row or last renewed its lease (heartbeat), and which claim
+    # it was: only that sender may record the result.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,7 +13,8 @@ from fieldwork.extensions import db
 from fieldwork.guides import services as guides
 from fieldwork.interviews import queries, services
 from fieldwork.interviews.models import Interview, InterviewStatus
-from fieldwork.outbox.models import OutboxMessage
+from fieldwork.outbox.models import OutboxMessage, OutboxStatus
+from fieldwork.outbox.services import dispatch_pending
 from tests import factories
 from tests.factories import NOW, oslo
 
@@ -52,6 +53,12 @@ def sent(interview_id=None):
     if interview_id:
         query = query.where(OutboxMessage.interview_id == interview_id)
     return db.session.scalars(query).all()
+
+
+def deliver():
+    """Deliver what is queued (the tests' mail goes nowhere): the invitations have been received,
+    so a later change is an update or a cancellation, not a superseding of unsent mail."""
+    dispatch_pending(now=NOW + timedelta(days=365))
 
 
 def calendar_in(message):
@@ -236,6 +243,7 @@ def test_cancelled_interviews_free_their_time(coordinator, researcher, informant
 
 def test_moving_an_interview_sends_everyone_a_higher_sequence(coordinator, researcher, informant):
     interview = schedule(coordinator, [informant], [researcher], oslo(2026, 3, 10, 10, 0))
+    deliver()
     messages = queued_by(lambda: reschedule(coordinator, interview, start=oslo(2026, 3, 11, 13, 0)))
     assert len(messages) == 2
     interview = factories.reload(Interview, interview.id)
@@ -258,8 +266,10 @@ def test_internal_changes_send_nothing(coordinator, researcher, informant):
 def test_adding_and_removing_people_invites_and_cancels_only_them(coordinator, researcher,
                                                                   informant):
     interview = schedule(coordinator, [informant], [researcher], oslo(2026, 3, 10, 10, 0))
+    deliver()
     colleague = factories.make_user(role="researcher")
     messages = queued_by(lambda: reschedule(coordinator, interview, interviewers=[colleague]))
+    assert {m.status for m in messages} == {OutboxStatus.PENDING}
     by_method = {m.method: m for m in messages}
     assert sorted(by_method) == ["CANCEL", "REQUEST"]
     assert by_method["REQUEST"].recipient_email == colleague.email
@@ -274,8 +284,9 @@ def test_adding_and_removing_people_invites_and_cancels_only_them(coordinator, r
 def test_cancelling_sends_a_cancellation_to_everyone(coordinator, researcher, informant):
     interview = schedule(coordinator, [informant], [researcher], oslo(2026, 3, 10, 10, 0))
     reschedule(coordinator, interview, start=oslo(2026, 3, 10, 14, 0))
+    deliver()
     messages = queued_by(lambda: services.cancel_interview(interview, by=coordinator, now=NOW))
-    assert len(messages) == 2
+    assert len(messages) == 2 and {m.status for m in messages} == {OutboxStatus.PENDING}
     for message in messages:
         calendar, event = calendar_in(message)
         assert str(calendar["METHOD"]) == "CANCEL"

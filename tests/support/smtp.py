@@ -1,6 +1,7 @@
 """A real SMTP server on 127.0.0.1 for the tests: aiosmtpd in a thread, keeping what it receives.
 
-It can be told to answer the next MAIL, RCPT or DATA with a given reply (`451 ...`, `550 ...`),
+It can be told to answer the next MAIL, RCPT or DATA with a given reply (`451 ...`, `550 ...`)
+or to drop the connection there without a word (`reply_next("DATA", DROP)`),
 to take its time over each message (`delay` after DATA, `rcpt_delay` before any data), to ask
 for a login, to offer STARTTLS, and it can be
 stopped and started again on the same port, as a mail server that goes down and comes back.
@@ -16,6 +17,10 @@ from email.parser import BytesParser
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+# A scripted "reply" that closes the client's connection instead of answering.
+DROP = "DROP"
 
 
 def free_port():
@@ -46,7 +51,7 @@ class _Handler:
         self.sink = sink
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        reply = self.sink._scripted("MAIL")
+        reply = self.sink._scripted("MAIL", server)
         if reply:
             return reply
         envelope.mail_from = address
@@ -61,7 +66,7 @@ class _Handler:
                 await asyncio.sleep(self.sink.rcpt_delay)
             finally:
                 self.sink.waiting_in_rcpt -= 1
-        reply = self.sink._scripted("RCPT")
+        reply = self.sink._scripted("RCPT", server)
         if reply:
             return reply
         envelope.rcpt_tos.append(address)
@@ -71,7 +76,7 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         if self.sink.delay:
             await asyncio.sleep(self.sink.delay)
-        reply = self.sink._scripted("DATA")
+        reply = self.sink._scripted("DATA", server)
         if reply:
             return reply
         with self.sink._arrived:
@@ -93,6 +98,7 @@ class SmtpSink:
         self.tls_context = tls_context  # offer STARTTLS with this server context
         self.messages = []
         self.connections = 0
+        self.dropped = 0
         self._replies = {"MAIL": deque(), "RCPT": deque(), "DATA": deque()}
         self._lock = threading.Lock()
         self._arrived = threading.Condition()
@@ -108,9 +114,14 @@ class SmtpSink:
         with self._lock:
             self._replies[stage].extend([reply] * times)
 
-    def _scripted(self, stage):
+    def _scripted(self, stage, server):
         with self._lock:
-            return self._replies[stage].popleft() if self._replies[stage] else None
+            reply = self._replies[stage].popleft() if self._replies[stage] else None
+        if reply == DROP:
+            server.transport.close()  # the client waits for a reply that never comes
+            self.dropped += 1
+            return "421 4.4.2 dropped"  # written to a closed connection: nobody reads it
+        return reply
 
     def message_ids(self):
         return [m.message_id for m in self.messages]

@@ -141,8 +141,9 @@ def _queue(interview, recipients, calendar, method, purpose, *, by, now):
     messages = []
     informants = {i.id: i for i in interview.informants}
     recipients = [p for p in recipients if p.email]
-    addresses = {p.key: mail.check_address("To", p.email) for p in recipients}
-    holding = outbox.supersede_pending(interview.id, addresses.values())
+    addresses = {p.key: _address_or_none(p.email) for p in recipients}
+    holding = outbox.supersede_pending(
+        interview.id, [a for a in addresses.values() if a is not None])
     for person in recipients:
         has_event = addresses[person.key] in holding
         # An update to someone whose invitation never left is their invitation.
@@ -163,6 +164,15 @@ def _queue(interview, recipients, calendar, method, purpose, *, by, now):
             # A calendar that never held the event needs no cancellation: kept, not sent.
             superseded=method == "CANCEL" and not has_event))
     return outbox.queue_emails(messages)
+
+
+def _address_or_none(address):
+    """The address as the outbox stores it; None for one that cannot go into a header, which
+    `outbox.new_email` refuses (or, during a withdrawal, records as failed)."""
+    try:
+        return mail.check_address("To", address)
+    except mail.UnsafeHeader:
+        return None
 
 
 def _informant_links(informant, now, *, with_consent, by):

@@ -23,6 +23,8 @@ import pytest
 from fieldwork.consent import services as consent
 from fieldwork.interviews import queries
 from fieldwork.interviews import services as interviews
+from fieldwork.outbox.services import dispatch_pending
+from fieldwork.outbox.services import dispatch_pending
 from tests import factories
 from tests.factories import oslo
 
@@ -109,10 +111,13 @@ def invited(coordinator, now):
     def schedule(language):
         informant = factories.make_informant(name="Åse Øvrebø", email="ase@example.org",
                                              language=language)
-        return informant, factories.make_interview(
+        interview = factories.make_interview(
             informants=[informant], interviewers=[coordinator], start=START, by=coordinator,
             now=now, language=language, mode="video",
             meeting_url="https://meet.example.org/intervju-7")
+        # The invitations went out (to nowhere), so a change is an update, not a new invitation.
+        dispatch_pending(now=now)
+        return informant, interview
 
     return schedule
 

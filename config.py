@@ -194,7 +194,7 @@ SETTINGS = (
     Setting("SCHEDULER_INTERVALS", Intervals(_SCHEDULER_INTERVALS), dict(_SCHEDULER_INTERVALS),
             "seconds between runs of each background job and between the scheduler's "
             "heartbeats; a lock whose heartbeat is 3 heartbeats old belongs to a dead process"),
-    Setting("MAIL_SENDING_LEASE_SECONDS", Integer(3, 24 * 3600), 60,
+    Setting("MAIL_SENDING_LEASE_SECONDS", Integer(1, 24 * 3600), 60,
             "a message whose sending lease was not renewed for this long belongs to a process "
             "that died mid-send, and is tried again (a live sender renews it every third of "
             "this)"),

@@ -5,36 +5,20 @@ commit together or not at all. A calendar message makes the older unsent ones to
 about the same interview pointless: `supersede_pending` marks them superseded in the same
 transaction, so they are never sent.
 
-Delivery (`dispatch_pending`, `dispatch`) owns its transactions. It claims a batch of due rows
-with one conditional UPDATE, in queue order, skipping any row that has an older unfinished one
-(pending, sending or waiting for a retry) to the same recipient about the same interview: per
-interview and recipient, messages leave in the order they were queued. The claim is committed
-before anything is sent, so no transaction is open during SMTP, and two dispatchers (two
-processes, two machines) never claim the same row. The batch goes over one connection; the
-results are recorded together, at the end of the batch, or after any message once
-RECORD_WITHIN_SECONDS have passed since the last record. A sender killed in between therefore
-repeats at most the messages accepted in that short window before the message in flight, with
-their fixed Message-ID (at-least-once). While a batch is in
-flight a heartbeat renews its lease; rows whose lease ran out belong to a dead sender and are
-taken up again (`recover_interrupted`).
+Delivery lives in fieldwork.outbox.sending; its public functions are re-exported here, where
+the rest of the app finds the outbox.
 """
 
 import logging
 import re
 import secrets
-import threading
-import time
-import traceback
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import bindparam, exists, func, insert, select, update
-from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.orm import make_transient_to_detached
 
 from .. import audit, mail
 from ..database import utcnow
@@ -42,19 +26,15 @@ from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..validation import clean_email
 from . import tracking
-from .models import UNFINISHED_STATUSES, OutboxMessage, OutboxStatus
+from .models import OutboxMessage, OutboxStatus
+from .sending import (BATCH_SIZE, DispatchReport, behind_a_message_in_flight,  # noqa: F401
+                      dispatch, dispatch_pending, recover_interrupted, retry_delay, where)
 
 log = logging.getLogger(__name__)
 
 _PURPOSE = re.compile(r"[a-z][a-z0-9-]{0,31}")
 # Sent by the system on its own, with nobody to answer: marked Auto-Submitted (RFC 3834).
 AUTOMATIC_PURPOSES = frozenset({"reminder", "digest", "retention"})
-# Rows claimed and sent per batch: large enough that a claim and a record cost little per
-# message, small enough that a batch is soon done and its rows soon free for the next ones.
-BATCH_SIZE = 50
-# Results are committed after the first message sent this long after the last commit: a kill
-# makes the next sender repeat at most what was accepted in that window (a slow server: nothing).
-RECORD_WITHIN_SECONDS = 0.25
 
 
 # Inside `unbuildable_recorded_as_failed()`: queue_email records a message it cannot build as failed
@@ -234,305 +214,6 @@ def recent_test_emails(limit=5):
     return db.session.scalars(select(OutboxMessage)
                               .where(OutboxMessage.purpose == "delivery-check")
                               .order_by(OutboxMessage.id.desc()).limit(limit)).all()
-
-
-# Delivery
-
-
-@dataclass
-class DispatchReport:
-    """What one run did. `deferred`: claimed (the rest of a batch, say), then put back untouched
-    because the mail server could not be reached (`error` says why); due again at once."""
-
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    deferred: int = 0
-    error: str | None = None
-
-    @property
-    def handled(self):
-        return self.sent + self.retried + self.failed
-
-    def summary(self):
-        text = f"sent {self.sent}, retried later {self.retried}, failed {self.failed}"
-        if self.error:
-            text += f"; mail server unreachable ({self.error}), stopped"
-        return text
-
-
-def dispatch_pending(*, now=None, limit=None, mail_url=None):
-    """Deliver every due message (at most `limit`) over one connection; commits as it goes.
-
-    Raises mail.InvalidMailURL before touching any row if the mail URL cannot be used.
-    """
-    return _dispatch(None, now=now, limit=limit, mail_url=mail_url)
-
-
-def dispatch(ids, *, now=None, mail_url=None):
-    """Deliver these messages if they are still due (just queued, say); commits as it goes."""
-    ids = sorted({int(i) for i in ids})
-    if not ids:
-        return DispatchReport()
-    return _dispatch(ids, now=now, limit=None, mail_url=mail_url)
-
-
-def behind_a_message_in_flight(ids, *, now=None):
-    """Those of `ids` that are due but wait for an older message to the same person about the
-    same interview that another sender is sending right now: they can go as soon as it is done
-    (unlike those waiting for an older one's retry). Ends the transaction it reads in."""
-    now = now or utcnow()
-    older = aliased(OutboxMessage)
-    in_flight = exists().where(older.interview_id == OutboxMessage.interview_id,
-                               older.recipient_email == OutboxMessage.recipient_email,
-                               older.status == OutboxStatus.SENDING,
-                               older.id < OutboxMessage.id)
-    found = db.session.scalars(select(OutboxMessage.id).where(
-        _due(sorted(ids), now), in_flight)).all()
-    db.session.commit()
-    return found
-
-
-def where(error):
-    """An exception's type and the place it was raised, without its message: messages from
-    libraries may quote an address or a name, and logs must not."""
-    frames = traceback.extract_tb(error.__traceback__)
-    place = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    return f"{type(error).__name__}{place}"
-
-
-def _dispatch(ids, *, now, limit, mail_url):
-    config = current_app.config
-    transport = mail.open_transport(mail_url or config["MAIL_URL"])  # InvalidMailURL: no row touched
-    clock = (lambda: now) if now is not None else utcnow
-    envelope_sender = mail.check_address("From", config["ORGANIZER_EMAIL"])
-    report = DispatchReport()
-    recover_interrupted(now=clock())
-    token = secrets.token_hex(16)
-    heartbeat = _Heartbeat(db.engine, token, clock, config["MAIL_SENDING_LEASE_SECONDS"] / 3)
-    with transport, heartbeat:
-        while limit is None or report.handled < limit:
-            size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - report.handled)
-            batch = _claim_batch(ids, clock(), token, size)
-            if not batch:
-                break
-            if not _send_batch(batch, transport, envelope_sender, _Results(token), report, clock):
-                break
-    return report
-
-
-def _send_batch(batch, transport, envelope_sender, results, report, clock):
-    """Send the claimed rows in order and record what happened; False if the mail server could
-    not be reached (the rows not tried are put back untouched)."""
-    reachable = True
-    for row_id, raw, recipient, attempts in batch:
-        if not reachable:
-            results.release(row_id, report.error)
-            report.deferred += 1
-            continue
-        try:
-            transport.send(raw, sender=envelope_sender, recipient=recipient)
-        except mail.ConnectionFailure as failure:
-            results.release(row_id, failure.reason)
-            report.deferred += 1
-            report.error = failure.reason
-            reachable = False
-        except mail.TemporaryFailure as failure:
-            results.retry_later(row_id, attempts, failure.reason, clock(), report)
-        except mail.PermanentFailure as failure:
-            results.finish(row_id, OutboxStatus.FAILED, last_error=failure.reason)
-            report.failed += 1
-        except Exception as error:
-            # A bug or an unforeseen error: treat as temporary, and say only its type.
-            reason = f"unexpected error ({type(error).__name__})"
-            log.error("outbox: message %s not sent: %s", row_id, where(error))
-            results.retry_later(row_id, attempts, reason, clock(), report)
-        else:
-            results.finish(row_id, OutboxStatus.SENT, sent_at=clock(), last_error=None)
-            report.sent += 1
-        results.record_if_due()
-    results.record()
-    return reachable
-
-
-def _due(ids, now):
-    condition = (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now)
-    if ids is not None:
-        condition = condition & OutboxMessage.id.in_(ids)
-    return condition
-
-
-def _waits_for_an_older_one():
-    """An older message to the same recipient about the same interview is not finished yet
-    (pending, being sent, or waiting for a retry). Never true for messages about no interview."""
-    older = aliased(OutboxMessage)
-    return exists().where(older.interview_id == OutboxMessage.interview_id,
-                          older.recipient_email == OutboxMessage.recipient_email,
-                          older.status.in_(UNFINISHED_STATUSES),
-                          older.id < OutboxMessage.id)
-
-
-def _claim_batch(ids, now, token, size):
-    """[(id, raw, recipient, attempts)] of up to `size` due rows, now ours, in queue order.
-
-    A SELECT picks the earliest due rows that wait for no older message, and a conditional
-    UPDATE marks them 'sending' with our token; its WHERE repeats the due condition, so of two
-    dispatchers only one can change a row. On PostgreSQL the pick locks them and skips rows
-    another dispatcher has locked at that moment (FOR UPDATE SKIP LOCKED) instead of queueing
-    behind them; SQLite runs one writer at a time anyway. A batch never holds two rows of one interview and recipient (the newer waits
-    for the older), so their order survives any outcome. The claim is committed before anything
-    is sent.
-    """
-    # Two statements, not UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED):
-    # PostgreSQL may run such a subquery more than once and so claim more than n rows.
-    picked = db.session.scalars(
-        select(OutboxMessage.id).where(_due(ids, now), ~_waits_for_an_older_one())
-        .order_by(OutboxMessage.id).limit(size).with_for_update(skip_locked=True)).all()
-    if not picked:
-        db.session.commit()
-        return []
-    rows = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(picked), _due(None, now))
-        .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1,
-                claimed_at=now, claim_token=token)
-        .returning(OutboxMessage.id, OutboxMessage.raw, OutboxMessage.recipient_email,
-                   OutboxMessage.attempts)
-        .execution_options(synchronize_session=False)).all()
-    db.session.commit()
-    return sorted((tuple(row) for row in rows), key=lambda row: row[0])
-
-
-class _Results:
-    """What happened to the rows of one batch, recorded in as few statements and commits as the
-    promise allows: at the end of the batch, or once RECORD_WITHIN_SECONDS have passed since the
-    last record.
-    Each change applies only while the row is still ours (same token, still 'sending'): if our
-    lease ran out and another sender took the row, its result is the one that counts."""
-
-    def __init__(self, token):
-        self.token = token
-        self.waiting = []
-        self.since = time.monotonic()
-
-    def finish(self, row_id, status, **values):
-        self._add(row_id, status=status, claimed_at=None, claim_token=None, **values)
-
-    def release(self, row_id, reason):
-        """Back as it was: the server was never reached, so this was no attempt."""
-        self._add(row_id, status=OutboxStatus.PENDING, claimed_at=None, claim_token=None,
-                  attempts=_ONE_LESS, last_error=reason)
-
-    def retry_later(self, row_id, attempts, reason, now, report):
-        """Pending again after a delay, or failed if that was the last attempt."""
-        if attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-            self.finish(row_id, OutboxStatus.FAILED,
-                        last_error=f"gave up after {attempts} attempts: {reason}"[:300])
-            report.failed += 1
-        else:
-            self.finish(row_id, OutboxStatus.PENDING, next_attempt_at=now + retry_delay(attempts),
-                        last_error=reason)
-            report.retried += 1
-
-    def _add(self, row_id, **values):
-        self.waiting.append((row_id, values))
-
-    def record_if_due(self):
-        if self.waiting and time.monotonic() - self.since >= RECORD_WITHIN_SECONDS:
-            self.record()
-
-    def record(self):
-        """One executemany per kind of change (sent, retried, ...), one commit."""
-        groups = {}
-        for row_id, values in self.waiting:
-            fixed = tuple((k, v) for k, v in values.items() if not _varies(k))
-            groups.setdefault(fixed, []).append(
-                {"row_id": row_id, **{k: v for k, v in values.items() if _varies(k)}})
-        table = OutboxMessage.__table__
-        for fixed, params in groups.items():
-            values = {k: (table.c.attempts - 1 if v is _ONE_LESS else v) for k, v in fixed}
-            values.update({k: bindparam(k) for k in params[0] if k != "row_id"})
-            db.session.execute(
-                update(table)
-                .where(table.c.id == bindparam("row_id"),
-                       table.c.status == OutboxStatus.SENDING.value,
-                       table.c.claim_token == self.token)
-                .values(**values), params)
-        db.session.commit()
-        self.waiting, self.since = [], time.monotonic()
-
-
-_ONE_LESS = object()  # attempts - 1, for `release`
-
-
-def _varies(key):
-    # Values that differ from row to row within a kind of change go in as parameters.
-    return key in ("sent_at", "next_attempt_at", "last_error")
-
-
-class _Heartbeat:
-    """Renews the lease of this sender's rows every `interval` seconds while a dispatch runs,
-    from a thread with its own connection, so that a long batch (a slow server) is never taken
-    for a dead sender's, and the lease itself can be short."""
-
-    def __init__(self, engine, token, clock, interval):
-        self.engine, self.token, self.clock, self.interval = engine, token, clock, interval
-        self._stop = threading.Event()
-        self._thread = None
-
-    def __enter__(self):
-        self._thread = threading.Thread(target=self._run, name="fieldwork-outbox-lease",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self):
-        table = OutboxMessage.__table__
-        while not self._stop.wait(self.interval):
-            try:
-                with self.engine.begin() as connection:
-                    connection.execute(
-                        update(table)
-                        .where(table.c.claim_token == self.token,
-                               table.c.status == OutboxStatus.SENDING.value)
-                        .values(claimed_at=self.clock()))
-            except Exception as error:  # the next beat tries again; the lease has room for it
-                log.warning("outbox: could not renew the sending lease: %s", where(error))
-
-
-def retry_delay(attempts):
-    """How long to wait after the `attempts`-th failed attempt: base, doubling, capped."""
-    config = current_app.config
-    base, cap = config["MAIL_RETRY_BASE_SECONDS"], config["MAIL_RETRY_MAX_SECONDS"]
-    return timedelta(seconds=min(cap, base * 2 ** min(max(attempts - 1, 0), 30)))
-
-
-def recover_interrupted(*, now):
-    """Rows in 'sending' whose lease was not renewed in time belong to a sender that died
-    mid-batch (a live one renews it: `_Heartbeat`): pending again (the message may have gone out; its fixed Message-ID lets clients see the
-    repeat), or failed if that was its last attempt. Returns how many."""
-    config = current_app.config
-    expired = now - timedelta(seconds=config["MAIL_SENDING_LEASE_SECONDS"])
-    stuck = (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_at < expired)
-    note = "delivery was interrupted (the sending process stopped)"
-    failed = db.session.execute(
-        update(OutboxMessage)
-        .where(stuck, OutboxMessage.attempts >= config["MAIL_MAX_ATTEMPTS"])
-        .values(status=OutboxStatus.FAILED, claimed_at=None, claim_token=None, last_error=note)
-        .execution_options(synchronize_session=False)).rowcount
-    retried = db.session.execute(
-        update(OutboxMessage).where(stuck)
-        .values(status=OutboxStatus.PENDING, claimed_at=None, claim_token=None,
-                next_attempt_at=now, last_error=note)
-        .execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
-    if failed or retried:
-        log.warning("outbox: %d interrupted message(s) recovered, %d failed", retried, failed)
-    return failed + retried
 
 
 # Coordinators' actions

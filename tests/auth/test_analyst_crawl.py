@@ -47,7 +47,7 @@ SHOWN_TO_ANALYSTS = {
 # Not typed by people about anyone: keys, hashes, tokens, ids and machine words. The audit log
 # is for admins only, and its rows cannot be changed.
 NOT_FREE_TEXT = {
-    "login_failure": ["key"], "pseudonym_counter": ["prefix"],
+    "login_throttle": ["key"], "pseudonym_counter": ["prefix"],
     "scheduler_job_run": ["job_id", "holder", "summary"], "scheduler_lock": ["name", "holder"],
     "theme": ["key"], "user": ["password_hash"],
     "audit_event": ["actor_label", "action", "entity_type", "entity_id"],
@@ -55,7 +55,7 @@ NOT_FREE_TEXT = {
     "guide_version": ["content_sha256"], "informant_import": ["id"],
     "user_session": ["token_hash"], "consent_token": ["token_hash"], "consent_item": ["key"],
     "consent_evidence": ["stored_name", "content_type", "sha256"], "consent_record_item": ["key"],
-    "interview": ["uid"], "outbox_message": ["message_id", "purpose", "method"],
+    "interview": ["uid"], "outbox_message": ["message_id", "purpose", "method", "claim_token"],
     "consent_event": ["action"], "staff_notice": ["kind", "period"],
 }
 # Seeded through the services below; the others are checked when rows exist.

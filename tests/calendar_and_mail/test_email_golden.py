@@ -24,7 +24,6 @@ from fieldwork.consent import services as consent
 from fieldwork.interviews import queries
 from fieldwork.interviews import services as interviews
 from fieldwork.outbox.services import dispatch_pending
-from fieldwork.outbox.services import dispatch_pending
 from tests import factories
 from tests.factories import oslo
 

@@ -29,7 +29,7 @@ def test_consent_and_withdrawal_through_the_personal_link(app, page, browser, li
     page.get_by_label("Email address").fill(coordinator.email)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Informants").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Informants").click()
     page.get_by_role("link", name=informant.code).click()
     page.get_by_role("button", name="Send consent request").click()
     expect(page.locator(".flash-success")).to_contain_text("Consent request sent")

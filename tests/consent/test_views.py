@@ -89,6 +89,7 @@ def test_the_receipt_is_delivered_as_soon_as_the_informant_has_answered(app, cli
     app.config["MAIL_URL"] = smtp_server.url
     informant, token, _ = requested(outbox, "en")
     response = client.post(f"/c/{token}", data={"items": ["participation"], "consent": "1"})
+    assert response.status_code == 200
     factories.wait_for_delivery()
     receipt = outbox.rows(purpose="consent-receipt")
     assert [row.status.value for row in receipt] == ["sent"]

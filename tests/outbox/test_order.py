@@ -297,8 +297,9 @@ def test_two_dispatchers_keep_each_recipients_order(app, outbox):
             rows = queue(4, now=datetime.now(timezone.utc) - timedelta(seconds=1),
                          recipient=recipient, calendar=False, interview_id=interview.id)
             chains.append([r.message_id for r in rows])
-    # A batch holds one message per chain (the next waits for it): twelve at a time, slowly.
-    sink = SmtpSink(delay=0.08).start()
+    # A batch holds one message per chain (the next waits for it): twelve at a time, slowly
+    # enough (about 12 s in all) that the second process is up before the first is done.
+    sink = SmtpSink(delay=0.25).start()
     try:
         processes = [_send_pending_process(app, sink) for _ in range(2)]
         outputs = [p.communicate(timeout=120) for p in processes]

@@ -19,7 +19,7 @@ def test_register_informant_and_see_it_in_the_list(page, app):
     factories.make_role(name="Radiologist", code="RAD")
     log_in(page, factories.make_user("coordinator"))
 
-    page.get_by_role("link", name="Informants").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Informants").click()
     page.get_by_role("link", name="Register informant").click()
     page.get_by_label("Name").fill("Kari Nordmann")
     page.get_by_label("Email address").fill("kari@")

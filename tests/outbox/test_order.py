@@ -293,13 +293,13 @@ def test_two_dispatchers_keep_each_recipients_order(app, outbox):
         informant = factories.make_informant()
         interview = factories.make_interview(informants=[informant], interviewers=[coordinator],
                                              by=coordinator, send_invites=False, start=day(n))
-        for recipient in (informant.email, f"colleague{n}@example.org"):
-            rows = queue(4, now=datetime.now(timezone.utc) - timedelta(seconds=1),
+        for recipient in [informant.email] + [f"colleague{n}-{k}@example.org" for k in range(9)]:
+            rows = queue(2, now=datetime.now(timezone.utc) - timedelta(seconds=1),
                          recipient=recipient, calendar=False, interview_id=interview.id)
             chains.append([r.message_id for r in rows])
-    # A batch holds one message per chain (the next waits for it): twelve at a time, slowly
-    # enough (about 12 s in all) that the second process is up before the first is done.
-    sink = SmtpSink(delay=0.25).start()
+    # Sixty chains: a batch (BATCH_SIZE, 50) holds at most one message per chain, so each claim
+    # leaves chain heads for the other process, which starts while the first is still sending.
+    sink = SmtpSink(delay=0.05).start()
     try:
         processes = [_send_pending_process(app, sink) for _ in range(2)]
         outputs = [p.communicate(timeout=120) for p in processes]
@@ -310,7 +310,7 @@ def test_two_dispatchers_keep_each_recipients_order(app, outbox):
     sent = [int(re.search(r"sent (\d+)", stdout).group(1)) for stdout, _ in outputs]
     assert min(sent) > 0, f"the two processes did not overlap ({sent}); the test proves nothing"
     ids = sink.message_ids()
-    assert len(ids) == len(set(ids)) == 48
+    assert len(ids) == len(set(ids)) == 120
     for chain in chains:
         assert [i for i in ids if i in chain] == chain
     assert {r.status for r in outbox.rows()} == {OutboxStatus.SENT}

@@ -27,6 +27,13 @@ PERSONAL_LINK = re.compile(r"https?://[^\s\"<>]+(/[cw]/[A-Za-z0-9_-]{43})")
 axe = Axe()
 
 
+@pytest.fixture
+def database(sqlite_template):
+    """axe judges the markup, which is the same on either database: these run on SQLite only
+    (every other page test runs on both)."""
+    return "sqlite", sqlite_template
+
+
 def serious_violations(page):
     result = axe.run(page, options=WCAG_AA)
     return [f"{v['id']} ({v['impact']}): {', '.join(n['target'][0] for n in v['nodes'][:3])}"

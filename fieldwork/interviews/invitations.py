@@ -13,10 +13,13 @@ from urllib.parse import urlsplit
 
 from babel.dates import format_datetime
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import ical, mail
 from ..consent.services.requests import links_for_invitation
 from ..extensions import db
+from ..guides.models import GuideVersion
 from ..informants.models import Informant
 from ..outbox import services as outbox
 from ..timeutil import to_local
@@ -141,6 +144,7 @@ def _queue(interview, recipients, calendar, method, purpose, *, by, now):
     messages = []
     informants = {i.id: i for i in interview.informants}
     recipients = [p for p in recipients if p.email]
+    team = _for_the_team(interview) if any(p.user_id for p in recipients) else {}
     addresses = {p.key: _address_or_none(p.email) for p in recipients}
     holding = outbox.supersede_pending(
         interview.id, [a for a in addresses.values() if a is not None])
@@ -155,7 +159,8 @@ def _queue(interview, recipients, calendar, method, purpose, *, by, now):
                                      now, with_consent=method == "REQUEST", by=by)
         subject, text, html = mail.render_email(
             f"interview_{what}", language, recipient_name=person.name,
-            is_informant=person.informant_id is not None, **details, **links)
+            is_informant=person.informant_id is not None, **details, **links,
+            **(team if person.user_id is not None else {}))
         messages.append(outbox.new_email(
             recipient=(person.email, person.name), subject=subject, text=text, html=html,
             purpose=what, now=now, calendar=calendar, method=method,
@@ -164,6 +169,17 @@ def _queue(interview, recipients, calendar, method, purpose, *, by, now):
             # A calendar that never held the event needs no cancellation: kept, not sent.
             superseded=method == "CANCEL" and not has_event))
     return outbox.queue_emails(messages)
+
+
+def _for_the_team(interview):
+    """What interviewers' emails add: who the informants are (interviewers see identities), the
+    guide version to use, and the interview's page. Never in an informant's email."""
+    version = db.session.scalar(select(GuideVersion).options(joinedload(GuideVersion.guide))
+                                .where(GuideVersion.id == interview.guide_version_id))
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return {"team_informants": [f"{i.code} ({i.name})" for i in interview.informants],
+            "team_guide": f"{version.guide.title}, version {version.number}" if version else "",
+            "team_interview_url": f"{base}/interviews/{interview.id}"}
 
 
 def _address_or_none(address):

@@ -169,3 +169,16 @@ def test_withdrawal_confirmation(invited, coordinator, outbox, now, language):
     consent.withdraw_consent(informant, by=coordinator, now=now + timedelta(days=2))
     check_golden(f"consent_withdrawn.{language}.eml.txt",
                  to_informant(outbox, informant, "consent-withdrawn"))
+
+
+def test_interviewers_email_names_the_informants_the_guide_and_the_page(invited, coordinator,
+                                                                          outbox):
+    """Interviewers (whose roles see identities) get the codes and names, the guide version and
+    a link to the interview page; the informant's email has none of it."""
+    informant, interview = invited("en")
+    to_interviewer = outbox.messages(user_id=coordinator.id)[-1]
+    text = to_interviewer.get_body(("plain",)).get_content()
+    assert f"Informants: {informant.code} (Åse Øvrebø)" in text
+    assert f"/interviews/{interview.id}" in text and "Interview guide: " in text
+    mine = outbox.messages(informant_id=informant.id)[-1].get_body(("plain",)).get_content()
+    assert "Interview page" not in mine and informant.code not in mine

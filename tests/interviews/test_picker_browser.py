@@ -47,3 +47,18 @@ def test_after_a_refused_form_the_chosen_informant_is_first(app, page):
     first = page.locator("fieldset.picker li").first
     expect(first).to_contain_text(others[-1].code)
     expect(first.locator("input")).to_be_checked()
+
+
+def test_the_picker_works_from_the_keyboard(app, page):
+    ase, bjorn, _ = _informants()
+    log_in(page, factories.make_user(role="coordinator"))
+    page.goto("/interviews/new")
+    finder = page.get_by_label("Find an informant")
+    finder.focus()
+    page.keyboard.type("hdir")
+    expect(page.locator("fieldset.picker [aria-live]")).to_have_text("1 of 10 shown")
+    page.keyboard.press("Tab")  # to the one informant still shown
+    page.keyboard.press("Space")
+    picker = page.locator("fieldset.picker")
+    expect(picker.get_by_label(bjorn.code, exact=False)).to_be_checked()
+    expect(picker.locator("input:checked")).to_have_count(1)

@@ -5,14 +5,12 @@ import re
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.support.browser import log_in
 
 
 def test_create_publish_new_version_and_compare(app, page):
     user = factories.make_user(role="researcher", password=factories.PASSWORD)
-    page.goto("/login")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, user)
 
     page.get_by_role("link", name="Guides").click()
     page.get_by_role("link", name="New guide").click()

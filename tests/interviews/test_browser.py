@@ -9,6 +9,7 @@ import icalendar
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.support.browser import log_in
 
 
 def test_schedule_reschedule_and_cancel(app, page, smtp_server, runner):
@@ -18,10 +19,7 @@ def test_schedule_reschedule_and_cancel(app, page, smtp_server, runner):
     version = factories.published_version(by=coordinator)
     day = datetime.now(ZoneInfo("Europe/Oslo")).date() + timedelta(days=10)
 
-    page.goto("/login")
-    page.get_by_label("Email address").fill(coordinator.email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, coordinator)
 
     page.get_by_role("link", name="Interviews").click()
     page.get_by_role("link", name="Schedule interview").click()
@@ -84,10 +82,7 @@ def test_retry_a_failed_invitation_from_the_interview_page(app, page, smtp_serve
                                   .where(OutboxMessage.status == OutboxStatus.FAILED)).all()
     assert smtp_server.wait_for(1)
 
-    page.goto("/login")
-    page.get_by_label("Email address").fill(coordinator.email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, coordinator)
     page.goto(f"/interviews/{interview.id}")
     page.get_by_role("button", name="Retry").click()
     expect(page.locator(".flash-success")).to_contain_text("The email will be sent again.")

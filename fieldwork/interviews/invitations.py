@@ -1,7 +1,8 @@
 """What an interview's attendees receive: the calendar event, and the emails that carry it.
 
 Everyone gets their own email (in the interview's language, so that the informant can read it),
-all carrying the same calendar: one UID for the interview's whole life, the current SEQUENCE.
+carrying the same event: one UID for the interview's whole life, the current SEQUENCE. An
+informant's copy names only the interviewers and that informant as attendees.
 
 A new message to someone supersedes their unsent older ones about the interview (DESIGN.md,
 "Outbox order"), so each calendar gets what it needs and nothing stale: the newest state, as an
@@ -121,12 +122,24 @@ def calendar_event(interview, people):
 
 
 def queue_request(interview, recipients, *, purpose, by, now):
-    """Queue the current version of the event (METHOD:REQUEST) to each recipient."""
+    """Queue the current version of the event (METHOD:REQUEST) to each recipient.
+
+    Interviewers' copies list everyone. Each informant's copy lists the interviewers and that
+    informant only (RFC 5546 lets each recipient's copy carry its own attendees): in a group
+    interview nobody learns the other informants' addresses from the invitation."""
     if not recipients:
         return []
-    calendar = ical.build_request(calendar_event(interview, attendees(interview)), organizer(),
+    everyone = attendees(interview)
+    team = [p for p in everyone if p.user_id is not None]
+    for_team = ical.build_request(calendar_event(interview, everyone), organizer(), stamp=now)
+
+    def calendar_for(person):
+        if person.informant_id is None:
+            return for_team
+        return ical.build_request(calendar_event(interview, [person, *team]), organizer(),
                                   stamp=now)
-    return _queue(interview, recipients, calendar, "REQUEST", purpose, by=by, now=now)
+
+    return _queue(interview, recipients, calendar_for, "REQUEST", purpose, by=by, now=now)
 
 
 def queue_cancel(interview, recipients, *, by, now):
@@ -135,10 +148,11 @@ def queue_cancel(interview, recipients, *, by, now):
     if not recipients:
         return []
     calendar = ical.build_cancel(calendar_event(interview, recipients), organizer(), stamp=now)
-    return _queue(interview, recipients, calendar, "CANCEL", "cancel", by=by, now=now)
+    return _queue(interview, recipients, lambda person: calendar, "CANCEL", "cancel", by=by,
+                  now=now)
 
 
-def _queue(interview, recipients, calendar, method, purpose, *, by, now):
+def _queue(interview, recipients, calendar_for, method, purpose, *, by, now):
     details = _details(interview)
     language = details.pop("language")
     messages = []
@@ -163,7 +177,7 @@ def _queue(interview, recipients, calendar, method, purpose, *, by, now):
             **(team if person.user_id is not None else {}))
         messages.append(outbox.new_email(
             recipient=(person.email, person.name), subject=subject, text=text, html=html,
-            purpose=what, now=now, calendar=calendar, method=method,
+            purpose=what, now=now, calendar=calendar_for(person), method=method,
             sequence=interview.sequence, informant_id=person.informant_id,
             user_id=person.user_id, interview_id=interview.id, by=by,
             # A calendar that never held the event needs no cancellation: kept, not sent.

@@ -410,3 +410,20 @@ def test_every_calendar_an_interview_sends_reads_the_same_in_independent_parsers
             assert event["start"] == start
             assert sorted(event["attendees"]) == sorted(["ola@example.org", researcher.email])
             assert "Nordmann" not in event["summary"]
+
+
+def test_in_a_group_interview_each_informant_sees_only_the_team_and_themselves(
+        coordinator, researcher, outbox):
+    ase = factories.make_informant(name="Åse Øvrebø", email="ase@example.org")
+    bjorn = factories.make_informant(name="Bjørn Berg", email="bjorn@example.org")
+    factories.make_interview(informants=[ase, bjorn], interviewers=[researcher], by=coordinator,
+                             now=NOW)
+    by_recipient = {row.recipient_email: row for row in outbox.rows()}
+    uids = set()
+    for informant in (ase, bjorn):
+        _, event = calendar_in(by_recipient[informant.email])
+        assert attendee_emails(event) == sorted([informant.email, researcher.email])
+        uids.add(str(event["UID"]))
+    _, team_copy = calendar_in(by_recipient[researcher.email])
+    assert attendee_emails(team_copy) == sorted([ase.email, bjorn.email, researcher.email])
+    assert uids == {str(team_copy["UID"])}

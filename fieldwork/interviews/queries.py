@@ -4,7 +4,7 @@ and the choices forms offer. Each loads everyone on an interview in a fixed numb
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
@@ -103,15 +103,6 @@ def interviewer_choices():
     return [(u.id, u.name) for u in users]
 
 
-def informant_choices():
-    """Every informant who may still be asked, as (id, "CODE · name")."""
-    rows = db.session.execute(
-        select(Informant.id, Informant.code, Informant.name)
-        .where(Informant.status.not_in(RecruitmentStatus.not_to_be_contacted()))
-        .order_by(Informant.code)).all()
-    return [(row.id, f"{row.code} · {row.name}") for row in rows]
-
-
 @dataclass(frozen=True)
 class PickerRow:
     """What the informant picker shows of one informant, to choose the right one."""
@@ -125,18 +116,18 @@ class PickerRow:
     language: Language
 
 
-def informant_picker_rows(ids):
-    """The picker's rows for these informants, by code, in one query."""
-    ids = list(ids)
-    if not ids:
-        return []
+def informant_picker_rows(*, also=()):
+    """Every informant who may still be asked (and those in `also`), as the picker shows them,
+    by code, in one query."""
+    may_be_asked = Informant.status.not_in(RecruitmentStatus.not_to_be_contacted())
     rows = db.session.execute(
         select(Informant.id, Informant.code, Informant.name, Organisation.code, Role.name,
                ConsentRecord.status, Informant.language)
         .join(Organisation, Organisation.id == Informant.organisation_id)
         .join(Role, Role.id == Informant.role_id)
         .outerjoin(ConsentRecord, ConsentRecord.informant_id == Informant.id)
-        .where(Informant.id.in_(ids)).order_by(Informant.code)).all()
+        .where(or_(may_be_asked, Informant.id.in_(list(also))) if also else may_be_asked)
+        .order_by(Informant.code)).all()
     return [PickerRow(id_, code, name, organisation, role, consent or ConsentStatus.NOT_REQUESTED,
                       language)
             for id_, code, name, organisation, role, consent, language in rows]

@@ -312,13 +312,12 @@ def _suggestions(informant_id):
 
 def _interview_form(current=None, **kwargs):
     form = InterviewForm(**kwargs)
-    form.informant_ids.choices = queries.informant_choices()
-    if current is not None:  # someone now unreachable stays visible, so the refusal makes sense
-        known = {value for value, _ in form.informant_ids.choices}
-        form.informant_ids.choices += [(i.id, f"{i.code} · {i.name}")
-                                       for i in current.informants if i.id not in known]
+    # Someone in the interview who may no longer be contacted stays listed, so the refusal
+    # that follows makes sense.
     form.informant_rows = queries.informant_picker_rows(
-        value for value, _ in form.informant_ids.choices)
+        also=[i.id for i in current.informants] if current is not None else ())
+    form.informant_ids.choices = [(row.id, f"{row.code} · {row.name}")
+                                  for row in form.informant_rows]
     form.interviewer_ids.choices = queries.interviewer_choices()
     versions = choosable_versions()
     if current is not None and current.guide_version not in versions:

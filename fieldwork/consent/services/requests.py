@@ -63,15 +63,21 @@ def links_for_invitation(informant, *, by, now, offer_consent):
     record = record_for_change(informant, now)
     if record.status is ConsentStatus.NOT_REQUESTED:
         before = record.audit_snapshot()
-        record.status = ConsentStatus.REQUESTED
-        record.requested_version_id, record.requested_at = links.form_version_id, now
-        record.follow_up_count, record.last_follow_up_at = 0, None
-        record.updated_at, record.updated_by_id = now, getattr(by, "id", None)
+        _open_request(record, links.form_version_id, by=by, now=now)
         append_event(record, "requested", by=by, now=now, form_version_id=links.form_version_id,
                      note="The consent link was sent with the interview invitation.")
         audit.record_update("consent.request", by=by, entity=record, before=before,
                             after=record.audit_snapshot(), now=now)
     return links
+
+
+def _open_request(record, version_id, *, by, now):
+    """The record waits for an answer under `version_id` from `now`: follow-ups count from here."""
+    if record.status is ConsentStatus.NOT_REQUESTED:
+        record.status = ConsentStatus.REQUESTED
+    record.requested_version_id, record.requested_at = version_id, now
+    record.follow_up_count, record.last_follow_up_at = 0, None
+    record.updated_at, record.updated_by_id = now, getattr(by, "id", None)
 
 
 def _request(informant, *, by, now, version=None):
@@ -89,13 +95,9 @@ def _request(informant, *, by, now, version=None):
     is_re_consent = record.status.is_consent
     if is_re_consent and record.form_version_id == version.id:
         raise NotAllowed(f"{informant.code} has answered under this version already.")
-    if record.status is ConsentStatus.NOT_REQUESTED:
-        record.status = ConsentStatus.REQUESTED
     action = "re-consent-requested" if is_re_consent else (
         "re-requested" if record.requested_at else "requested")
-    record.requested_version_id, record.requested_at = version.id, now
-    record.follow_up_count, record.last_follow_up_at = 0, None
-    record.updated_at, record.updated_by_id = now, getattr(by, "id", None)
+    _open_request(record, version.id, by=by, now=now)
     _queue_request_email(informant, version, purpose="consent-request", by=by, now=now,
                          is_re_consent=is_re_consent)
     note_contacted(informant, by=by, now=now)

@@ -1,208 +1,218 @@
-"""How fast the busiest pages answer at the study's scale, and how many SQL statements each runs.
+"""How the list pages answer at 1x and at 10x the study, against a bare Flask + Core baseline.
 
-Builds a database with 5,000 informants and 20,000 interviews (plain bulk inserts), plus
-organisations, roles, sampling targets, 500 documents with themes and a few failed emails; then
-requests each page through the Flask test client as a logged-in coordinator and reports the
-median and 95th percentile time and the number of SQL statements per request. Run from the
-project directory:
+Builds two databases with `bench/seed.py` (bulk inserts): 1x (by default 5,000 informants,
+20,000 interviews, 500 documents) and 10x (by default 50,000 / 100,000 / 5,000), on SQLite and on
+PostgreSQL. Then, in interleaved rounds, requests every page from the app over both databases as
+a logged-in coordinator, and the same informant and interview lists from `bench/bare.py` (a bare
+Flask app running the same queries with SQLAlchemy Core and a plain Jinja table) over the same
+databases. Each request goes through the test client on its own, so it pushes its own app
+context and loads its session and user as a real request does; every SQL statement it runs is
+counted. Prints one table per database:
 
-    .venv/bin/python bench/pages.py [--repeat 30] [--database-url postgresql+psycopg://...]
+- statements at 1x and 10x (goal: the same);
+- p50 and p95 at 1x and 10x, and p50 10x / 1x (goal: at most 1.3);
+- for the informant and interview lists, p95 page / p95 bare at 1x and at 10x (goal: at most 1.3).
 
-Without --database-url it uses a fresh SQLite file in a temporary directory. A PostgreSQL database
-given by URL must be empty: the benchmark builds its schema with the migrations.
+Exports are not here: bench/exports.py measures them. Run from the project directory:
+
+    .venv/bin/python bench/pages.py [--rounds 30] [--database sqlite --database postgresql]
+        [--informants 5000 --interviews 20000 --documents 500]
+        [--large-informants 50000 --large-interviews 100000 --large-documents 5000]
+        [--database-url URL_1X --database-url URL_10X]
+
+PostgreSQL runs in a throwaway cluster (tests/support/postgres.py) unless two empty databases
+are given with --database-url (the schema is built with the migrations).
 """
 
 import argparse
-import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, insert, select  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
+from bench import bare  # noqa: E402
+from bench.seed import DOCUMENTS, INFORMANTS, INTERVIEWS, build  # noqa: E402,F401
 from config import TestConfig  # noqa: E402
-from fieldwork import audit, create_app  # noqa: E402
-from fieldwork.auth.services import create_user  # noqa: E402
-from fieldwork.consent import services as consent  # noqa: E402
-from fieldwork.consent.models import STANDARD_ITEMS, ConsentRecord, ConsentRecordItem  # noqa: E402
-from fieldwork.dashboard.models import SamplingTarget  # noqa: E402
-from fieldwork.documents.models import Document, Theme, document_interview, document_theme  # noqa: E402
+from fieldwork import create_app  # noqa: E402
 from fieldwork.extensions import db  # noqa: E402
-from fieldwork.guides import services as guides  # noqa: E402
-from fieldwork.informants.models import Informant  # noqa: E402
-from fieldwork.interviews.models import Interview, interview_informant, interview_interviewer  # noqa: E402
-from fieldwork.organisations.services import create_organisation, create_role  # noqa: E402
-from fieldwork.outbox.models import OutboxMessage  # noqa: E402
-from tests.factories import PASSWORD, log_client_in  # noqa: E402
+from tests.factories import log_client_in  # noqa: E402
+from tests.support.postgres import ThrowawayCluster, find_bindir  # noqa: E402
 
-INFORMANTS, INTERVIEWS, DOCUMENTS = 5_000, 20_000, 500
-LEVELS = ["local"] * 6 + ["regional"] * 2 + ["national"] * 3 + ["vendor", "research"]
-ROLES = ["RAD", "RGR", "PHY", "PL", "IT", "MGR", "DPO", "BRD", "VEN"]
-PAGES = [("dashboard", "/"), ("informants list", "/informants/"),
-         ("interviews list (upcoming)", "/interviews/"),
-         ("interviews list (all)", "/interviews/?when=all"), ("documents list", "/documents/"),
-         ("documents list (theme filter)", "/documents/?theme=1"),
-         ("pipeline board", "/interviews/pipeline"),
-         ("interview page", "/interviews/1"),
-         ("export: interview cases CSV", "/exports/interviews.csv"),
-         ("export: interview cases XLSX", "/exports/interviews.xlsx"),
-         ("export: cases, one organisation", "/exports/interviews.xlsx?organisation=1"),
-         ("export: documents CSV", "/exports/documents.csv"),
-         ("consent overview", "/consent/"),
-         ("consent overview (at risk, 14 days)", "/consent/?within_days=14")]
-TRANSCRIPT_STAGES = ["none", "in-progress", "transcribed", "checked", "pseudonymised", "coded",
-                     "coded", "coded"]
+SORTS = ["code", "name", "organisation", "role", "status", "created"]
+# (label, path, path of the same list in the bare app or None)
+PAGES = ([("dashboard", "/", None)]
+         + [(f"informants, by {sort}", f"/informants/?sort={sort}", f"/informants/?sort={sort}")
+            for sort in SORTS]
+         + [("informants, by code descending", "/informants/?sort=code&order=desc",
+             "/informants/?sort=code&order=desc"),
+            ("interviews, upcoming", "/interviews/", "/interviews/"),
+            ("interviews, all", "/interviews/?when=all", "/interviews/?when=all"),
+            ("consent overview", "/consent/", None),
+            ("consent overview, at risk", "/consent/?within_days=14", None),
+            ("pipeline board", "/interviews/pipeline", None),
+            ("documents", "/documents/", None),
+            ("documents, theme filter", "/documents/?theme=1", None),
+            ("calendar, week", "/interviews/calendar?view=week", None),
+            ("calendar, month", "/interviews/calendar?view=month", None),
+            ("interview page", "/interviews/1", None)])
+GOAL_SCALE, GOAL_BARE = 1.3, 1.3
+PAGE_SIZE = 50  # production's page size: the issue's "one page of 50 informants"
 
 
-def build(now):
-    """The data set; returns the coordinator who requests the pages."""
-    rng = random.Random(7)
-    by = audit.COMMAND_LINE
-    organisations = [create_organisation({"name": f"Organisation {n}", "code": f"ORG{n}",
-                                          "governance_level": level}, by=by)
-                     for n, level in enumerate(LEVELS)]
-    roles = [create_role({"name": f"Role {code}", "code": code}, by=by) for code in ROLES]
-    coordinator = create_user("coordinator@example.org", "Bench Coordinator", "coordinator",
-                              PASSWORD, by=by)
-    guide = guides.create_guide({"title": "Guide", "purpose": "", "language": "en"}, by=coordinator)
-    version = guides.get_version(guide.id, 1)
-    guides.update_draft(version, {"content": "## Theme\n- A question?\n", "change_note": ""},
-                        by=coordinator)
-    guides.publish_version(version, by=coordinator)
+class Target:
+    """One app over one database, with its own client and statement counter."""
 
-    statuses = ["identified", "contacted", "agreed", "agreed", "interviewed", "interviewed",
-                "declined", "withdrawn"]
-    db.session.execute(insert(Informant), [
-        {"code": f"B{n:05d}", "name": f"Informant {n}", "email": f"informant{n}@example.org",
-         "organisation_id": organisations[n % len(organisations)].id,
-         "role_id": roles[n % len(roles)].id, "job_title": "", "language": "nb",
-         "status": statuses[n % len(statuses)], "notes": "", "created_at": now,
-         "updated_at": now} for n in range(INFORMANTS)])
-    informant_ids = db.session.scalars(select(Informant.id).order_by(Informant.id)).all()
-    # A year back and two months ahead: the past mostly conducted, the future open.
-    first = now - timedelta(days=365)
-    interviews = []
-    for n in range(INTERVIEWS):
-        starts_at = first + timedelta(minutes=30 * (n * 7 % (425 * 48)))
-        if starts_at < now:
-            status = rng.choice(["conducted"] * 8 + ["cancelled", "no-show"])
-        else:
-            status = rng.choice(["planned", "invited", "confirmed"])
-        held = status == "conducted"
-        interviews.append({"uid": f"bench-{n}@example.org", "sequence": 0, "starts_at": starts_at,
-                           "ends_at": starts_at + timedelta(hours=1), "mode": "video",
-                           "guide_version_id": version.id, "language": "nb", "status": status,
-                           "created_at": now, "updated_at": now,
-                           "transcript_status": rng.choice(TRANSCRIPT_STAGES) if held else "none",
-                           "transcript_updated_at": starts_at + timedelta(days=3) if held else None,
-                           "actual_started_at": starts_at if held else None,
-                           "actual_duration_minutes": 55 if held else None,
-                           "recording_location": "TSD" if held else "",
-                           "recording_delete_by": (starts_at + timedelta(days=180)).date()
-                           if held else None})
-    db.session.execute(insert(Interview), interviews)
-    interview_ids = db.session.scalars(select(Interview.id).order_by(Interview.id)).all()
-    db.session.execute(insert(interview_informant), [
-        {"interview_id": iv, "informant_id": informant_ids[n % len(informant_ids)]}
-        for n, iv in enumerate(interview_ids)])
-    db.session.execute(insert(interview_interviewer), [
-        {"interview_id": iv, "user_id": coordinator.id} for iv in interview_ids])
+    def __init__(self, app, engine, client):
+        self.app, self.client, self.statements = app, client, 0
+        event.listen(engine, "before_cursor_execute", self._count)
 
-    db.session.execute(insert(SamplingTarget), [
-        {"organisation_id": o.id, "role_id": r.id, "target": rng.randint(0, 5), "updated_at": now}
-        for o in organisations for r in roles])
-    db.session.execute(insert(Theme), [{"name": f"Theme {n}", "key": f"theme {n}"}
-                                       for n in range(40)])
-    theme_ids = db.session.scalars(select(Theme.id)).all()
-    db.session.execute(insert(Document), [
-        {"title": f"Document {n}", "document_type": "report", "governance_level": "regional",
-         "organisation_id": organisations[n % len(organisations)].id, "reference": "",
-         "status": "identified", "notes": "", "created_at": now, "updated_at": now,
-         "issued_on": (now - timedelta(days=n)).date()} for n in range(DOCUMENTS)])
-    document_ids = db.session.scalars(select(Document.id)).all()
-    db.session.execute(insert(document_theme), [
-        {"document_id": d, "theme_id": t} for d in document_ids
-        for t in rng.sample(theme_ids, 3)])
-    db.session.execute(insert(document_interview), [
-        {"document_id": d, "interview_id": rng.choice(interview_ids)} for d in document_ids])
-    # Consent under one active form: most given (some items refused), some requested, declined
-    # or withdrawn, a fifth never asked.
-    form = consent.create_form_version({"title": "Consent", "language": "nb", "version_label": "1",
-                                        "letter_markdown": "Letter.", "approval_reference": "Sikt 1",
-                                        "approval_date": now.date()}, by=coordinator)
-    consent.activate_form_version(form, by=coordinator)
-    states = ["given", "given", "given", "partly-given", "requested", "declined", "withdrawn"]
-    records = [{"informant_id": informant_id, "status": states[n % len(states)],
-                "form_version_id": form.id, "method": "signed-paper", "updated_at": now,
-                "follow_up_count": 0, "consented_on": now.date()}
-               for n, informant_id in enumerate(informant_ids) if n % 5]
-    db.session.execute(insert(ConsentRecord), records)
-    record_ids = db.session.scalars(select(ConsentRecord.id).order_by(ConsentRecord.id)).all()
-    db.session.execute(insert(ConsentRecordItem), [
-        {"record_id": record_id, "key": key,
-         "is_given": records[n]["status"] in ("given", "partly-given")
-         and not (key == "direct_quotation" and records[n]["status"] == "partly-given")}
-        for n, record_id in enumerate(record_ids) for key in STANDARD_ITEMS])
-    db.session.execute(insert(OutboxMessage), [
-        {"message_id": f"<failed-{n}@example.org>", "purpose": "invite",
-         "recipient_email": f"informant{n}@example.org", "subject": "Invitation", "raw": b"x",
-         "status": "failed", "attempts": 8, "next_attempt_at": now, "created_at": now}
-        for n in range(20)])
-    db.session.commit()
-    return coordinator
+    def _count(self, *args):
+        self.statements += 1
+
+    def get(self, path):
+        self.statements = 0
+        begun = time.perf_counter()
+        response = self.client.get(path)
+        elapsed = (time.perf_counter() - begun) * 1000
+        assert response.status_code == 200, (path, response.status_code)
+        return elapsed, self.statements
+
+
+def app_target(url, sizes, now):
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url, "PAGE_SIZE": PAGE_SIZE})
+    with app.app_context():
+        upgrade()
+        started = time.perf_counter()
+        coordinator = build(now, **sizes)
+        built = time.perf_counter() - started
+        client = app.test_client()
+        log_client_in(client, coordinator)
+        engine = db.engine
+        db.session.remove()
+    return Target(app, engine, client), built
+
+
+def bare_target(url):
+    app = bare.create_bare_app(url, page_size=PAGE_SIZE)
+    return Target(app, app.extensions["bare_engine"], app.test_client())
+
+
+def measure(targets, rounds):
+    """{(page, variant): ([ms...], {statement counts})}, one request of each per round."""
+    results = {}
+    plan = []
+    for label, path, bare_path in PAGES:
+        plan += [(label, "1x", path), (label, "10x", path)]
+        if bare_path:
+            plan += [(label, "bare 1x", bare_path), (label, "bare 10x", bare_path)]
+    for label, variant, path in plan:  # warm up templates, caches and connections
+        for _ in range(2):
+            targets[variant].get(path)
+    for _ in range(rounds):
+        for label, variant, path in plan:
+            elapsed, count = targets[variant].get(path)
+            times, counts = results.setdefault((label, variant), ([], set()))
+            times.append(elapsed)
+            counts.add(count)
+    return results
+
+
+def p95(values):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def report(backend, sizes, built, results, rounds):
+    small, large = sizes
+    print(f"\n{backend}: 1x = {small['informants']:,} informants, {small['interviews']:,} "
+          f"interviews, {small['documents']:,} documents (built in {built[0]:.0f} s); 10x = "
+          f"{large['informants']:,} / {large['interviews']:,} / {large['documents']:,} "
+          f"(built in {built[1]:.0f} s); {rounds} interleaved rounds; times in ms")
+    print(f"{'page':<34} {'statements':>10} {'p50 1x':>8} {'p95 1x':>8} {'p50 10x':>8} "
+          f"{'p95 10x':>8} {'10x/1x':>7} {'bare 1x':>8} {'bare 10x':>8}  goals")
+    misses = 0
+    for label, _, bare_path in PAGES:
+        s_times, s_counts = results[(label, "1x")]
+        l_times, l_counts = results[(label, "10x")]
+        scale = statistics.median(l_times) / statistics.median(s_times)
+        same = s_counts == l_counts and len(s_counts) == 1
+        marks = ["statements " + ("ok" if same else "MISS"),
+                 "10x/1x " + ("ok" if scale <= GOAL_SCALE else "MISS")]
+        bare_cells = ["", ""]
+        if bare_path:
+            ratios = [p95(results[(label, v)][0]) / p95(results[(label, f"bare {v}")][0])
+                      for v in ("1x", "10x")]
+            bare_cells = [f"{r:.2f}" for r in ratios]
+            marks.append("bare " + ("ok" if max(ratios) <= GOAL_BARE else "MISS"))
+        misses += sum("MISS" in m for m in marks)
+        counts = f"{'/'.join(map(str, sorted(s_counts)))}→{'/'.join(map(str, sorted(l_counts)))}"
+        print(f"{label:<34} {counts:>10} {statistics.median(s_times):8.1f} {p95(s_times):8.1f} "
+              f"{statistics.median(l_times):8.1f} {p95(l_times):8.1f} {scale:7.2f} "
+              f"{bare_cells[0]:>8} {bare_cells[1]:>8}  {', '.join(marks)}")
+    print(f"{misses} goal(s) missed" if misses else "every goal met")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
+    parser.add_argument("--database-url", action="append", default=[],
+                        help="two empty PostgreSQL databases, for 1x then 10x")
+    parser.add_argument("--informants", type=int, default=INFORMANTS)
+    parser.add_argument("--interviews", type=int, default=INTERVIEWS)
+    parser.add_argument("--documents", type=int, default=DOCUMENTS)
+    parser.add_argument("--large-informants", type=int, default=10 * INFORMANTS)
+    parser.add_argument("--large-interviews", type=int, default=5 * INTERVIEWS)
+    parser.add_argument("--large-documents", type=int, default=10 * DOCUMENTS)
     args = parser.parse_args()
+    if args.database_url and len(args.database_url) != 2:
+        parser.error("--database-url takes two databases: 1x, then 10x")
+    backends = args.database or ["sqlite", "postgresql"]
+    sizes = ({"informants": args.informants, "interviews": args.interviews,
+              "documents": args.documents},
+             {"informants": args.large_informants, "interviews": args.large_interviews,
+              "documents": args.large_documents})
+    now = datetime.now(timezone.utc)
 
-    with tempfile.TemporaryDirectory() as directory:
-        url = args.database_url or f"sqlite:///{directory}/bench.db"
-        app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url})
-        pages = list(PAGES)
-        with app.app_context():
-            upgrade()
-            started = time.perf_counter()
-            coordinator = build(datetime.now(timezone.utc))
-            built = time.perf_counter() - started
-            client = app.test_client()
-            log_client_in(client, coordinator)
-            statements = []
-            event.listen(db.engine, "before_cursor_execute",
-                         lambda *a: statements.append(a[2]))
-            results = []
-            for label, path in pages:
-                for _ in range(2):  # warm caches and templates
-                    assert client.get(path).status_code == 200, path
-                timings, counts = [], set()
-                for _ in range(args.repeat):
-                    statements.clear()
-                    begun = time.perf_counter()
-                    response = client.get(path)
-                    timings.append((time.perf_counter() - begun) * 1000)
-                    assert response.status_code == 200, path
-                    counts.add(len(statements))
-                timings.sort()
-                p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-                results.append((label, path, statistics.median(timings), p95, counts))
-            db.session.remove()
-            db.engine.dispose()
-
-    backend = url.split(":", 1)[0]
-    print(f"{INFORMANTS} informants, {INTERVIEWS} interviews, {DOCUMENTS} documents; "
-          f"database: {backend}; built in {built:.1f} s; {args.repeat} requests per page")
-    print(f"{'page':<32} {'median':>9} {'p95':>9} {'SQL statements':>15}")
-    for label, path, median, p95, counts in results:
-        print(f"{label:<32} {median:7.1f} ms {p95:7.1f} ms {'/'.join(map(str, sorted(counts))):>15}")
+    for backend in backends:
+        cluster = None
+        with tempfile.TemporaryDirectory() as directory:
+            try:
+                if backend == "sqlite":
+                    urls = [f"sqlite:///{directory}/bench-1x.db", f"sqlite:///{directory}/bench-10x.db"]
+                elif args.database_url:
+                    urls = args.database_url
+                else:
+                    bindir = find_bindir()
+                    if bindir is None:
+                        print("PostgreSQL is not installed: skipped")
+                        continue
+                    cluster = ThrowawayCluster(bindir).start()
+                    urls = [cluster.create_database("bench_1x"), cluster.create_database("bench_10x")]
+                targets, built = {}, []
+                for variant, url, size in zip(("1x", "10x"), urls, sizes):
+                    targets[variant], seconds = app_target(url, size, now)
+                    targets[f"bare {variant}"] = bare_target(url)
+                    built.append(seconds)
+                results = measure(targets, args.rounds)
+                for target in targets.values():
+                    with target.app.app_context():
+                        if "bare_engine" in target.app.extensions:
+                            target.app.extensions["bare_engine"].dispose()
+                        else:
+                            db.engine.dispose()
+            finally:
+                if cluster is not None:
+                    cluster.stop()
+        report(backend, sizes, built, results, args.rounds)
 
 
 if __name__ == "__main__":

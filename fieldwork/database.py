@@ -3,6 +3,7 @@
 import enum
 from datetime import datetime, timezone
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import DateTime, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -100,3 +101,22 @@ def lock_rows(model, ids):
         query = query.with_for_update(key_share=True)
     # Objects loaded before the lock may be stale: read them again now that they cannot change.
     return db.session.scalars(query.execution_options(populate_existing=True)).all()
+
+
+class ListPage(Pagination):
+    """One page of a list, with the total counted by its own statement.
+
+    `db.paginate` counts by wrapping the whole query (every joined column, the sort) in a
+    subquery; a list's total needs only the filtered base table. `rows` is any select: ORM
+    entities (`scalars=True`) or plain columns, already filtered and sorted."""
+
+    def __init__(self, rows, count, *, scalars=False, **kwargs):
+        self._rows, self._count, self._scalars = rows, count, scalars
+        super().__init__(**kwargs)
+
+    def _query_items(self):
+        page = self._rows.limit(self.per_page).offset(self._query_offset)
+        return (db.session.scalars(page) if self._scalars else db.session.execute(page)).all()
+
+    def _query_count(self):
+        return db.session.scalar(self._count)

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from .. import audit
-from ..database import utcnow
+from ..database import ListPage, utcnow
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..organisations.models import GovernanceLevel, Organisation, Role
@@ -183,14 +183,14 @@ def matching_text(text, *, sees_identities):
     return or_(*(func.lower(c).like(pattern, escape="\\") for c in columns))
 
 
-def informant_query(criteria, *, sees_identities):
-    """The informants matching a filter, with organisation and role loaded in the same query."""
-    query = (select(Informant).join(Informant.organisation).join(Informant.role)
-             .options(contains_eager(Informant.organisation), contains_eager(Informant.role)))
+def _matching(query, criteria, *, sees_identities):
+    """`query` narrowed to the informants matching the filter; conditions on the informant table
+    alone, so the same filter counts without a join."""
     if criteria.organisation_id:
         query = query.where(Informant.organisation_id == criteria.organisation_id)
     if criteria.governance_level:
-        query = query.where(Organisation.governance_level == criteria.governance_level)
+        query = query.where(Informant.organisation_id.in_(
+            select(Organisation.id).where(Organisation.governance_level == criteria.governance_level)))
     if criteria.role_id:
         query = query.where(Informant.role_id == criteria.role_id)
     if criteria.status:
@@ -198,12 +198,42 @@ def informant_query(criteria, *, sees_identities):
     matching = matching_text(criteria.text, sees_identities=sees_identities)
     if matching is not None:
         query = query.where(matching)
+    return query
+
+
+def _sorted(query, criteria, *, sees_identities):
     sort = criteria.sort if criteria.sort in SORT_COLUMNS else "code"
     if sort in IDENTITY_SORTS and not sees_identities:
         sort = "code"
     column = SORT_COLUMNS[sort]
-    query = query.order_by(column.desc() if criteria.descending else column.asc(), Informant.id)
-    return query
+    # Ties go by id in the same direction, so an index on (column, id) serves either order.
+    if criteria.descending:
+        return query.order_by(column.desc(), Informant.id.desc())
+    return query.order_by(column.asc(), Informant.id)
+
+
+def informant_query(criteria, *, sees_identities):
+    """The informants matching a filter, with organisation and role loaded in the same query."""
+    query = (select(Informant).join(Informant.organisation).join(Informant.role)
+             .options(contains_eager(Informant.organisation), contains_eager(Informant.role)))
+    return _sorted(_matching(query, criteria, sees_identities=sees_identities), criteria,
+                   sees_identities=sees_identities)
+
+
+def informant_page(criteria, *, sees_identities, page, per_page):
+    """One page of the list: the columns it shows, and the total counted on the informant table
+    alone."""
+    rows = (select(Informant.id, Informant.code, Informant.name, Informant.job_title,
+                   Informant.status, Organisation.code.label("organisation_code"),
+                   Organisation.name.label("organisation_name"), Organisation.governance_level,
+                   Role.name.label("role_name"))
+            .join(Organisation, Organisation.id == Informant.organisation_id)
+            .join(Role, Role.id == Informant.role_id))
+    rows = _sorted(_matching(rows, criteria, sees_identities=sees_identities), criteria,
+                   sees_identities=sees_identities)
+    count = _matching(select(func.count()).select_from(Informant), criteria,
+                      sees_identities=sees_identities)
+    return ListPage(rows, count, page=page, per_page=per_page, max_per_page=200, error_out=False)
 
 
 def get_informant(informant_id):

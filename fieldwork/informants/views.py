@@ -33,9 +33,8 @@ def _list_page(search_form, status=200):
     if not filters.validate():
         return render_template("informants/list.html", filters=filters, page=None,
                                search_form=search_form), 400
-    page = db.paginate(
-        services.informant_query(_criteria(filters), sees_identities=current_user.sees_identities),
-        per_page=_page_size(), max_per_page=200, error_out=False, page=page_number())
+    page = services.informant_page(_criteria(filters), sees_identities=current_user.sees_identities,
+                                   page=page_number(), per_page=_page_size())
     return render_template("informants/list.html", filters=filters, page=page,
                            search_form=search_form, filter_args=_filter_args()), status
 

@@ -9,7 +9,7 @@ ratio to it is measured, not remembered.
     /interviews/?when=upcoming|all&page=N
 """
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import Flask, request
 from jinja2 import Environment
@@ -19,6 +19,7 @@ from fieldwork.auth.models import User
 from fieldwork.guides.models import Guide, GuideVersion
 from fieldwork.informants.models import Informant
 from fieldwork.interviews.models import Interview, interview_informant, interview_interviewer
+from fieldwork.interviews.planning import MAX_DURATION
 from fieldwork.organisations.models import Organisation, Role
 from fieldwork.timeutil import format_local
 
@@ -75,7 +76,9 @@ def create_bare_app(url, *, page_size=50):
         condition = []
         order = [interview.c.starts_at.desc(), interview.c.id.desc()]
         if request.args.get("when", "upcoming") == "upcoming":
-            condition = [interview.c.ends_at >= datetime.now(timezone.utc)]
+            now = datetime.now(timezone.utc)
+            condition = [interview.c.starts_at >= now - timedelta(minutes=MAX_DURATION),
+                         interview.c.ends_at >= now]
             order = [interview.c.starts_at, interview.c.id]
         with engine.connect() as connection:
             total = connection.scalar(select(func.count()).select_from(interview).where(*condition))

@@ -20,6 +20,7 @@ from fieldwork.auth.services import create_user
 from fieldwork.consent import services as consent
 from fieldwork.consent.models import STANDARD_ITEMS, ConsentRecord, ConsentRecordItem
 from fieldwork.dashboard.models import SamplingTarget
+from fieldwork.database import refresh_statistics
 from fieldwork.documents.models import Document, Theme, document_interview, document_theme
 from fieldwork.extensions import db
 from fieldwork.guides import services as guides
@@ -131,5 +132,7 @@ def build(now, *, informants=INFORMANTS, interviews=INTERVIEWS, documents=DOCUME
          "recipient_email": f"informant{n}@example.org", "subject": "Invitation", "raw": b"x",
          "status": "failed", "attempts": 8, "next_attempt_at": now, "created_at": now}
         for n in range(20)])
+    # Statistics, as PostgreSQL's autovacuum and an informant import leave them.
+    refresh_statistics(*db.metadata.tables)
     db.session.commit()
     return coordinator

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime, timezone
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import DateTime, event, select
+from sqlalchemy import DateTime, event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -35,6 +35,15 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def refresh_statistics(*tables):
+    """Tell the query planner how many rows the tables hold now, after a bulk insert. SQLite keeps
+    statistics only when asked; without them it sorts every informant for the list's organisation
+    and role orders instead of walking their indexes. (PostgreSQL's autovacuum would catch up
+    later; asking now costs a few milliseconds per thousand rows.)"""
+    for table in tables:
+        db.session.execute(text(f'ANALYZE "{db.metadata.tables[table].name}"'))
 
 
 def utcnow():

@@ -3,7 +3,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, SelectField, StringField, SubmitField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from ..forms import Cleaned, coerce_optional_id, free_text, options
+from ..forms import Cleaned, coerce_optional_id, filter_select, free_text, options
 from ..organisations.models import GovernanceLevel
 from .models import Language, RecruitmentStatus
 from .services import INFORMANT_RULES
@@ -36,16 +36,16 @@ class InformantFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    organisation = SelectField("Organisation", validators=[Optional()])
-    level = SelectField("Governance level", validators=[Optional()],
+    organisation = filter_select("Organisation", validators=[Optional()])
+    level = filter_select("Governance level", validators=[Optional()],
                         choices=options([("", "Any level")] + [(g.value, g.label) for g in GovernanceLevel]))
-    role = SelectField("Role", validators=[Optional()])
-    status = SelectField("Status", validators=[Optional()],
+    role = filter_select("Role", validators=[Optional()])
+    status = filter_select("Status", validators=[Optional()],
                          choices=options([("", "Any status")] + [(s.value, s.label) for s in RecruitmentStatus]))
-    sort = SelectField("Sort by", validators=[Optional()], choices=options([
+    sort = filter_select("Sort by", validators=[Optional()], choices=options([
         ("code", "Code"), ("name", "Name"), ("organisation", "Organisation"), ("role", "Role"),
         ("status", "Status"), ("created", "Registered")]))
-    order = SelectField("Order", validators=[Optional()],
+    order = filter_select("Order", validators=[Optional()],
                         choices=options([("asc", "Ascending"), ("desc", "Descending")]))
 
 

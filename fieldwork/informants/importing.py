@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..database import utcnow
+from ..database import refresh_statistics, utcnow
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..organisations.models import Organisation, Role
@@ -231,5 +231,6 @@ def confirm_import(staged_id, *, by, now=None):
         del snapshot["created_at"], snapshot["updated_at"]
         audit.record("informant.create", by=by, entity_type="informant",
                      entity_id=ids[record["code"]], after=snapshot, now=now)
+    refresh_statistics("informant", "organisation", "role")
     db.session.commit()
     return len(records)

@@ -3,7 +3,8 @@ from wtforms import (BooleanField, IntegerField, SelectField, SelectMultipleFiel
                      StringField, SubmitField, TextAreaField, TimeField)
 from wtforms.validators import InputRequired, Optional
 
-from ..forms import StudyDateField, coerce_id, coerce_optional_id, free_text, options
+from ..forms import (StudyDateField, coerce_id, coerce_optional_id, filter_select, free_text,
+                     options)
 from ..informants.models import Language
 from .afterwards import MAX_NOTES_LENGTH
 from .models import InterviewMode, InterviewStatus, TranscriptStatus
@@ -39,12 +40,12 @@ class InterviewFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    when = SelectField("When", validators=[Optional()], choices=options(
+    when = filter_select("When", validators=[Optional()], choices=options(
         [("upcoming", "Upcoming"), ("past", "Past"), ("all", "All")]))
-    organisation = SelectField("Organisation", coerce=coerce_optional_id, validators=[Optional()])
-    role = SelectField("Role", coerce=coerce_optional_id, validators=[Optional()])
-    interviewer = SelectField("Interviewer", coerce=coerce_optional_id, validators=[Optional()])
-    status = SelectField("Status", validators=[Optional()], choices=options(
+    organisation = filter_select("Organisation", coerce=coerce_optional_id, validators=[Optional()])
+    role = filter_select("Role", coerce=coerce_optional_id, validators=[Optional()])
+    interviewer = filter_select("Interviewer", coerce=coerce_optional_id, validators=[Optional()])
+    status = filter_select("Status", validators=[Optional()], choices=options(
         [("", "Any status")] + [(s.value, s.label) for s in InterviewStatus]))
     date_from = StudyDateField("From", validators=[Optional()])
     date_to = StudyDateField("To", validators=[Optional()])

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
-from ..database import utcnow
+from ..database import ListPage, utcnow
 from ..extensions import db
 from ..guides.models import GuideVersion, VersionStatus, guide_target_role
 from ..consent.models import ConsentRecord, ConsentStatus
@@ -22,7 +22,7 @@ from .models import (
     interview_informant,
     interview_interviewer,
 )
-from .planning import INTERVIEWER_ROLES
+from .planning import INTERVIEWER_ROLES, MAX_DURATION
 
 
 @dataclass
@@ -43,17 +43,21 @@ def with_people():
             selectinload(Interview.guide_version).selectinload(GuideVersion.guide))
 
 
-def interview_query(criteria, *, now=None):
-    """Interviews matching the list's filters, with everyone on them loaded in a fixed number of
-    queries whatever the page size."""
-    now = now or utcnow()
-    query = select(Interview).options(*with_people())
+def _matching(criteria, now):
+    """The list's conditions and order, on the interview table alone (so the total counts
+    without joins)."""
+    conditions = []
     if criteria.upcoming is True:
-        query = query.where(Interview.ends_at >= now).order_by(Interview.starts_at, Interview.id)
+        # Still to come or in progress: ends now or later. An interview lasts at most
+        # MAX_DURATION, so it also started at most that long ago; saying so lets the index on
+        # starts_at begin there instead of passing every past interview.
+        conditions += [Interview.starts_at >= now - timedelta(minutes=MAX_DURATION),
+                       Interview.ends_at >= now]
+        order = (Interview.starts_at, Interview.id)
     else:
         if criteria.upcoming is False:
-            query = query.where(Interview.ends_at < now)
-        query = query.order_by(Interview.starts_at.desc(), Interview.id.desc())
+            conditions.append(Interview.ends_at < now)
+        order = (Interview.starts_at.desc(), Interview.id.desc())
     if criteria.organisation_id or criteria.role_id:
         informant_match = (select(interview_informant.c.interview_id)
                            .join(Informant, Informant.id == interview_informant.c.informant_id))
@@ -61,15 +65,35 @@ def interview_query(criteria, *, now=None):
             informant_match = informant_match.where(Informant.organisation_id == criteria.organisation_id)
         if criteria.role_id:
             informant_match = informant_match.where(Informant.role_id == criteria.role_id)
-        query = query.where(Interview.id.in_(informant_match))
+        conditions.append(Interview.id.in_(informant_match))
     if criteria.interviewer_id:
-        query = query.where(Interview.id.in_(
+        conditions.append(Interview.id.in_(
             select(interview_interviewer.c.interview_id)
             .where(interview_interviewer.c.user_id == criteria.interviewer_id)))
     if criteria.status:
-        query = query.where(Interview.status == criteria.status)
-    return query.where(*where_on_local_days(Interview.starts_at, criteria.date_from,
-                                            criteria.date_to))
+        conditions.append(Interview.status == criteria.status)
+    conditions += where_on_local_days(Interview.starts_at, criteria.date_from, criteria.date_to)
+    return conditions, order
+
+
+def interview_query(criteria, *, now=None):
+    """Interviews matching the list's filters, with everyone on them loaded in a fixed number of
+    queries whatever the page size."""
+    conditions, order = _matching(criteria, now or utcnow())
+    return select(Interview).options(*with_people()).where(*conditions).order_by(*order)
+
+
+def interview_page(criteria, *, page, per_page, now=None):
+    """One page of the list, with what its rows show (informants' codes and names, the
+    interviewers, the guide) loaded in a fixed number of queries; the total counted on the
+    interview table alone."""
+    conditions, order = _matching(criteria, now or utcnow())
+    rows = (select(Interview).where(*conditions).order_by(*order)
+            .options(selectinload(Interview.informants), selectinload(Interview.interviewers),
+                     joinedload(Interview.guide_version).joinedload(GuideVersion.guide)))
+    count = select(func.count()).select_from(Interview).where(*conditions)
+    return ListPage(rows, count, scalars=True, page=page, per_page=per_page, max_per_page=200,
+                    error_out=False)
 
 
 def get_interview(interview_id):

@@ -33,9 +33,8 @@ def list_interviews():
     filters = _filter_form(InterviewFilterForm(request.args))
     if not filters.validate():
         return render_template("interviews/list.html", filters=filters, page=None), 400
-    page = db.paginate(queries.interview_query(_criteria(filters)),
-                       per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
-                       error_out=False, page=page_number())
+    page = queries.interview_page(_criteria(filters), page=page_number(),
+                                  per_page=current_app.config["PAGE_SIZE"])
     return render_template("interviews/list.html", filters=filters, page=page,
                            filter_args={k: v for k, v in request.args.items() if k != "page"})
 

@@ -22,6 +22,9 @@ def upgrade():
         for column in COLUMNS:
             batch_op.drop_index(f'ix_informant_{column}')
             batch_op.create_index(f'ix_informant_{column}_id', [column, 'id'], unique=False)
+    # The planner needs to know organisations and roles are few to walk these indexes.
+    for table in ('informant', 'organisation', 'role'):
+        op.execute(f'ANALYZE {table}')
 
 
 def downgrade():

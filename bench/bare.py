@@ -1,21 +1,24 @@
 """The framework's own limit for the two main lists: a bare Flask app over the same database.
 
-No login, forms, sessions, ORM or layout: each view runs the same queries as the app's page with
-SQLAlchemy Core (the total, then one page of rows, with what each row shows) and renders a plain
-Jinja table with the same columns. bench/pages.py measures it beside the app in every run, so the
-ratio to it is measured, not remembered.
+No forms, ORM, Flask-Login or layout: each view runs the same queries as the app's page with
+SQLAlchemy Core (the user of the session, as every logged-in request must; the total; one page of
+rows with what each row shows) and renders a plain Jinja table with the same columns. The
+session is a cookie `bare_session` holding "user id:token" of a real login session.
+bench/pages.py measures it beside the app in every run, so the ratio to it is measured, not
+remembered.
 
     /informants/?sort=code|name|organisation|role|status|created&order=asc|desc&page=N
     /interviews/?when=upcoming|all&page=N
 """
 
+import hashlib
 from datetime import datetime, timedelta, timezone
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from jinja2 import Environment
 from sqlalchemy import create_engine, func, select
 
-from fieldwork.auth.models import User
+from fieldwork.auth.models import User, UserSession
 from fieldwork.guides.models import Guide, GuideVersion
 from fieldwork.informants.models import Informant
 from fieldwork.interviews.models import Interview, interview_informant, interview_interviewer
@@ -25,7 +28,7 @@ from fieldwork.timeutil import format_local
 
 informant, organisation, role = Informant.__table__, Organisation.__table__, Role.__table__
 interview, guide_version, guide = Interview.__table__, GuideVersion.__table__, Guide.__table__
-user = User.__table__
+user, user_session = User.__table__, UserSession.__table__
 SORTS = {"code": informant.c.code, "name": informant.c.name, "organisation": organisation.c.code,
          "role": role.c.name, "status": informant.c.status, "created": informant.c.created_at}
 
@@ -54,11 +57,22 @@ def create_bare_app(url, *, page_size=50):
     def page():
         return max(1, request.args.get("page", 1, type=int))
 
+    def logged_in(connection):
+        user_id, _, token = request.cookies.get("bare_session", "").partition(":")
+        row = connection.execute(
+            select(user).join(user_session, user_session.c.user_id == user.c.id)
+            .where(user.c.id == int(user_id or 0),
+                   user_session.c.token_hash == hashlib.sha256(token.encode()).hexdigest(),
+                   user_session.c.expires_at > datetime.now(timezone.utc))).first()
+        if row is None:
+            abort(403)
+
     @app.get("/informants/")
     def informants():
         column = SORTS.get(request.args.get("sort"), informant.c.code)
         descending = request.args.get("order") == "desc"
         with engine.connect() as connection:
+            logged_in(connection)
             total = connection.scalar(select(func.count()).select_from(informant))
             rows = connection.execute(
                 select(informant.c.id, informant.c.code, informant.c.name, informant.c.job_title,
@@ -81,6 +95,7 @@ def create_bare_app(url, *, page_size=50):
                          interview.c.ends_at >= now]
             order = [interview.c.starts_at, interview.c.id]
         with engine.connect() as connection:
+            logged_in(connection)
             total = connection.scalar(select(func.count()).select_from(interview).where(*condition))
             rows = connection.execute(
                 select(interview.c.id, interview.c.starts_at, interview.c.mode, interview.c.status,

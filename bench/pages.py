@@ -42,6 +42,7 @@ from bench import bare  # noqa: E402
 from bench.seed import DOCUMENTS, INFORMANTS, INTERVIEWS, build  # noqa: E402,F401
 from config import TestConfig  # noqa: E402
 from fieldwork import create_app  # noqa: E402
+from fieldwork.auth.services import start_session  # noqa: E402
 from fieldwork.extensions import db  # noqa: E402
 from tests.factories import log_client_in  # noqa: E402
 from tests.support.postgres import ThrowawayCluster, find_bindir  # noqa: E402
@@ -95,14 +96,18 @@ def app_target(url, sizes, now):
         built = time.perf_counter() - started
         client = app.test_client()
         log_client_in(client, coordinator)
+        bare_session = f"{coordinator.id}:{start_session(coordinator)}"
+        db.session.commit()
         engine = db.engine
         db.session.remove()
-    return Target(app, engine, client), built
+    return Target(app, engine, client), built, bare_session
 
 
-def bare_target(url):
+def bare_target(url, session):
     app = bare.create_bare_app(url, page_size=PAGE_SIZE)
-    return Target(app, app.extensions["bare_engine"], app.test_client())
+    client = app.test_client()
+    client.set_cookie("bare_session", session)
+    return Target(app, app.extensions["bare_engine"], client)
 
 
 def measure(targets, rounds):
@@ -199,8 +204,8 @@ def main():
                     urls = [cluster.create_database("bench_1x"), cluster.create_database("bench_10x")]
                 targets, built = {}, []
                 for variant, url, size in zip(("1x", "10x"), urls, sizes):
-                    targets[variant], seconds = app_target(url, size, now)
-                    targets[f"bare {variant}"] = bare_target(url)
+                    targets[variant], seconds, session = app_target(url, size, now)
+                    targets[f"bare {variant}"] = bare_target(url, session)
                     built.append(seconds)
                 results = measure(targets, args.rounds)
                 for target in targets.values():

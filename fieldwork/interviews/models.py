@@ -91,6 +91,9 @@ class Interview(db.Model):
         CheckConstraint("sequence >= 0", name="sequence_not_negative"),
         # The overlap check and the calendar look up open interviews by time.
         Index("ix_interview_status_starts_at", "status", "starts_at"),
+        # The interview list walks this in either order; the upcoming list's total counts the
+        # interviews still to end from the index alone.
+        Index("ix_interview_starts_at_id_ends_at", "starts_at", "id", "ends_at"),
         # The pipeline board groups by transcript stage and marks the longest-waiting first.
         Index("ix_interview_transcript_status_updated_at", "transcript_status",
               "transcript_updated_at"),

@@ -1,4 +1,5 @@
-"""informants: one index per list sort, ties broken by id (replaces the single-column ones)
+"""informants: one index per list sort, ties broken by id (replaces the single-column ones);
+interviews: one index for the list, in time order with ends_at
 
 Revision ID: c4a7e2f9b813
 Revises: 9b3e6f1c2a57
@@ -22,12 +23,17 @@ def upgrade():
         for column in COLUMNS:
             batch_op.drop_index(f'ix_informant_{column}')
             batch_op.create_index(f'ix_informant_{column}_id', [column, 'id'], unique=False)
+    with op.batch_alter_table('interview', schema=None) as batch_op:
+        batch_op.create_index('ix_interview_starts_at_id_ends_at', ['starts_at', 'id', 'ends_at'],
+                              unique=False)
     # The planner needs to know organisations and roles are few to walk these indexes.
-    for table in ('informant', 'organisation', 'role'):
+    for table in ('informant', 'organisation', 'role', 'interview'):
         op.execute(f'ANALYZE {table}')
 
 
 def downgrade():
+    with op.batch_alter_table('interview', schema=None) as batch_op:
+        batch_op.drop_index('ix_interview_starts_at_id_ends_at')
     with op.batch_alter_table('informant', schema=None) as batch_op:
         for column in COLUMNS:
             batch_op.drop_index(f'ix_informant_{column}_id')

@@ -1,6 +1,9 @@
 """The informant registry's pages through HTTP: the form, the list's filters and pages, what
 analysts see, deleting, and a fixed number of queries whatever the amount of data."""
 
+import re
+
+import pytest
 from sqlalchemy import select
 
 from fieldwork.extensions import db
@@ -153,3 +156,35 @@ def test_form_without_organisation_asks_to_choose_one(client, login_as, vvht, ra
     assert response.status_code == 422
     assert b'id="organisation_id-error"' in response.data
     assert db.session.scalar(select(db.func.count()).select_from(Informant)) == 0
+
+
+@pytest.mark.parametrize("sort", ["code", "name", "organisation", "role", "status", "created"])
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_every_sort_lists_in_its_order_with_ties_by_registration(client, login_as, vvht,
+                                                                 radiologist, sort, order):
+    """Each sort orders by its column, and informants that tie come in the order they were
+    registered (reversed when descending), so paging never skips or repeats anyone."""
+    login_as("coordinator")
+    ahus = factories.make_organisation(name="Akershus", code="AHUS")
+    roles = [radiologist, factories.make_role(name="Board member", code="BRD")]
+    statuses = [RecruitmentStatus.AGREED, RecruitmentStatus.IDENTIFIED, RecruitmentStatus.DECLINED]
+    db.session.add_all(Informant(code=f"Z-{7 - n:02d}", name=f"Person {n % 3}",
+                                 email=f"s{n}@example.org",
+                                 organisation_id=(vvht, ahus)[n % 2].id,
+                                 role_id=roles[n // 4].id, status=statuses[n % 3])
+                       for n in range(8))
+    db.session.commit()
+    informants = db.session.scalars(select(Informant).order_by(Informant.id)).all()
+    organisations = {vvht.id: vvht.code, ahus.id: ahus.code}
+    role_names = {r.id: r.name for r in roles}
+    key = {"code": lambda i: i.code, "name": lambda i: i.name,
+           "organisation": lambda i: organisations[i.organisation_id],
+           "role": lambda i: role_names[i.role_id], "status": lambda i: i.status.value,
+           "created": lambda i: i.created_at}[sort]
+    expected = sorted(informants, key=lambda i: (key(i), i.id), reverse=order == "desc")
+
+    response = client.get(f"/informants/?sort={sort}&order={order}")
+    assert response.status_code == 200
+    shown = re.findall(r"<code>(Z-\d\d)</code>", response.get_data(as_text=True))
+    assert shown == [i.code for i in expected]
+    assert "8 in all." in response.get_data(as_text=True)

@@ -13,6 +13,7 @@ from fieldwork.extensions import db
 from fieldwork.guides import services as guides
 from fieldwork.interviews import queries, services
 from fieldwork.interviews.models import Interview, InterviewStatus
+from fieldwork.interviews.planning import MAX_DURATION
 from fieldwork.outbox.models import OutboxMessage, OutboxStatus
 from fieldwork.outbox.services import dispatch_pending
 from tests import factories
@@ -380,6 +381,46 @@ def test_the_list_filters_and_needs_the_same_queries_for_any_number(app, coordin
     with count_queries:
         assert len([(i.informants[0].organisation.code, i.interviewers[0].name,
                      i.guide_version.guide.title) for i in page().items]) == 8
+    assert count_queries.count == few
+
+
+def test_an_interview_in_progress_is_still_upcoming_even_at_the_longest_duration(
+        app, coordinator, count_queries):
+    """The list starts its index walk MAX_DURATION before now; nothing that has not ended may
+    fall off it, and nothing that has ended may stay."""
+    version = factories.published_version(by=coordinator)
+    booked = NOW - timedelta(days=2)
+
+    def at(start, minutes):  # each with its own interviewer, so none overlaps another
+        return schedule(coordinator, [factories.make_informant()],
+                        [factories.make_user(role="researcher")], start,
+                        now=booked, duration=minutes, guide_version=version, send_invites=False)
+
+    longest = at(NOW - timedelta(minutes=MAX_DURATION - 1), MAX_DURATION)
+    at(NOW - timedelta(minutes=61), 60)  # ended a minute ago
+    at(NOW - timedelta(minutes=MAX_DURATION + 60), MAX_DURATION)  # ended an hour ago
+    later = at(NOW + timedelta(days=1), 60)
+
+    def page(**criteria):
+        return queries.interview_page(queries.InterviewFilter(**criteria), page=1, per_page=25,
+                                      now=NOW)
+
+    upcoming = page()
+    assert [i.id for i in upcoming.items] == [longest.id, later.id]
+    assert upcoming.total == 2
+    assert page(upcoming=None).total == 4
+    assert page(upcoming=False).total == 2
+    db.session.expire_all()
+    with count_queries:
+        rows = [(i.informants[0].code, i.interviewers[0].name, i.guide_version.guide.title)
+                for i in page().items]
+    few = count_queries.count
+    for n in range(5):
+        at(NOW + timedelta(days=2 + n), 60)
+    db.session.expire_all()
+    with count_queries:
+        assert len([(i.informants[0].code, i.interviewers[0].name, i.guide_version.guide.title)
+                    for i in page().items]) == len(rows) + 5
     assert count_queries.count == few
 
 

@@ -5,7 +5,6 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from zxcvbn import zxcvbn
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
@@ -58,6 +57,8 @@ def password_problem(password, *, user_inputs=()):
         return f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
+    from zxcvbn import zxcvbn  # its word lists load on first use, not in every process
+
     result = zxcvbn(password[:_STRENGTH_CHECK_LENGTH],
                     user_inputs=[u for u in user_inputs if u])
     if result["score"] < MIN_STRENGTH:

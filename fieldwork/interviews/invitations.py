@@ -12,7 +12,6 @@ invitation if they never received one; a cancellation only if they hold the even
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from babel.dates import format_datetime
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -63,6 +62,8 @@ def summary(language):
 
 
 def local_when(value, language):
+    from babel.dates import format_datetime  # Babel's locale data loads on first use
+
     return format_datetime(to_local(value), WHEN_FORMAT[language], locale=language)
 
 

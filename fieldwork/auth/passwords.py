@@ -40,8 +40,11 @@ def hash_password(password):
 
 def verify_password(password_hash, password):
     hasher = _hasher()
+    # Made on the first login of any kind, not only of an unknown account, so that the first one
+    # in a process costs the same whoever it is for (and no process makes it at start-up).
+    dummy = _dummy_hash(hasher)
     try:
-        return (hasher.verify(password_hash or _dummy_hash(hasher), password)
+        return (hasher.verify(password_hash or dummy, password)
                 and password_hash is not None)
     except (VerificationError, InvalidHashError):
         return False

@@ -35,3 +35,15 @@ def test_the_migration_commands_are_there_when_asked_for(tmp_path):
     current = subprocess.run([*command, "current"], cwd=PROJECT_DIR, env=environment,
                              check=True, capture_output=True, text=True)
     assert "(head)" in current.stdout
+
+
+def test_the_first_login_of_any_kind_makes_the_dummy_hash(app):
+    """Made on first use, not at start-up, but by the first login whoever it is for: a first
+    login to a real account costs what a first login to an unknown one does."""
+    from fieldwork.auth import passwords
+
+    passwords._dummy_hash.cache_clear()
+    stored = passwords.hash_password("a real passphrase")
+    assert passwords.verify_password(stored, "a real passphrase")
+    assert passwords._dummy_hash.cache_info().currsize == 1
+    assert not passwords.verify_password(None, "a real passphrase")

@@ -41,7 +41,7 @@ from fieldwork import audit, create_app  # noqa: E402
 from fieldwork.auth.services import create_user  # noqa: E402
 from fieldwork.extensions import db  # noqa: E402
 from fieldwork.guides.models import GuideVersion  # noqa: E402
-from fieldwork.informants.models import Informant  # noqa: E402
+from fieldwork.informants.models import Informant, RecruitmentStatus  # noqa: E402
 from fieldwork.interviews import feeds  # noqa: E402
 from fieldwork.interviews.models import Interview, interview_interviewer  # noqa: E402
 from tests.factories import PASSWORD  # noqa: E402
@@ -78,7 +78,11 @@ def build(scale, now):
         create_user(email, f"Researcher {n}", "researcher", PASSWORD, by=by)
         people["researchers"].append(email)
     people["interviews"] = db.session.scalar(select(db.func.max(Interview.id)))
-    people["informants"] = db.session.scalar(select(db.func.max(Informant.id)))
+    # Those who may be contacted: scheduling anyone else is refused, as it should be.
+    people["informants"] = db.session.scalars(
+        select(Informant.id).where(Informant.status.in_([
+            RecruitmentStatus.IDENTIFIED, RecruitmentStatus.CONTACTED, RecruitmentStatus.AGREED,
+            RecruitmentStatus.INTERVIEWED])).order_by(Informant.id).limit(5_000)).all()
     people["guide_version_id"] = db.session.scalar(select(db.func.max(GuideVersion.id)))
     return sizes, people
 

@@ -16,7 +16,7 @@ from locust import HttpUser, between, task
 
 PEOPLE = json.loads(open(os.environ["FIELDWORK_LOAD_PEOPLE"]).read())
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-# Refused scheduling is part of the work (the time is taken); anything else is an error.
+# A time someone else took first is refused with a message, as it should be; nothing else is.
 SCHEDULING_REFUSALS = (400, 409, 422)
 
 
@@ -79,7 +79,7 @@ class Coordinator(Person):
 
     @task(1)
     def schedule(self):
-        informant_id = random.randint(1, PEOPLE["informants"])
+        informant_id = random.choice(PEOPLE["informants"])
         form = self.page(f"/interviews/new?informant={informant_id}", "/interviews/new")
         # Far ahead, on a random weekday quarter hour: the seeded interviews end two months on.
         day = date.today() + timedelta(days=random.randint(100, 900))
@@ -96,8 +96,15 @@ class Coordinator(Person):
                                   "guide_version_id": str(PEOPLE["guide_version_id"]),
                                   "language": "nb", "notes": "", "send_invites": "y"},
                               ) as response:
-            if response.status_code == 302 or response.status_code in SCHEDULING_REFUSALS:
+            if response.status_code == 302:
                 response.success()
+            elif (response.status_code in SCHEDULING_REFUSALS
+                  and "already booked" in response.text):
+                response.success()  # someone took the time first: the form says so
+            else:
+                message = re.search(r'class="[^"]*error[^"]*"[^>]*>([^<]{1,120})', response.text)
+                response.failure(f"scheduling answered {response.status_code}: "
+                                 f"{message.group(1).strip() if message else ''}")
 
     def on_start(self):
         self.email = random.choice(self.accounts)

@@ -1,7 +1,7 @@
 """Personal calendar subscriptions: one secret, revocable URL per user.
 
 Calendar clients poll a feed every few minutes to every hour, mostly to learn that nothing
-changed. So a fetch first computes the feed's version from one aggregate query and answers
+changed. So a fetch first computes the feed's version from two aggregate queries and answers
 304 when the client already holds it; only a changed feed is read (two Core queries with the
 columns it shows, never the informants' identities) and written (fieldwork.ical).
 """

@@ -15,7 +15,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .access import enforce_route_roles
 from flask_talisman import Talisman
 
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, login_manager
+from .migrate import init_migrations
 from .outbox import delivery as outbox_delivery
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -88,8 +89,8 @@ def register_extensions(app):
     from . import models  # noqa: F401  (every model, so Alembic and relationships see them all)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), compare_type=True,
-                     render_as_batch=True)
+    init_migrations(app, db, directory=str(PROJECT_DIR / "migrations"), compare_type=True,
+                    render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

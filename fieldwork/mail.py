@@ -30,7 +30,6 @@ from email.utils import format_datetime, formataddr
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from jinja2 import TemplateNotFound
 
@@ -100,6 +99,8 @@ def check_header(header, value):
 def check_address(header, address):
     """A syntactically valid address that needs no SMTPUTF8 (IDN domains in ASCII form)."""
     check_header(header, address)
+    from email_validator import EmailNotValidError, validate_email  # loaded on first use
+
     try:
         result = validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:

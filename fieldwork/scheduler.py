@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import click
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -76,6 +74,10 @@ class SchedulerProcess:
             if not self._wait_for_lock():
                 return 0
             self.echo(f"Scheduler {self.holder}: holding the lock; jobs running.")
+            # Imported here: web processes read the job list but never run APScheduler.
+            from apscheduler.schedulers.background import BackgroundScheduler
+            from apscheduler.triggers.interval import IntervalTrigger
+
             scheduler = BackgroundScheduler(timezone="UTC", job_defaults=job_defaults())
             for job in JOBS:
                 scheduler.add_job(self._run_job, IntervalTrigger(seconds=self.intervals[job.id]),

@@ -7,8 +7,6 @@ show beside the field. The messages never repeat the rejected value (it may be p
 import re
 import unicodedata
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 
 from .errors import DomainError
 
@@ -76,6 +74,8 @@ def clean_email(value, *, required=True):
     if _ENCODED_WORD_START in value:
         raise DomainError("An email address cannot contain “=?”: email programs would read it "
                           "as code.")
+    from email_validator import EmailNotValidError, validate_email  # loaded on first use
+
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as error:
@@ -91,6 +91,8 @@ def clean_phone(value):
         return None
     if _CONTROL_CHARACTERS.search(value) or len(value) > 32:
         raise DomainError("Enter a Norwegian phone number or an international one starting with +.")
+    import phonenumbers  # its metadata loads on first use, not in every process
+
     try:
         number = phonenumbers.parse(value, "NO")
     except phonenumbers.NumberParseException:

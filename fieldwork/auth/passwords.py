@@ -5,7 +5,6 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from zxcvbn import zxcvbn
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
@@ -41,8 +40,11 @@ def hash_password(password):
 
 def verify_password(password_hash, password):
     hasher = _hasher()
+    # Made on the first login of any kind, not only of an unknown account, so that the first one
+    # in a process costs the same whoever it is for (and no process makes it at start-up).
+    dummy = _dummy_hash(hasher)
     try:
-        return (hasher.verify(password_hash or _dummy_hash(hasher), password)
+        return (hasher.verify(password_hash or dummy, password)
                 and password_hash is not None)
     except (VerificationError, InvalidHashError):
         return False
@@ -58,6 +60,8 @@ def password_problem(password, *, user_inputs=()):
         return f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
+    from zxcvbn import zxcvbn  # its word lists load on first use, not in every process
+
     result = zxcvbn(password[:_STRENGTH_CHECK_LENGTH],
                     user_inputs=[u for u in user_inputs if u])
     if result["score"] < MIN_STRENGTH:

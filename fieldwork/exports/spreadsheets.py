@@ -3,8 +3,6 @@
 import io
 from datetime import date
 
-from openpyxl import Workbook
-
 from ..spreadsheet import safe_cell, write_csv
 
 CSV_MIMETYPE = "text/csv"
@@ -14,6 +12,8 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 def write_xlsx(header, rows, *, sheet_title):
     """An XLSX workbook with one sheet: a header row, then the rows. Numbers and dates stay
     numbers and dates; text goes through the same formula guard as the CSV files."""
+    from openpyxl import Workbook  # here, not at import: most processes never write one
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title)
     sheet.append([safe_cell(h) for h in header])

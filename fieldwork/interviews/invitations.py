@@ -12,7 +12,6 @@ invitation if they never received one; a cancellation only if they hold the even
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from babel.dates import format_datetime
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -24,7 +23,7 @@ from ..guides.models import GuideVersion
 from ..informants.models import Informant
 from ..outbox import services as outbox
 from ..timeutil import to_local
-from .models import InterviewMode, InterviewStatus
+from .models import InterviewMode
 
 SUMMARY = {"nb": "Forskningsintervju: {study}", "en": "Research interview: {study}"}
 WHEN_FORMAT = {"nb": "EEEE d. MMMM y 'kl.' HH:mm", "en": "EEEE d MMMM y 'at' HH:mm"}
@@ -63,6 +62,8 @@ def summary(language):
 
 
 def local_when(value, language):
+    from babel.dates import format_datetime  # Babel's locale data loads on first use
+
     return format_datetime(to_local(value), WHEN_FORMAT[language], locale=language)
 
 
@@ -217,22 +218,3 @@ def download_file(interview, *, now):
     """The event as a file to open in a calendar by hand (the interview page's .ics)."""
     return ical.build_event_file(calendar_event(interview, attendees(interview)), organizer(),
                                  stamp=now)
-
-
-def feed(interviews, *, user, now):
-    """A user's calendar subscription: pseudonym codes, no names, no addresses, no other
-    attendees, because calendar providers keep these feeds on their own servers."""
-    base_url = current_app.config["BASE_URL"].rstrip("/")
-    events = []
-    for interview in interviews:
-        codes = ", ".join(i.code for i in interview.informants)
-        events.append(ical.Event(
-            uid=interview.uid, sequence=interview.sequence,
-            starts_at=interview.starts_at, ends_at=interview.ends_at,
-            summary=f"Interview {codes}",
-            location=interview.place if interview.mode is InterviewMode.IN_PERSON
-            else interview.mode.label,
-            description=f"{base_url}/interviews/{interview.id}",
-            cancelled=interview.status is InterviewStatus.CANCELLED))
-    return ical.build_feed(events, name=f"{current_app.config['STUDY_NAME']}: interviews",
-                           stamp=now)

@@ -118,7 +118,9 @@ class Interview(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by every service that changes an interview, and by any other UPDATE of it: the
+    # calendar feeds' version (feeds.content_version) relies on it.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # After the interview (see services.mark_conducted and the recording/transcript services).
@@ -225,3 +227,7 @@ class CalendarFeed(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the feed held when last fetched (feeds.content_version) and since when: the ETag and
+    # Last-Modified of the answer, so that a client polling an unchanged feed gets a 304.
+    version: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,6 +4,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    request, url_for)
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.http import is_resource_modified
 
 from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, public
 from ..consent.gates import consent_summaries
@@ -257,11 +258,21 @@ def subscription():
 @feed_blueprint.get("/calendar/<token>.ics")
 @public
 def feed(token):
-    user = feeds.user_for_token(token) or abort(404)
-    body = invitations.feed(feeds.feed_interviews(user), user=user, now=utcnow())
-    return Response(body, mimetype="text/calendar", headers={
+    name = f"{current_app.config['STUDY_NAME']}: interviews"
+    base_url = current_app.config["BASE_URL"]
+    opened = feeds.open_feed(token, salt=f"{name}\x1f{base_url}") or abort(404)
+    # Weak: the file says the same while its DTSTAMP (the time it was written) moves on.
+    response = Response(mimetype="text/calendar", headers={
         "Content-Disposition": "inline; filename=interviews.ics",
-        "Referrer-Policy": "no-referrer"})
+        "Referrer-Policy": "no-referrer", "Cache-Control": "private, no-cache"})
+    response.set_etag(opened.version, weak=True)
+    response.last_modified = opened.changed_at
+    if not is_resource_modified(request.environ, etag=opened.version,
+                                last_modified=opened.changed_at):
+        response.status_code = 304
+        return response
+    response.set_data(feeds.feed_file(opened.user_id, name=name, base_url=base_url))
+    return response
 
 
 def _act(interview_id, do, message, form=None):

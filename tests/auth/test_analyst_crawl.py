@@ -51,7 +51,7 @@ NOT_FREE_TEXT = {
     "scheduler_job_run": ["job_id", "holder", "summary"], "scheduler_lock": ["name", "holder"],
     "theme": ["key"], "user": ["password_hash"],
     "audit_event": ["actor_label", "action", "entity_type", "entity_id"],
-    "calendar_feed": ["token_hash"], "consent_form_version": ["letter_pdf_name"],
+    "calendar_feed": ["token_hash", "version"], "consent_form_version": ["letter_pdf_name"],
     "guide_version": ["content_sha256"], "informant_import": ["id"],
     "user_session": ["token_hash"], "consent_token": ["token_hash"], "consent_item": ["key"],
     "consent_evidence": ["stored_name", "content_type", "sha256"], "consent_record_item": ["key"],

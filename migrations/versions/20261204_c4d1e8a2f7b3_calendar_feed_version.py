@@ -1,7 +1,7 @@
 """calendar_feed: what the feed last held (a version) and when that changed, for 304 answers
 
 Revision ID: c4d1e8a2f7b3
-Revises: 9b3e6f1c2a57
+Revises: c4a7e2f9b813
 Create Date: 2026-12-04 18:10:00
 
 """
@@ -13,7 +13,7 @@ import fieldwork.database
 
 # revision identifiers, used by Alembic.
 revision = 'c4d1e8a2f7b3'
-down_revision = '9b3e6f1c2a57'
+down_revision = 'c4a7e2f9b813'
 branch_labels = None
 depends_on = None
 

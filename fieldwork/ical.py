@@ -15,6 +15,7 @@ few known properties; the tests read its output back with four parsers we did no
 golden files hold the exact bytes (they are the bytes icalendar wrote before).
 """
 
+import functools
 import re
 import secrets
 from collections.abc import Iterable
@@ -103,24 +104,85 @@ def build_request(event: Event, organizer: Participant, *, stamp: datetime) -> b
         raise ValueError("a cancelled event is sent with build_cancel, not as an invitation")
     if not event.attendees:
         raise ValueError("an invitation needs at least one attendee")  # iTIP: ATTENDEE 1+
-    lines = _calendar_head("REQUEST")
-    _vevent(lines, event, _stamp(stamp), organizer=organizer, attendees=True)
-    return _serialize(lines)
+    return _message("REQUEST", event, organizer, stamp, attendees=True)
 
 
 def build_cancel(event: Event, organizer: Participant, *, stamp: datetime) -> bytes:
     """A cancellation (METHOD:CANCEL, STATUS:CANCELLED) naming the organizer and the attendees."""
-    lines = _calendar_head("CANCEL")
-    _vevent(lines, event, _stamp(stamp), organizer=organizer, attendees=True, cancelled=True)
-    return _serialize(lines)
+    return _message("CANCEL", event, organizer, stamp, attendees=True, cancelled=True)
 
 
 def build_event_file(event: Event, organizer: Participant, *, stamp: datetime) -> bytes:
     """The .ics download (METHOD:PUBLISH): adds the interview to a calendar without asking anyone
     to reply. iTIP allows no ATTENDEE in PUBLISH, so the file lists none."""
-    lines = _calendar_head("PUBLISH")
-    _vevent(lines, event, _stamp(stamp), organizer=organizer, attendees=False)
-    return _serialize(lines)
+    return _message("PUBLISH", event, organizer, stamp, attendees=False)
+
+
+def _message(method, event, organizer, stamp, *, attendees, cancelled=None):
+    """One message built with icalendar's Calendar and Event objects (imported here, on first
+    use, so that start-up does not load icalendar)."""
+    import icalendar
+    from icalendar.prop import vCalAddress
+
+    starts_at, ends_at, cancelled = _checked(event, cancelled)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    vevent = icalendar.Event()
+    vevent.add("uid", event.uid)
+    vevent.add("sequence", event.sequence)
+    vevent.add("dtstamp", _utc(stamp, "stamp"))
+    vevent.add("dtstart", starts_at)
+    vevent.add("dtend", ends_at)
+    vevent.add("summary", _text_value(_single_line(event.summary)))
+    location = _single_line(event.location)
+    if location:
+        vevent.add("location", _text_value(location))
+    description = strip_control_characters(event.description).strip()
+    if description:
+        vevent.add("description", _text_value(description))
+    url = _http_url(event.url)
+    if url:
+        vevent.add("url", url)
+    vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    vevent.add("transp", "OPAQUE")
+    vevent.add("organizer", vCalAddress(_address(organizer)), parameters=_cn_parameter(organizer))
+    if attendees:
+        for attendee in event.attendees:
+            # Item 6: the parameters every client needs to show Accept/Decline.
+            parameters = {"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT",
+                          "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE", **_cn_parameter(attendee)}
+            vevent.add("attendee", vCalAddress(_address(attendee)), parameters=parameters)
+    calendar.add_component(vevent)
+    # Unsorted keeps properties and parameters in the order written above; icalendar ends lines
+    # in CRLF and folds at 75 octets between characters (item 1).
+    return calendar.to_ical(sorted=False)
+
+
+@functools.cache
+def _text_type():
+    """icalendar's TEXT type with plain RFC 5545 escaping, made on first use.
+
+    icalendar's own escaping turns a literal backslash-N into a line break, so a note like
+    `C:\\Notes` would lose its backslash; this type escapes with `_text` instead."""
+    from icalendar.prop import vText
+
+    class Text(vText):
+        def to_ical(self) -> bytes:
+            return _text(str(self)).encode()
+
+    return Text
+
+
+def _text_value(text):
+    return _text_type()(text)
+
+
+def _cn_parameter(participant):
+    name = _cn_name(participant)
+    return {"CN": name} if name else {}
 
 
 def build_feed(events: Iterable[Event], *, name: str, stamp: datetime) -> bytes:
@@ -158,7 +220,8 @@ def _calendar_head(method):
     return lines
 
 
-def _vevent(lines, event, stamp, *, organizer, attendees, cancelled=None):
+def _checked(event, cancelled):
+    """The event's UTC start and end and whether it is cancelled, after checking it."""
     starts_at = _utc(event.starts_at, "start")
     ends_at = _utc(event.ends_at, "end")
     if ends_at <= starts_at:
@@ -166,7 +229,11 @@ def _vevent(lines, event, stamp, *, organizer, attendees, cancelled=None):
     if not isinstance(event.sequence, int) or event.sequence < 0:
         raise ValueError("SEQUENCE must be a whole number, 0 or more")
     _check_token(event.uid, "UID")
-    cancelled = event.cancelled if cancelled is None else cancelled
+    return starts_at, ends_at, event.cancelled if cancelled is None else cancelled
+
+
+def _vevent(lines, event, stamp, *, organizer, attendees):
+    starts_at, ends_at, cancelled = _checked(event, None)
     add = lines.append
 
     add("BEGIN:VEVENT")
@@ -262,10 +329,14 @@ def _address(participant):
     return f"mailto:{email}"
 
 
+def _cn_name(participant):
+    # Item 4: CN never holds '"' (it would end the quoted value) nor a line break.
+    return _single_line(participant.name.replace('"', ""))
+
+
 def _cn(participant):
-    """`;CN=...`, or nothing without a name. Item 4: CN never holds '"' (it would end the quoted
-    value) nor a line break; a caret is written `^^` (RFC 6868)."""
-    name = _single_line(participant.name.replace('"', "")).replace("^", "^^")
+    """`;CN=...`, or nothing without a name; a caret is written `^^` (RFC 6868)."""
+    name = _cn_name(participant).replace("^", "^^")
     if not name:
         return ""
     return f';CN="{name}"' if _QUOTE_PARAMETER.search(name) else f";CN={name}"

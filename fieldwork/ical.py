@@ -38,9 +38,6 @@ _URL = re.compile(r"[!#-~]+")  # printable ASCII without space and '"'
 # A parameter value with any of these is quoted (RFC 5545 3.2: ',', ';' and ':' must be; space
 # and quote marks are quoted too, as icalendar did, so the golden files keep their bytes).
 _QUOTE_PARAMETER = re.compile("[ ,;:'\u2019]")
-# Item 1: at most 75 octets per line, CRLF included not. A folded line starts with one space, so
-# every piece but the first holds at most 74 octets of content; the first is kept as short.
-_FOLD_AT = 74
 
 
 @dataclass(frozen=True)
@@ -265,32 +262,19 @@ def _vevent(lines, event, stamp, *, organizer, attendees):
 
 
 def _serialize(lines):
-    """Each line folded (item 1) and ended in CRLF, encoded once."""
+    """Each line folded (item 1) by icalendar's `Contentline.to_ical` and ended in CRLF.
+
+    That is the folding icalendar applies to its own files (its public `foldline` is deprecated
+    in icalendar 7). Most feed lines are short ASCII and need no folding, so they are encoded
+    without it. icalendar is imported here, on first use, so that start-up does not load it."""
+    from icalendar.parser import Contentline
+
     lines.append("END:VCALENDAR")
-    return ("\r\n".join(map(_fold, lines)) + "\r\n").encode()
-
-
-def _fold(line):
-    """A content line folded at 75 octets between characters, never inside one (item 1).
-
-    A piece never ends in a backslash or caret, so no client sees an escape cut in two."""
-    if len(line) <= _FOLD_AT and (line.isascii() or len(line.encode()) <= _FOLD_AT):
-        return line
-    pieces, piece, size = [], [], 0
-    for char in line:
-        width = 1 if char < "\x80" else len(char.encode())
-        if piece and size + width > _FOLD_AT:
-            if len(piece) > 1 and piece[-1] in "\\^":
-                carried = piece.pop()
-                pieces.append("".join(piece))
-                piece, size = [carried], 1
-            else:
-                pieces.append("".join(piece))
-                piece, size = [], 0
-        piece.append(char)
-        size += width
-    pieces.append("".join(piece))
-    return "\r\n ".join(pieces)
+    return b"".join(
+        (line.encode() if len(line) < 75 and line.isascii() else Contentline(line).to_ical())
+        + b"\r\n"
+        for line in lines
+    )
 
 
 def _duration(value):

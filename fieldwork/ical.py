@@ -8,11 +8,15 @@ in comments refers to them.
 Every time is written in UTC with `Z` and no VTIMEZONE (10): icalendar's generated VTIMEZONE puts
 summer events an hour off in Thunderbird, and Outlook ignores it.
 
-The lines are written here directly rather than through the icalendar package: a feed of 2,000
-interviews spent most of its time in icalendar's content-line objects, its folding and its time
-zone lookups for UTC times. The writer below is small because everything it writes is one of a
-few known properties; the tests read its output back with four parsers we did not write, and the
-golden files hold the exact bytes (they are the bytes icalendar wrote before).
+Invitations, updates, cancellations and the .ics download are built with icalendar's Calendar and
+Event objects, one message at a time. The feed assembles its lines directly and has icalendar fold
+them (`Contentline.to_ical`): building a 2,000-interview feed through icalendar's objects spent
+most of its time in its content-line objects and its time zone lookups for UTC times, and made the
+feed too slow next to Radicale; written directly it is about three times as fast (README,
+"Performance"). What stays hand-written is only what icalendar does not do right or fast: TEXT
+escaping (`_text`: icalendar turns a literal backslash-N into a line break) and the UTC DATE-TIME
+(`_date_time`; a feed event has no ORGANIZER or ATTENDEE, so no parameter is written by hand). The golden files hold the exact bytes
+icalendar writes; the tests read every file back with four parsers we did not write.
 """
 
 import functools
@@ -35,9 +39,6 @@ _LINE_BREAK = re.compile("\r\n|[\r\x85\u2028\u2029]")
 # Characters that never belong in a bare address; CR, LF and '"' would break out of the line.
 _NOT_IN_ADDRESS = re.compile(r'[\s\x00-\x1f\x7f\x85\u2028\u2029"<>(),;:\\\[\]]')
 _URL = re.compile(r"[!#-~]+")  # printable ASCII without space and '"'
-# A parameter value with any of these is quoted (RFC 5545 3.2: ',', ';' and ':' must be; space
-# and quote marks are quoted too, as icalendar did, so the golden files keep their bytes).
-_QUOTE_PARAMETER = re.compile("[ ,;:'\u2019]")
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def build_feed(events: Iterable[Event], *, name: str, stamp: datetime) -> bytes:
               f"REFRESH-INTERVAL;VALUE=DURATION:{_duration(REFRESH)}", "X-PUBLISHED-TTL:PT1H")
     stamp = _stamp(stamp)
     for event in events:
-        _vevent(lines, event, stamp, organizer=None, attendees=False)
+        _feed_event(lines, event, stamp)
     return _serialize(lines)
 
 
@@ -229,7 +230,7 @@ def _checked(event, cancelled):
     return starts_at, ends_at, event.cancelled if cancelled is None else cancelled
 
 
-def _vevent(lines, event, stamp, *, organizer, attendees):
+def _feed_event(lines, event, stamp):
     starts_at, ends_at, cancelled = _checked(event, None)
     add = lines.append
 
@@ -251,13 +252,6 @@ def _vevent(lines, event, stamp, *, organizer, attendees):
         add(f"URL:{url}")  # URI: checked to be printable ASCII, written as it is
     add("STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED")
     add("TRANSP:OPAQUE")
-    if organizer is not None:
-        add(f"ORGANIZER{_cn(organizer)}:{_address(organizer)}")
-    if attendees:
-        for attendee in event.attendees:
-            # Item 6: the parameters every client needs to show Accept/Decline.
-            add("ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE"
-                f"{_cn(attendee)}:{_address(attendee)}")
     add("END:VEVENT")
 
 
@@ -316,14 +310,6 @@ def _address(participant):
 def _cn_name(participant):
     # Item 4: CN never holds '"' (it would end the quoted value) nor a line break.
     return _single_line(participant.name.replace('"', ""))
-
-
-def _cn(participant):
-    """`;CN=...`, or nothing without a name; a caret is written `^^` (RFC 6868)."""
-    name = _cn_name(participant).replace("^", "^^")
-    if not name:
-        return ""
-    return f';CN="{name}"' if _QUOTE_PARAMETER.search(name) else f";CN={name}"
 
 
 def _http_url(url):

@@ -10,12 +10,12 @@ summer events an hour off in Thunderbird, and Outlook ignores it.
 
 Invitations, updates, cancellations and the .ics download are built with icalendar's Calendar and
 Event objects, one message at a time. The feed assembles its lines directly and has icalendar fold
-them (`Contentline.to_ical`): building a 2,000-interview feed through icalendar's objects spent
-most of its time in its content-line objects and its time zone lookups for UTC times, and made the
-feed too slow next to Radicale; written directly it is about three times as fast (README,
-"Performance"). What stays hand-written is only what icalendar does not do right or fast: TEXT
-escaping (`_text`: icalendar turns a literal backslash-N into a line break) and the UTC DATE-TIME
-(`_date_time`; a feed event has no ORGANIZER or ATTENDEE, so no parameter is written by hand). The golden files hold the exact bytes
+them (`Contentline.to_ical`): through icalendar's objects a 2,000-interview feed spent most of its
+time in content-line objects and time zone lookups for UTC times; written directly it is served
+about three times as fast as Radicale serves the same events (README, "Performance"). Hand-written
+is only what icalendar does not do right or fast: TEXT escaping (`_text`: icalendar turns a
+literal backslash-N into a line break) and the UTC DATE-TIME (`_date_time`). A feed event has no
+ORGANIZER or ATTENDEE, so no parameter is written by hand. The golden files hold the exact bytes
 icalendar writes; the tests read every file back with four parsers we did not write.
 """
 

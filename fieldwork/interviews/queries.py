@@ -2,9 +2,9 @@
 and the choices forms offer. Each loads everyone on an interview in a fixed number of queries."""
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, func, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
@@ -14,7 +14,7 @@ from ..guides.models import GuideVersion, VersionStatus, guide_target_role
 from ..consent.models import ConsentRecord, ConsentStatus
 from ..informants.models import Informant, Language, RecruitmentStatus
 from ..organisations.models import Organisation, Role
-from ..timeutil import local_to_utc, where_on_local_days
+from ..timeutil import where_on_local_days
 from .models import (
     Interview,
     InterviewStatus,
@@ -77,16 +77,58 @@ def get_interview(interview_id):
                              .options(*with_people()))
 
 
-def interviews_between(starts_at, ends_at, *, interviewer_id=None):
-    """Interviews that begin in [starts_at, ends_at), for the calendar pages."""
-    query = (select(Interview).options(*with_people())
-             .where(Interview.starts_at >= starts_at, Interview.starts_at < ends_at)
-             .order_by(Interview.starts_at, Interview.id))
-    if interviewer_id:
-        query = query.where(Interview.id.in_(
-            select(interview_interviewer.c.interview_id)
-            .where(interview_interviewer.c.user_id == interviewer_id)))
-    return db.session.scalars(query).all()
+@dataclass(frozen=True)
+class CalendarInformant:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """What a calendar page shows of one interview."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: InterviewStatus
+    informants: list
+
+
+def calendar_entries(buckets, *, per_bucket, interviewer_id=None, with_names=False):
+    """For each [start, end) in `buckets`: the first `per_bucket` interviews that begin in it, by
+    start, and how many begin in it in all. Two statements whatever the number of interviews:
+    each bucket reads at most `per_bucket` rows through the index on `starts_at`, and counts its
+    rows in that index. Informant names are read only when `with_names`."""
+    members = []
+    for index, (begin, end) in enumerate(buckets):
+        in_bucket = [Interview.starts_at >= begin, Interview.starts_at < end]
+        if interviewer_id:
+            in_bucket.append(Interview.id.in_(
+                select(interview_interviewer.c.interview_id)
+                .where(interview_interviewer.c.user_id == interviewer_id)))
+        total = select(func.count()).select_from(Interview).where(*in_bucket).scalar_subquery()
+        members.append(select(
+            select(literal(index, Integer).label("bucket"), Interview.id, Interview.starts_at,
+                   Interview.ends_at, Interview.status, total.label("total"))
+            .where(*in_bucket).order_by(Interview.starts_at, Interview.id).limit(per_bucket)
+            .subquery()))
+    rows = sorted(db.session.execute(union_all(*members)).all() if members else [],
+                  key=lambda row: (row.bucket, row.starts_at, row.id))
+    people = {}
+    columns = [interview_informant.c.interview_id, Informant.code]
+    for row in db.session.execute(
+            select(*columns, Informant.name if with_names else literal("").label("name"))
+            .join(Informant, Informant.id == interview_informant.c.informant_id)
+            .where(interview_informant.c.interview_id.in_([row.id for row in rows]))
+            .order_by(Informant.code)):
+        people.setdefault(row.interview_id, []).append(CalendarInformant(row.code, row.name))
+    found = [([], 0) for _ in buckets]
+    for row in rows:
+        entries, _ = found[row.bucket]
+        entries.append(CalendarEntry(row.id, row.starts_at, row.ends_at, row.status,
+                                     people.get(row.id, [])))
+        found[row.bucket] = (entries, row.total)
+    return found
 
 
 def interviews_of_informant(informant_id):
@@ -164,19 +206,3 @@ def transcript_history(interview_id):
         .options(selectinload(TranscriptStatusChange.changed_by))
         .order_by(TranscriptStatusChange.changed_at.desc(), TranscriptStatusChange.id.desc())
     ).all()
-
-
-def calendar_weeks(view, day):
-    """The weeks (lists of seven dates, Monday first) a week or month page shows around `day`,
-    and the UTC instants they span, for the query."""
-    if view == "month":
-        first = day.replace(day=1)
-        start = first - timedelta(days=first.weekday())
-        following = (first + timedelta(days=32)).replace(day=1)
-        end = following + timedelta(days=(7 - following.weekday()) % 7)
-    else:
-        start = day - timedelta(days=day.weekday())
-        end = start + timedelta(days=7)
-    days = [start + timedelta(days=n) for n in range((end - start).days)]
-    weeks = [days[n:n + 7] for n in range(0, len(days), 7)]
-    return weeks, local_to_utc(start, time(0)), local_to_utc(end, time(0))

@@ -33,6 +33,18 @@ class CalendarDay:
         return self.total - len(self.entries)
 
 
+# The week as a time grid, the month, and the week as a list by day (for print).
+VIEWS = ("week", "month", "list")
+
+
+def neighbours(view, day):
+    """The dates the Previous and Next links go to."""
+    if view == "month":
+        return ((day.replace(day=1) - timedelta(days=1)).replace(day=1),
+                (day.replace(day=28) + timedelta(days=4)).replace(day=1))
+    return day - timedelta(days=7), day + timedelta(days=7)
+
+
 def day_start(day):
     """The UTC instant a local day begins."""
     return local_to_utc(day, time(0))
@@ -209,8 +221,13 @@ def week_grid(days):
                     r += 1
                     continue
                 if r in existing:
-                    cells[r][day_index].append(Cell("empty", c))
-                    r += 1
+                    # Free quarter hours join up to the next full hour, where the line is drawn.
+                    length = 1
+                    while r + length < len(rows) and r + length in existing \
+                            and not rows[r + length].starts_hour and not taken[r + length][c]:
+                        length += 1
+                    cells[r][day_index].append(Cell("empty", c, length))
+                    r += length
                     continue
                 length = 1
                 while r + length < len(rows) and r + length not in existing \
@@ -219,5 +236,10 @@ def week_grid(days):
                 cells[r][day_index].append(Cell("no-time", c, length))
                 r += length
         for row_cells in cells:
-            row_cells[day_index].sort(key=lambda cell: cell.column)
+            here = row_cells[day_index]
+            here.sort(key=lambda cell: cell.column)
+            # A stretch free in every column is one cell: far fewer cells on a quiet day.
+            if len(here) == columns > 1 and all(cell.kind == "empty" for cell in here) \
+                    and len({cell.rowspan for cell in here}) == 1:
+                row_cells[day_index] = [Cell("empty", 0, here[0].rowspan, columns)]
     return WeekGrid(days, rows, columns, cells)

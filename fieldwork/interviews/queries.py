@@ -2,13 +2,14 @@
 and the choices forms offer. Each loads everyone on an interview in a fixed number of queries."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 
-from sqlalchemy import Integer, func, literal, or_, select, union_all
+from sqlalchemy import Integer, bindparam, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
-from ..database import utcnow
+from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from ..guides.models import GuideVersion, VersionStatus, guide_target_role
 from ..consent.models import ConsentRecord, ConsentStatus
@@ -94,25 +95,40 @@ class CalendarEntry:
     informants: list
 
 
+@lru_cache(maxsize=32)
+def _calendar_statement(buckets, per_bucket, by_interviewer):
+    """The UNION of one bounded SELECT per bucket, built once per shape: a week has 167 to 169
+    hourly buckets, and building that many SELECTs for every request would cost more than
+    running them."""
+    members = []
+    for index in range(buckets):
+        in_bucket = [Interview.starts_at >= bindparam(f"begin_{index}", type_=UTCDateTime),
+                     Interview.starts_at < bindparam(f"end_{index}", type_=UTCDateTime)]
+        if by_interviewer:
+            in_bucket.append(Interview.id.in_(
+                select(interview_interviewer.c.interview_id)
+                .where(interview_interviewer.c.user_id == bindparam("interviewer_id"))))
+        total = select(func.count()).select_from(Interview).where(*in_bucket).scalar_subquery()
+        members.append(select(
+            select(literal_column(str(index), Integer).label("bucket"), Interview.id,
+                   Interview.starts_at, Interview.ends_at, Interview.status,
+                   total.label("total"))
+            .where(*in_bucket).order_by(Interview.starts_at, Interview.id).limit(per_bucket)
+            .subquery()))
+    return union_all(*members)
+
+
 def calendar_entries(buckets, *, per_bucket, interviewer_id=None, with_names=False):
     """For each [start, end) in `buckets`: the first `per_bucket` interviews that begin in it, by
     start, and how many begin in it in all. Two statements whatever the number of interviews:
     each bucket reads at most `per_bucket` rows through the index on `starts_at`, and counts its
     rows in that index. Informant names are read only when `with_names`."""
-    members = []
-    for index, (begin, end) in enumerate(buckets):
-        in_bucket = [Interview.starts_at >= begin, Interview.starts_at < end]
-        if interviewer_id:
-            in_bucket.append(Interview.id.in_(
-                select(interview_interviewer.c.interview_id)
-                .where(interview_interviewer.c.user_id == interviewer_id)))
-        total = select(func.count()).select_from(Interview).where(*in_bucket).scalar_subquery()
-        members.append(select(
-            select(literal(index, Integer).label("bucket"), Interview.id, Interview.starts_at,
-                   Interview.ends_at, Interview.status, total.label("total"))
-            .where(*in_bucket).order_by(Interview.starts_at, Interview.id).limit(per_bucket)
-            .subquery()))
-    rows = sorted(db.session.execute(union_all(*members)).all() if members else [],
+    params = {f"begin_{n}": begin for n, (begin, _) in enumerate(buckets)}
+    params.update({f"end_{n}": end for n, (_, end) in enumerate(buckets)})
+    if interviewer_id:
+        params["interviewer_id"] = interviewer_id
+    statement = _calendar_statement(len(buckets), per_bucket, bool(interviewer_id))
+    rows = sorted(db.session.execute(statement, params).all() if buckets else [],
                   key=lambda row: (row.bucket, row.starts_at, row.id))
     people = {}
     columns = [interview_informant.c.interview_id, Informant.code]

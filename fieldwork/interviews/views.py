@@ -46,15 +46,13 @@ def list_interviews():
 def calendar():
     form = _with_interviewers(CalendarForm(request.args))
     status = 200 if form.validate() else 400
-    view = form.view.data if form.view.data in ("week", "month") else "week"
+    view = form.view.data if form.view.data in calendars.VIEWS else "week"
     # An unusable date shows this week, with the message beside the date field.
     day = (form.date.data if status == 200 else None) or to_local(utcnow()).date()
     days = calendars.load_days(view, calendars.calendar_days(view, day),
                                interviewer_id=form.interviewer.data,
                                with_names=current_user.sees_identities)
-    step = timedelta(days=7) if view == "week" else None
-    previous = day - step if step else (day.replace(day=1) - timedelta(days=1)).replace(day=1)
-    following = day + step if step else (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    previous, following = calendars.neighbours(view, day)
     return render_template("interviews/calendar.html", form=form, view=view, day=day,
                            weeks=[days[n:n + 7] for n in range(0, len(days), 7)],
                            grid=calendars.week_grid(days) if view == "week" else None,

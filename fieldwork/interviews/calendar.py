@@ -20,6 +20,9 @@ MONTH_PER_DAY = 3
 # The week shows this many interviews starting in each hour; more are counted in the day's
 # heading and linked to that day's list. Real studies rarely start three in one hour.
 WEEK_PER_HOUR = 3
+# The week grid always shows these hours (from 07:00 to 19:00), and the night hours only when
+# an interview falls in them.
+WORKING_HOURS = (7, 19)
 
 
 @dataclass
@@ -122,6 +125,7 @@ class Cell:
     rowspan: int = 1
     colspan: int = 1
     entry: object = None
+    times: str = ""  # "10:00–11:00", with the offset for a time the clocks show twice
 
 
 def _slots(day):
@@ -134,6 +138,10 @@ def _slots(day):
         slots.append((instant, (local.hour, local.fold, local.minute), local))
         instant += SLOT
     return slots, end
+
+
+def _clock(instant):
+    return _row_label(instant.astimezone(study_zone()))
 
 
 def _row_label(local):
@@ -213,7 +221,8 @@ def week_grid(days):
                 for c in range(left, right):
                     taken[r][c] = True
             cells[first][day_index].append(
-                Cell("interview", left, last - first, right - left, entry))
+                Cell("interview", left, last - first, right - left, entry,
+                     f"{_clock(entry.starts_at)}–{_clock(entry.ends_at)}"))
         for c in range(columns):
             r = 0
             while r < len(rows):
@@ -242,4 +251,9 @@ def week_grid(days):
             if len(here) == columns > 1 and all(cell.kind == "empty" for cell in here) \
                     and len({cell.rowspan for cell in here}) == 1:
                 row_cells[day_index] = [Cell("empty", 0, here[0].rowspan, columns)]
-    return WeekGrid(days, rows, columns, cells)
+    # Hours with no interview on any day, outside the working day, are left out.
+    spans = [span for day_spans, _, _ in layouts for span in day_spans]
+    first_hour = min([WORKING_HOURS[0]] + [rows[first].hour for first, _ in spans])
+    last_hour = max([WORKING_HOURS[1] - 1] + [rows[last - 1].hour for _, last in spans])
+    shown = [n for n, row in enumerate(rows) if first_hour <= row.hour <= last_hour]
+    return WeekGrid(days, rows[shown[0]:shown[-1] + 1], columns, cells[shown[0]:shown[-1] + 1])

@@ -17,9 +17,10 @@ SLOT = timedelta(minutes=15)  # one row of the week grid
 # A month shows this many interviews a day and "+N more": a month page stays readable and costs
 # the same however busy the study is.
 MONTH_PER_DAY = 3
-# The week shows this many interviews starting in each hour; more are counted in the day's
-# heading and linked to that day's list. Real studies rarely start three in one hour.
-WEEK_PER_HOUR = 3
+# The week draws this many interviews starting in each hour; more are counted in the day's
+# heading and linked to that day's list. Two teams at once fit side by side in a day's column at
+# 1366 px; a third would leave each too narrow to read a code.
+WEEK_PER_HOUR = 2
 # The week grid always shows these hours (from 07:00 to 19:00), and the night hours only when
 # an interview falls in them.
 WORKING_HOURS = (7, 19)
@@ -140,8 +141,8 @@ def _slots(day):
     return slots, end
 
 
-def _clock(instant):
-    return _row_label(instant.astimezone(study_zone()))
+def _clock(instant, zone):
+    return _row_label(instant.astimezone(zone))
 
 
 def _row_label(local):
@@ -185,6 +186,7 @@ def week_grid(days):
     """Place each interview of a week at its local start time, as many rows long as it lasts by
     the clock, with overlapping interviews side by side. Each day has the rows of its own length
     (23, 24 or 25 hours); a row that does not exist on a day is a "no-time" cell there."""
+    zone = study_zone()
     per_day, keys = [], {}
     for calendar_day in days:
         slots, end = _slots(calendar_day.date)
@@ -222,7 +224,7 @@ def week_grid(days):
                     taken[r][c] = True
             cells[first][day_index].append(
                 Cell("interview", left, last - first, right - left, entry,
-                     f"{_clock(entry.starts_at)}–{_clock(entry.ends_at)}"))
+                     f"{_clock(entry.starts_at, zone)}–{_clock(entry.ends_at, zone)}"))
         for c in range(columns):
             r = 0
             while r < len(rows):

@@ -191,3 +191,25 @@ def test_the_calendar_runs_as_many_queries_for_many_interviews_as_for_one(client
         html = client.get(url).get_data(as_text=True)
     assert html.count('href="/interviews/') - html.count('href="/interviews/?') >= 11 or view == "month"
     assert many.count == few.count
+
+
+@pytest.mark.parametrize("view", ["week", "month"])
+def test_one_interviewers_calendar_shows_and_counts_only_their_interviews(client, coordinator,
+                                                                          view):
+    day = date(2026, 11, 24)
+    kari = factories.make_user(role="coordinator")
+    theirs = [factories.make_interview(
+        informants=[factories.make_informant()], interviewers=[kari], by=coordinator,
+        start=datetime(2026, 11, 24, hour, tzinfo=OSLO), now=LONG_AGO, send_invites=False)
+        for hour in (8, 10, 12, 14)]
+    others = [schedule(coordinator, day, hour) for hour in (9, 11)]
+    factories.log_client_in(client, coordinator)
+    html = client.get("/interviews/calendar", query_string={
+        "view": view, "date": day.isoformat(), "interviewer": kari.id}).get_data(as_text=True)
+    for other in others:
+        assert f'href="/interviews/{other.id}"' not in html
+    assert f'href="/interviews/{theirs[0].id}"' in html
+    if view == "month":
+        assert "+1 more" in html  # four of Kari's that day, three shown
+    else:
+        assert "more" not in html.split("</thead>")[0]

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, datetime
 
-from sqlalchemy import Integer, bindparam, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import (Integer, bindparam, column, func, literal, literal_column, or_, select,
+                        true, union_all, values)
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
@@ -120,6 +121,28 @@ def _calendar_statement(buckets, per_bucket, by_interviewer):
     return union_all(*members)
 
 
+def _lateral_statement(buckets, per_bucket, interviewer_id):
+    """The same on PostgreSQL, where planning a UNION of 168 SELECTs costs more than running
+    it: the buckets as a VALUES list, and per bucket a LATERAL subquery with its first rows and
+    one with its count, each bounded by the index on starts_at."""
+    bounds = values(column("bucket", Integer), column("begin", UTCDateTime),
+                    column("end", UTCDateTime), name="bucket_bounds").data(
+        [(n, begin, end) for n, (begin, end) in enumerate(buckets)])
+    in_bucket = [Interview.starts_at >= bounds.c.begin, Interview.starts_at < bounds.c.end]
+    if interviewer_id:
+        in_bucket.append(select(interview_interviewer.c.interview_id).where(
+            interview_interviewer.c.interview_id == Interview.id,
+            interview_interviewer.c.user_id == interviewer_id).exists())
+    shown = (select(Interview.id, Interview.starts_at, Interview.ends_at, Interview.status)
+             .where(*in_bucket).order_by(Interview.starts_at, Interview.id).limit(per_bucket)
+             .lateral("shown"))
+    total = select(func.count().label("total")).select_from(Interview).where(*in_bucket) \
+        .lateral("total")
+    return (select(bounds.c.bucket, shown.c.id, shown.c.starts_at, shown.c.ends_at,
+                   shown.c.status, total.c.total)
+            .select_from(bounds).join(shown, true()).join(total, true()))
+
+
 def calendar_entries(buckets, *, per_bucket, interviewer_id=None, with_names=False):
     """For each [start, end) in `buckets`: the first `per_bucket` interviews that begin in it, by
     start, and how many begin in it in all. Two statements whatever the number of interviews:
@@ -129,9 +152,14 @@ def calendar_entries(buckets, *, per_bucket, interviewer_id=None, with_names=Fal
     params.update({f"end_{n}": end for n, (_, end) in enumerate(buckets)})
     if interviewer_id:
         params["interviewer_id"] = interviewer_id
-    statement = _calendar_statement(len(buckets), per_bucket, bool(interviewer_id))
-    rows = sorted(db.session.execute(statement, params).all() if buckets else [],
-                  key=lambda row: (row.bucket, row.starts_at, row.id))
+    if not buckets:
+        rows = []
+    elif db.session.get_bind().dialect.name == "postgresql":
+        rows = db.session.execute(_lateral_statement(buckets, per_bucket, interviewer_id)).all()
+    else:
+        statement = _calendar_statement(len(buckets), per_bucket, bool(interviewer_id))
+        rows = db.session.execute(statement, params).all()
+    rows.sort(key=lambda row: (row.bucket, row.starts_at, row.id))
     people = {}
     columns = [interview_informant.c.interview_id, Informant.code]
     for row in db.session.execute(

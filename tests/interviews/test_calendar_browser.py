@@ -42,7 +42,8 @@ def test_the_week_grid_is_visible_and_each_interview_is_reached_by_keyboard(app,
     else:
         pytest.fail("Tab never reached the second interview")
     page.keyboard.press("Enter")
-    expect(page).to_have_url(f"{page.url.split('/interviews')[0]}/interviews/{second.id}")
+    expect(page).to_have_url(f"{page.url.split('/interviews')[0]}/interviews/{second.id}",
+                             timeout=20_000)
     assert first.id != second.id
 
 

@@ -56,7 +56,8 @@ class CalendarForm(FlaskForm):
         csrf = False
 
     view = SelectField("View", validators=[Optional()],
-                       choices=options([("week", "Week"), ("month", "Month")]))
+                       choices=options([("week", "Week"), ("month", "Month"),
+                                        ("list", "Week as a list")]))
     date = StudyDateField("Date", validators=[Optional()])
     interviewer = SelectField("Interviewer", coerce=coerce_optional_id, validators=[Optional()])
 

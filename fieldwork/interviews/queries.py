@@ -2,19 +2,21 @@
 and the choices forms offer. Each loads everyone on an interview in a fixed number of queries."""
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import (Integer, bindparam, column, func, literal, literal_column, or_, select,
+                        true, union_all, values)
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
-from ..database import ListPage, utcnow
+from ..database import ListPage, UTCDateTime, utcnow
 from ..extensions import db
 from ..guides.models import GuideVersion, VersionStatus, guide_target_role
 from ..consent.models import ConsentRecord, ConsentStatus
 from ..informants.models import Informant, Language, RecruitmentStatus
 from ..organisations.models import Organisation, Role
-from ..timeutil import local_to_utc, where_on_local_days
+from ..timeutil import where_on_local_days
 from .models import (
     Interview,
     InterviewStatus,
@@ -101,16 +103,102 @@ def get_interview(interview_id):
                              .options(*with_people()))
 
 
-def interviews_between(starts_at, ends_at, *, interviewer_id=None):
-    """Interviews that begin in [starts_at, ends_at), for the calendar pages."""
-    query = (select(Interview).options(*with_people())
-             .where(Interview.starts_at >= starts_at, Interview.starts_at < ends_at)
-             .order_by(Interview.starts_at, Interview.id))
+@dataclass(frozen=True)
+class CalendarInformant:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """What a calendar page shows of one interview."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: InterviewStatus
+    informants: list
+
+
+@lru_cache(maxsize=32)
+def _calendar_statement(buckets, per_bucket, by_interviewer):
+    """The UNION of one bounded SELECT per bucket, built once per shape: a week has 167 to 169
+    hourly buckets, and building that many SELECTs for every request would cost more than
+    running them."""
+    members = []
+    for index in range(buckets):
+        in_bucket = [Interview.starts_at >= bindparam(f"begin_{index}", type_=UTCDateTime),
+                     Interview.starts_at < bindparam(f"end_{index}", type_=UTCDateTime)]
+        if by_interviewer:
+            # EXISTS, not IN: checked per interview found through the index on starts_at, so
+            # a bucket never reads all of an interviewer's interviews.
+            in_bucket.append(select(interview_interviewer.c.interview_id).where(
+                interview_interviewer.c.interview_id == Interview.id,
+                interview_interviewer.c.user_id == bindparam("interviewer_id")).exists())
+        total = select(func.count()).select_from(Interview).where(*in_bucket).scalar_subquery()
+        members.append(select(
+            select(literal_column(str(index), Integer).label("bucket"), Interview.id,
+                   Interview.starts_at, Interview.ends_at, Interview.status,
+                   total.label("total"))
+            .where(*in_bucket).order_by(Interview.starts_at, Interview.id).limit(per_bucket)
+            .subquery()))
+    return union_all(*members)
+
+
+def _lateral_statement(buckets, per_bucket, interviewer_id):
+    """The same on PostgreSQL, where planning a UNION of 168 SELECTs costs more than running
+    it: the buckets as a VALUES list, and per bucket a LATERAL subquery with its first rows and
+    one with its count, each bounded by the index on starts_at."""
+    bounds = values(column("bucket", Integer), column("begin", UTCDateTime),
+                    column("end", UTCDateTime), name="bucket_bounds").data(
+        [(n, begin, end) for n, (begin, end) in enumerate(buckets)])
+    in_bucket = [Interview.starts_at >= bounds.c.begin, Interview.starts_at < bounds.c.end]
     if interviewer_id:
-        query = query.where(Interview.id.in_(
-            select(interview_interviewer.c.interview_id)
-            .where(interview_interviewer.c.user_id == interviewer_id)))
-    return db.session.scalars(query).all()
+        in_bucket.append(select(interview_interviewer.c.interview_id).where(
+            interview_interviewer.c.interview_id == Interview.id,
+            interview_interviewer.c.user_id == interviewer_id).exists())
+    shown = (select(Interview.id, Interview.starts_at, Interview.ends_at, Interview.status)
+             .where(*in_bucket).order_by(Interview.starts_at, Interview.id).limit(per_bucket)
+             .lateral("shown"))
+    total = select(func.count().label("total")).select_from(Interview).where(*in_bucket) \
+        .lateral("total")
+    return (select(bounds.c.bucket, shown.c.id, shown.c.starts_at, shown.c.ends_at,
+                   shown.c.status, total.c.total)
+            .select_from(bounds).join(shown, true()).join(total, true()))
+
+
+def calendar_entries(buckets, *, per_bucket, interviewer_id=None, with_names=False):
+    """For each [start, end) in `buckets`: the first `per_bucket` interviews that begin in it, by
+    start, and how many begin in it in all. Two statements whatever the number of interviews:
+    each bucket reads at most `per_bucket` rows through the index on `starts_at`, and counts its
+    rows in that index. Informant names are read only when `with_names`."""
+    params = {f"begin_{n}": begin for n, (begin, _) in enumerate(buckets)}
+    params.update({f"end_{n}": end for n, (_, end) in enumerate(buckets)})
+    if interviewer_id:
+        params["interviewer_id"] = interviewer_id
+    if not buckets:
+        rows = []
+    elif db.session.get_bind().dialect.name == "postgresql":
+        rows = db.session.execute(_lateral_statement(buckets, per_bucket, interviewer_id)).all()
+    else:
+        statement = _calendar_statement(len(buckets), per_bucket, bool(interviewer_id))
+        rows = db.session.execute(statement, params).all()
+    rows.sort(key=lambda row: (row.bucket, row.starts_at, row.id))
+    people = {}
+    columns = [interview_informant.c.interview_id, Informant.code]
+    for row in db.session.execute(
+            select(*columns, Informant.name if with_names else literal("").label("name"))
+            .join(Informant, Informant.id == interview_informant.c.informant_id)
+            .where(interview_informant.c.interview_id.in_([row.id for row in rows]))
+            .order_by(Informant.code)):
+        people.setdefault(row.interview_id, []).append(CalendarInformant(row.code, row.name))
+    found = [([], 0) for _ in buckets]
+    for row in rows:
+        entries, _ = found[row.bucket]
+        entries.append(CalendarEntry(row.id, row.starts_at, row.ends_at, row.status,
+                                     people.get(row.id, [])))
+        found[row.bucket] = (entries, row.total)
+    return found
 
 
 def interviews_of_informant(informant_id):
@@ -188,19 +276,3 @@ def transcript_history(interview_id):
         .options(selectinload(TranscriptStatusChange.changed_by))
         .order_by(TranscriptStatusChange.changed_at.desc(), TranscriptStatusChange.id.desc())
     ).all()
-
-
-def calendar_weeks(view, day):
-    """The weeks (lists of seven dates, Monday first) a week or month page shows around `day`,
-    and the UTC instants they span, for the query."""
-    if view == "month":
-        first = day.replace(day=1)
-        start = first - timedelta(days=first.weekday())
-        following = (first + timedelta(days=32)).replace(day=1)
-        end = following + timedelta(days=(7 - following.weekday()) % 7)
-    else:
-        start = day - timedelta(days=day.weekday())
-        end = start + timedelta(days=7)
-    days = [start + timedelta(days=n) for n in range((end - start).days)]
-    weeks = [days[n:n + 7] for n in range(0, len(days), 7)]
-    return weeks, local_to_utc(start, time(0)), local_to_utc(end, time(0))

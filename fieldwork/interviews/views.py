@@ -20,6 +20,7 @@ from ..outbox import services as outbox
 from ..outbox.models import OutboxMessage
 from ..timeutil import format_local, to_local
 from . import afterwards, feeds, invitations, pipeline, queries, services
+from . import calendar as calendars
 from .forms import (CalendarForm, ConductForm, InterviewFilterForm, InterviewForm,
                     NotesForm, RecordingForm, TranscriptForm)
 from .models import Interview, InterviewStatus
@@ -45,19 +46,17 @@ def list_interviews():
 def calendar():
     form = _with_interviewers(CalendarForm(request.args))
     status = 200 if form.validate() else 400
-    view = form.view.data if form.view.data in ("week", "month") else "week"
+    view = form.view.data if form.view.data in calendars.VIEWS else "week"
     # An unusable date shows this week, with the message beside the date field.
     day = (form.date.data if status == 200 else None) or to_local(utcnow()).date()
-    weeks, starts_at, ends_at = queries.calendar_weeks(view, day)
-    by_day = {}
-    for interview in queries.interviews_between(starts_at, ends_at,
-                                                 interviewer_id=form.interviewer.data):
-        by_day.setdefault(to_local(interview.starts_at).date(), []).append(interview)
-    step = timedelta(days=7) if view == "week" else None
-    previous = day - step if step else (day.replace(day=1) - timedelta(days=1)).replace(day=1)
-    following = day + step if step else (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    days = calendars.load_days(view, calendars.calendar_days(view, day),
+                               interviewer_id=form.interviewer.data,
+                               with_names=current_user.sees_identities)
+    previous, following = calendars.neighbours(view, day)
     return render_template("interviews/calendar.html", form=form, view=view, day=day,
-                           weeks=weeks, by_day=by_day, previous=previous, following=following,
+                           weeks=[days[n:n + 7] for n in range(0, len(days), 7)],
+                           grid=calendars.week_grid(days) if view == "week" else None,
+                           previous=previous, following=following,
                            today=to_local(utcnow()).date()), status
 
 

@@ -12,6 +12,7 @@ from fieldwork.extensions import db
 from fieldwork.interviews.models import Interview, InterviewStatus
 from fieldwork.outbox.models import OutboxMessage, OutboxStatus
 from tests import factories
+from tests.support.tables import table_grid
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -96,8 +97,16 @@ def test_the_calendar_shows_an_interview_on_its_local_day(client, coordinator, i
     page = client.get(f"/interviews/calendar?view={view}&date={start.date().isoformat()}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    cell = html.split(f'<span class="date">{start.day}.')[1].split("</td>")[0]
-    assert f"/interviews/{interview.id}" in cell and "00:30" in cell
+    if view == "month":
+        cell = html.split(f'<span class="date">{start.day}.')[1].split("</td>")[0]
+        assert f"/interviews/{interview.id}" in cell and "00:30" in cell
+    else:
+        grid = table_grid(html, "timegrid")
+        (row, column), = [(r, c) for r, cells in enumerate(grid) for c, cell in enumerate(cells)
+                          if cell and
+                          informant.code in cell["text"] and cell["tag"] == "td"][:1]
+        assert grid[row][0]["text"].strip() == "00:30"
+        assert start.strftime("%d.%m") in grid[0][column]["text"]
     assert client.get("/interviews/calendar?date=31.02.2026").status_code == 400
 
 

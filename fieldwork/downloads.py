@@ -34,14 +34,26 @@ class DownloadInterrupted(Exception):
     """An export failed after its first bytes were sent; the file the client got is incomplete."""
 
 
-def begin_read_only():
-    """Start the session's next transaction read-only, with one snapshot for every statement in
-    it (an export reading several cursors side by side must see the same rows in each).
+def read_only(rows):
+    """`rows` (a generator that reads the database) read in a read-only transaction with one
+    snapshot for all its statements, which begins at the first row and ends after the last, so
+    the connection is free again before the last chunk is sent. Several cursors read side by
+    side therefore see the same rows.
 
-    Called after the export's audit event is committed and before its rows are read.
+    Called after the export's audit event is committed: if the session is still (or again) in a
+    transaction, the rows are read in that one and it is left as it is.
     """
-    if db.session().in_transaction():
-        return  # already reading (or written to since): leave that transaction as it is
+    started = not db.session().in_transaction()
+    if started:
+        _begin_read_only()
+    try:
+        yield from rows
+    finally:
+        if started:
+            db.session.rollback()  # nothing was written: this only ends the snapshot
+
+
+def _begin_read_only():
     if db.engine.dialect.name == "postgresql":
         db.session.connection(execution_options={"postgresql_readonly": True,
                                                  "isolation_level": "REPEATABLE READ"})
@@ -74,9 +86,11 @@ def _guarded(chunks, name):
             sent += len(chunk)
             yield chunk
     except Exception as error:
-        # Where it failed (file, line, code) but not the message.
-        log.error("export %s stopped after %d characters or bytes: %s\n%s", name, sent,
-                  type(error).__name__, "".join(traceback.format_tb(error.__traceback__)))
+        # Where it failed (file, line, function), but neither the message nor the source lines.
+        where = "; ".join(f"{frame.filename}:{frame.lineno} in {frame.name}"
+                          for frame in traceback.extract_tb(error.__traceback__))
+        log.error("export %s stopped after %d characters or bytes: %s at %s", name, sent,
+                  type(error).__name__, where)
         # `from None`: the original message (which may quote parameters) is not chained.
         raise DownloadInterrupted(f"export {name} stopped part-way; the download was broken off") \
             from None

@@ -20,7 +20,7 @@ from ..consent.gates import consent_allows
 from ..consent.models import PARTICIPATION, QUOTATION, RECORDING
 from ..documents.models import (Document, Theme, document_informant, document_interview,
                                 document_theme)
-from ..downloads import begin_read_only, stream_rows
+from ..downloads import read_only, stream_rows
 from ..extensions import db
 from ..guides.models import Guide, GuideVersion
 from ..informants.models import Informant
@@ -147,7 +147,7 @@ def _case_rows(criteria, *, with_identities):
 def merge_lists(rows, key, *pair_streams):
     """Each of `rows` with, from each of `pair_streams` ((key, value) pairs in the same order as
     the rows), the list of values whose key is the row's: one-to-many joins read from cursors
-    side by side, in one snapshot (downloads.begin_read_only), so no key is ever missing."""
+    side by side, in one snapshot (downloads.read_only), so no key is ever missing."""
     streams = [iter(pairs) for pairs in pair_streams]
     pending = [next(stream, None) for stream in streams]
     for row in rows:
@@ -179,13 +179,8 @@ def export_interviews(criteria, *, by, file_format, with_identities=False, now=N
         security.add_identity_export(by=by, export="interviews", rows=rows, now=now)
     db.session.commit()
     header, cases = interview_cases(criteria, with_identities=with_identities)
-    return table_chunks(header, _after_read_only_begins(cases), file_format=file_format,
+    return table_chunks(header, read_only(cases), file_format=file_format,
                         sheet_title="Cases")
-
-
-def _after_read_only_begins(rows):
-    begin_read_only()
-    yield from rows
 
 
 DOCUMENT_COLUMNS = ("Document", "Title", "Type", "Issuing organisation", "Governance level",
@@ -233,5 +228,5 @@ def export_documents(*, by, now=None):
     rows = db.session.scalar(select(func.count(Document.id)))
     audit.record("document.export", by=by, now=now, after={"format": "csv", "rows": rows})
     db.session.commit()
-    return table_chunks(list(DOCUMENT_COLUMNS), _after_read_only_begins(document_rows()),
+    return table_chunks(list(DOCUMENT_COLUMNS), read_only(document_rows()),
                         file_format="csv")

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..audit import security
-from ..downloads import begin_read_only, stream_rows
+from ..downloads import read_only, stream_rows
 from ..extensions import db
 from ..organisations.models import Organisation, Role
 from ..spreadsheet import csv_chunks
@@ -50,10 +50,9 @@ def export_informants(criteria, *, by, with_identities, now=None):
     columns = matching.with_only_columns(
         Informant.code, Organisation.code, Organisation.governance_level, Role.name,
         Informant.status, Informant.language, *identities)
-    return csv_chunks(header, _rows(columns))
+    return csv_chunks(header, read_only(_rows(columns)))
 
 
 def _rows(query):
-    begin_read_only()
     for code, organisation, level, role, status, language, *identity in stream_rows(query):
         yield [code, organisation, level.value, role, status.value, language.value, *identity]

@@ -1,9 +1,9 @@
 """What consent allows, asked by other features: may we interview, record, quote, re-contact?
 
-Plain functions with a fixed contract (other features call them):
-`consent_summaries`, `consent_allows`, `require_participation_consent`,
-`require_recording_consent`, `participation_consented_ids`. Consent holds when the record is given (in full or in part)
-under a version that has been approved for use (active, or retired since), and the item is ticked.
+Plain functions with a fixed contract (other features call them): `consent_summaries`,
+`consent_allows`, `require_participation_consent`, `require_recording_consent`,
+`participation_consented_ids`. Consent holds when the record is given (in full or in part) under
+a version that has been approved for use (active, or retired since), and the item is ticked.
 """
 
 from dataclasses import dataclass, field

@@ -192,7 +192,7 @@ def main():
              "10×": dict(zip(keys, map(int, args.sizes_10x.split(","))))}
 
     cluster, drop = None, lambda: None
-    directory = tempfile.mkdtemp(prefix="bench-exports-")
+    directory = None
     url = args.database_url
     if args.prebuilt:
         urls = args.prebuilt
@@ -206,6 +206,7 @@ def main():
     elif url:
         urls, drop = _postgres_databases(url, ["bench_exports_1x", "bench_exports_10x"])
     else:
+        directory = tempfile.mkdtemp(prefix="bench-exports-")
         urls = [f"sqlite:///{directory}/exports-1x.db", f"sqlite:///{directory}/exports-10x.db"]
     try:
         scales = [Scale(label, u, s, prebuilt=bool(args.prebuilt))
@@ -218,7 +219,8 @@ def main():
             print("databases kept:", *urls, flush=True)
         else:
             drop()
-            shutil.rmtree(directory, ignore_errors=True)
+            if directory:
+                shutil.rmtree(directory, ignore_errors=True)
             if cluster:
                 cluster.stop()
     _report(scales, results, backend=(urls[0].split(":", 1)[0]), rounds=args.rounds)

@@ -33,13 +33,23 @@ def safe_cell(value):
 
 def write_csv(header, rows):
     """CSV text with a BOM, so Excel opens æøå correctly, and every cell made safe."""
+    return "".join(csv_chunks(header, rows))
+
+
+def csv_chunks(header, rows, *, chunk_size=64 * 1024):
+    """The text of `write_csv`, written row by row and given out in pieces of about
+    `chunk_size` characters: any number of rows takes the memory of one piece."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([safe_cell(h) for h in header])
     for row in rows:
         writer.writerow([safe_cell(v) for v in row])
-    return buffer.getvalue()
+        if buffer.tell() >= chunk_size:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def read_csv(raw, *, max_rows=50_000):

@@ -77,7 +77,34 @@ class FreshContextClient(FlaskClient):
     database session and `g`) is not shared with the request's."""
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        if response.is_streamed:
+            # A streamed body is written while it is read: in the request's context, as a server
+            # reads it in the thread that ran the view.
+            response.response = _InContext(context, response.response)
+        return response
+
+
+class _InContext:
+    """An iterable read, and closed, inside one `contextvars.Context`."""
+
+    def __init__(self, context, iterable):
+        self.context, self.iterable, self.iterator = context, iterable, iter(iterable)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.context.run(next, self.iterator)
+
+    def close(self):
+        if hasattr(self.iterable, "close"):
+            self.context.run(self.iterable.close)
+
+    def __del__(self):
+        # A response dropped unread still ends its request in the request's own context.
+        self.close()
 
 
 def _migrate(url):

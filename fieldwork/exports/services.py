@@ -1,5 +1,6 @@
 """Interviews as cases for qualitative analysis software, pseudonymised or (admins only) with
-identities, as CSV or XLSX; every export audit-logged in the transaction that reads it.
+identities, as CSV or XLSX; every export audit-logged and committed before its rows are read,
+then written row by row as the rows come from the database (see downloads.py).
 
 One row is one informant in one interview: a case. The first column is the case name, the
 informant's pseudonym code, which is how NVivo and QualCoder match a classification sheet to the
@@ -11,14 +12,15 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..audit import security
 from ..auth.models import User
-from ..consent.gates import consent_summaries
-from ..documents.models import Document
-from ..documents.services import DocumentFilter, document_query
+from ..consent.gates import consent_allows
+from ..consent.models import PARTICIPATION, QUOTATION, RECORDING
+from ..documents.models import (Document, Theme, document_informant, document_interview,
+                                document_theme)
+from ..downloads import read_only, stream_rows
 from ..extensions import db
 from ..guides.models import Guide, GuideVersion
 from ..informants.models import Informant
@@ -26,7 +28,7 @@ from ..interviews.models import (Interview, InterviewStatus, interview_informant
                                  interview_interviewer)
 from ..organisations.models import Organisation, Role
 from ..timeutil import to_local, where_on_local_days
-from .spreadsheets import write_table
+from .spreadsheets import table_chunks
 
 CASE_COLUMNS = ("Case", "Informant code", "Interview", "Role", "Organisation",
                 "Governance level", "Guide", "Guide version", "Guide hash", "Date", "Mode",
@@ -53,20 +55,11 @@ class ExportFilter:
                 if v not in (None, "")}
 
 
-def _case_query(criteria):
-    group_size = (select(func.count()).select_from(interview_informant)
-                  .where(interview_informant.c.interview_id == Interview.id)
-                  .correlate(Interview).scalar_subquery())
+def _cases(criteria, *columns):
+    """A select of `columns` over the cases the filter chooses (one row per informant in each
+    interview), in the export's order."""
     query = (
-        select(Informant.id.label("informant_id"), Informant.code, Informant.name,
-               Informant.email, Informant.phone, Informant.job_title,
-               Role.name.label("role"), Organisation.code.label("organisation"),
-               Organisation.governance_level, Guide.title.label("guide"),
-               GuideVersion.number.label("guide_version"), GuideVersion.content_sha256,
-               Interview.id.label("interview_id"), Interview.starts_at,
-               Interview.actual_started_at, Interview.ends_at,
-               Interview.actual_duration_minutes, Interview.mode, Interview.status,
-               Interview.transcript_status, group_size.label("group_size"))
+        select(*columns)
         .select_from(interview_informant)
         .join(Interview, Interview.id == interview_informant.c.interview_id)
         .join(Informant, Informant.id == interview_informant.c.informant_id)
@@ -74,8 +67,7 @@ def _case_query(criteria):
         .join(Role, Role.id == Informant.role_id)
         .join(GuideVersion, GuideVersion.id == Interview.guide_version_id)
         .join(Guide, Guide.id == GuideVersion.guide_id)
-        .where(Interview.status.in_(INCLUDE_STATUSES[criteria.include]))
-        .order_by(Informant.code, Interview.starts_at, Interview.id))
+        .where(Interview.status.in_(INCLUDE_STATUSES[criteria.include])))
     if criteria.organisation_id:
         query = query.where(Informant.organisation_id == criteria.organisation_id)
     if criteria.role_id:
@@ -84,45 +76,89 @@ def _case_query(criteria):
                                             criteria.date_to))
 
 
-def _interviewer_names(interview_ids):
-    """Interviewer names per interview, in one query (the identified export only)."""
-    names = {}
-    if not interview_ids:
-        return names
-    rows = db.session.execute(
-        select(interview_interviewer.c.interview_id, User.name)
-        .join(User, User.id == interview_interviewer.c.user_id)
-        .where(interview_interviewer.c.interview_id.in_(interview_ids))
-        .order_by(User.name)).all()
-    for row in rows:
-        names.setdefault(row.interview_id, []).append(row.name)
-    return names
+_CASE_ORDER = (Informant.code, Interview.starts_at, Interview.id)
+
+
+def _case_query(criteria, *, with_identities):
+    group_size = (select(func.count()).select_from(interview_informant)
+                  .where(interview_informant.c.interview_id == Interview.id)
+                  .correlate(Interview).scalar_subquery())
+    identities = (Informant.name, Informant.email, Informant.phone, Informant.job_title) \
+        if with_identities else ()
+    return _cases(
+        criteria, Informant.id.label("informant_id"), Informant.code, *identities,
+        Role.name.label("role"), Organisation.code.label("organisation"),
+        Organisation.governance_level, Guide.title.label("guide"),
+        GuideVersion.number.label("guide_version"), GuideVersion.content_sha256,
+        Interview.id.label("interview_id"), Interview.starts_at, Interview.actual_started_at,
+        Interview.ends_at, Interview.actual_duration_minutes, Interview.mode, Interview.status,
+        Interview.transcript_status, group_size.label("group_size"),
+        # Whether a case may be quoted is read where quotes are chosen: in the analysis software.
+        consent_allows(Informant.id, PARTICIPATION, QUOTATION).label("may_quote"),
+        consent_allows(Informant.id, PARTICIPATION, RECORDING).label("may_record"),
+    ).order_by(*_CASE_ORDER)
+
+
+def _interviewer_query(criteria):
+    """(case key, interviewer name) in the order of the cases: the identified export only."""
+    return (_cases(criteria, Informant.id, Interview.id, User.name)
+            .join(interview_interviewer, interview_interviewer.c.interview_id == Interview.id)
+            .join(User, User.id == interview_interviewer.c.user_id)
+            .order_by(*_CASE_ORDER, User.name, User.id))
+
+
+def count_cases(criteria):
+    return db.session.scalar(select(func.count()).select_from(
+        _cases(criteria, interview_informant.c.interview_id).subquery()))
 
 
 def interview_cases(criteria, *, with_identities=False):
-    """The header and rows of the case table, in a fixed number of queries."""
-    records = db.session.execute(_case_query(criteria)).all()
-    interviewers = (_interviewer_names(sorted({r.interview_id for r in records}))
-                    if with_identities else {})
-    # Whether a case may be quoted is read where quotes are chosen: in the analysis software.
-    consents = consent_summaries({r.informant_id for r in records})
-    seen, rows = {}, []
-    for r in records:
-        seen[r.informant_id] = seen.get(r.informant_id, 0) + 1
-        case = r.code if seen[r.informant_id] == 1 else f"{r.code} #{seen[r.informant_id]}"
+    """The header of the case table, and its rows as they are read: one query for the cases
+    (two with identities, read side by side in the same order), whatever their number."""
+    header = list(CASE_COLUMNS) + (list(IDENTITY_COLUMNS) if with_identities else [])
+    return header, _case_rows(criteria, with_identities=with_identities)
+
+
+def _case_rows(criteria, *, with_identities):
+    records = stream_rows(_case_query(criteria, with_identities=with_identities))
+    if with_identities:
+        pairs = ((tuple(key), name) for *key, name in
+                 stream_rows(_interviewer_query(criteria)))
+        records = merge_lists(records, lambda r: (r.informant_id, r.interview_id), pairs)
+    else:
+        records = ((r, [()]) for r in records)
+    previous, seen = None, 0
+    for r, [interviewers] in records:
+        # Cases come ordered by informant: count each one's interviews as they pass.
+        seen = seen + 1 if r.informant_id == previous else 1
+        previous = r.informant_id
+        case = r.code if seen == 1 else f"{r.code} #{seen}"
         started = r.actual_started_at or r.starts_at
         duration = r.actual_duration_minutes or int((r.ends_at - r.starts_at).total_seconds() // 60)
         row = [case, r.code, f"I{r.interview_id}", r.role, r.organisation,
                r.governance_level.value, r.guide, r.guide_version, r.content_sha256 or "",
                to_local(started).date(), r.mode.value, duration, r.transcript_status.value,
-               r.status.value, r.group_size, _yes_no(consents[r.informant_id].may_quote),
-               _yes_no(consents[r.informant_id].may_record)]
+               r.status.value, r.group_size, _yes_no(r.may_quote), _yes_no(r.may_record)]
         if with_identities:
-            row += [r.name, r.email or "", r.phone or "", r.job_title,
-                    "; ".join(interviewers.get(r.interview_id, []))]
-        rows.append(row)
-    header = list(CASE_COLUMNS) + (list(IDENTITY_COLUMNS) if with_identities else [])
-    return header, rows
+            row += [r.name, r.email or "", r.phone or "", r.job_title, "; ".join(interviewers)]
+        yield row
+
+
+def merge_lists(rows, key, *pair_streams):
+    """Each of `rows` with, from each of `pair_streams` ((key, value) pairs in the same order as
+    the rows), the list of values whose key is the row's: one-to-many joins read from cursors
+    side by side, in one snapshot (downloads.read_only), so no key is ever missing."""
+    streams = [iter(pairs) for pairs in pair_streams]
+    pending = [next(stream, None) for stream in streams]
+    for row in rows:
+        row_key, lists = key(row), []
+        for n, stream in enumerate(streams):
+            values = []
+            while pending[n] is not None and pending[n][0] == row_key:
+                values.append(pending[n][1])
+                pending[n] = next(stream, None)
+            lists.append(values)
+        yield row, lists
 
 
 def _yes_no(value):
@@ -130,49 +166,67 @@ def _yes_no(value):
 
 
 def export_interviews(criteria, *, by, file_format, with_identities=False, now=None):
-    """The case table as a file, and an audit event of who took it, with which filters and how
-    many rows. Identities go only to someone who may see them all (admins)."""
+    """The case table as (chunks, mimetype), written as it is read, after an audit event of who
+    took it, with which filters and how many rows, is committed. Identities go only to someone
+    who may see them all (admins)."""
     # The command line (a string) may; a user only if an admin, whatever the caller asked.
     with_identities = with_identities and getattr(by, "is_admin", True)
-    header, rows = interview_cases(criteria, with_identities=with_identities)
-    body, mimetype = write_table(header, _as_text_dates(rows) if file_format == "csv" else rows,
-                                 file_format=file_format, sheet_title="Cases")
+    rows = count_cases(criteria)
     audit.record("interview.export", by=by, now=now, after={
-        "format": file_format, "rows": len(rows), "with_identities": with_identities,
+        "format": file_format, "rows": rows, "with_identities": with_identities,
         "filters": criteria.audit_form()})
     if with_identities:
-        security.add_identity_export(by=by, export="interviews", rows=len(rows), now=now)
+        security.add_identity_export(by=by, export="interviews", rows=rows, now=now)
     db.session.commit()
-    return body, mimetype
-
-
-def _as_text_dates(rows):
-    # ISO dates in CSV: NVivo and QualCoder read them the same in every locale.
-    return [[v.isoformat() if isinstance(v, date) else v for v in row] for row in rows]
+    header, cases = interview_cases(criteria, with_identities=with_identities)
+    return table_chunks(header, read_only(cases), file_format=file_format,
+                        sheet_title="Cases")
 
 
 DOCUMENT_COLUMNS = ("Document", "Title", "Type", "Issuing organisation", "Governance level",
                     "Date", "Reference", "Status", "Themes", "Linked interviews",
                     "Linked informants", "Notes")
+_DOCUMENT_ORDER = (Document.issued_on.desc().nulls_last(), Document.id.desc())
+
+
+def _document_links(column, table, join_on, order):
+    """(document id, linked value) for every document, in the register's order."""
+    return stream_rows(select(Document.id, column)
+                       .join(table, table.c.document_id == Document.id).join(*join_on)
+                       .order_by(*_DOCUMENT_ORDER, *order))
 
 
 def document_rows():
-    """The document register, one row per document, in a fixed number of queries. Documents
-    are public or organisational texts; linked informants appear by pseudonym code only."""
-    documents = db.session.scalars(document_query(DocumentFilter()).options(
-        selectinload(Document.informants), selectinload(Document.interviews))).all()
-    return list(DOCUMENT_COLUMNS), [
-        [f"D{d.id}", d.title, d.document_type.label, d.organisation.code if d.organisation else "",
-         d.governance_level.value, d.issued_on, d.reference, d.status.value,
-         "; ".join(t.name for t in d.themes), "; ".join(f"I{i.id}" for i in d.interviews),
-         "; ".join(i.code for i in d.informants), d.notes]
-        for d in documents]
+    """The document register, one row per document as it is read, in four queries side by side
+    (documents, themes, interviews, informants) whatever their number. Documents are public or
+    organisational texts; linked informants appear by pseudonym code only."""
+    documents = stream_rows(
+        select(Document.id, Document.title, Document.document_type,
+               Organisation.code.label("organisation"), Document.governance_level,
+               Document.issued_on, Document.reference, Document.status, Document.notes)
+        .outerjoin(Organisation, Organisation.id == Document.organisation_id)
+        .order_by(*_DOCUMENT_ORDER))
+    themes = _document_links(Theme.name, document_theme,
+                             (Theme, Theme.id == document_theme.c.theme_id), (Theme.key,))
+    interviews = _document_links(Interview.id, document_interview,
+                                 (Interview, Interview.id == document_interview.c.interview_id),
+                                 (Interview.starts_at, Interview.id))
+    informants = _document_links(Informant.code, document_informant,
+                                 (Informant, Informant.id == document_informant.c.informant_id),
+                                 (Informant.code,))
+    rows = merge_lists(documents, lambda d: d.id, themes, interviews, informants)
+    for d, (theme_names, interview_ids, codes) in rows:
+        yield [f"D{d.id}", d.title, d.document_type.label, d.organisation or "",
+               d.governance_level.value, d.issued_on, d.reference, d.status.value,
+               "; ".join(theme_names), "; ".join(f"I{i}" for i in interview_ids),
+               "; ".join(codes), d.notes]
 
 
 def export_documents(*, by, now=None):
-    """The document register as CSV, and an audit event of who took it."""
-    header, rows = document_rows()
-    body, mimetype = write_table(header, _as_text_dates(rows), file_format="csv")
-    audit.record("document.export", by=by, now=now, after={"format": "csv", "rows": len(rows)})
+    """The document register as CSV chunks, written as it is read, after an audit event of who
+    took it is committed."""
+    rows = db.session.scalar(select(func.count(Document.id)))
+    audit.record("document.export", by=by, now=now, after={"format": "csv", "rows": rows})
     db.session.commit()
-    return body, mimetype
+    return table_chunks(list(DOCUMENT_COLUMNS), read_only(document_rows()),
+                        file_format="csv")

@@ -1,7 +1,8 @@
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from ..access import ALL_ROLES, UserRole, allow_roles
+from ..downloads import send
 from ..forms import options
 from ..organisations.services import organisation_choices, role_choices
 from . import services
@@ -38,9 +39,8 @@ def interviews_identified(file_format):
 @blueprint.get("/documents.csv")
 @allow_roles(ALL_ROLES)
 def documents():
-    body, mimetype = services.export_documents(by=current_user)
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": "attachment; filename=documents.csv"})
+    chunks, mimetype = services.export_documents(by=current_user)
+    return send(chunks, filename="documents.csv", mimetype=mimetype, name="documents")
 
 
 def _interviews(file_format, *, with_identities, name):
@@ -48,11 +48,10 @@ def _interviews(file_format, *, with_identities, name):
     if not filters.validate():
         # Back to the page, with the message next to the filter, instead of a file.
         return _index_page(filters), 400
-    body, mimetype = services.export_interviews(_criteria(filters), by=current_user,
-                                                file_format=file_format,
-                                                with_identities=with_identities)
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={name}.{file_format}"})
+    chunks, mimetype = services.export_interviews(_criteria(filters), by=current_user,
+                                                  file_format=file_format,
+                                                  with_identities=with_identities)
+    return send(chunks, filename=f"{name}.{file_format}", mimetype=mimetype, name=name)
 
 
 def _filter_form():

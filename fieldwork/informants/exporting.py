@@ -1,11 +1,17 @@
-"""CSV export of the informant list, audit-logged, with identities only for those who manage them."""
+"""CSV export of the informant list, audit-logged, with identities only for those who manage them;
+written row by row as the rows are read (see downloads.py)."""
 
 from dataclasses import replace
 
+from sqlalchemy import func, select
+
 from .. import audit
 from ..audit import security
+from ..downloads import read_only, stream_rows
 from ..extensions import db
-from ..spreadsheet import write_csv
+from ..organisations.models import Organisation, Role
+from ..spreadsheet import csv_chunks
+from .models import Informant
 from .services import IDENTITY_SORTS, informant_query
 
 PSEUDONYMISED_COLUMNS = ("code", "organisation", "governance_level", "role", "status", "language")
@@ -13,7 +19,8 @@ IDENTITY_COLUMNS = ("name", "email", "phone", "job_title")
 
 
 def export_informants(criteria, *, by, with_identities, now=None):
-    """The informants matching `criteria` as CSV text, and an audit event saying who took them.
+    """The informants matching `criteria` as CSV text chunks, after an audit event saying who
+    took them is committed; the rows are read and written as the chunks are taken.
 
     `by` is a User, or audit.COMMAND_LINE. The rows are those the user's list shows: a researcher
     searching by name gets the same informants, only without the identity columns. A user who may
@@ -25,21 +32,27 @@ def export_informants(criteria, *, by, with_identities, now=None):
     if not with_identities and criteria.sort in IDENTITY_SORTS:
         # A file without names sorted by name would still give the names' order away.
         criteria = replace(criteria, sort="code")
-    informants = db.session.scalars(informant_query(criteria, sees_identities=sees_identities)).all()
-    rows = []
-    for i in informants:
-        row = [i.code, i.organisation.code, i.organisation.governance_level.value, i.role.name,
-               i.status.value, i.language.value]
-        if with_identities:
-            row += [i.name, i.email, i.phone, i.job_title]
-        rows.append(row)
+    matching = informant_query(criteria, sees_identities=sees_identities)
+    rows = db.session.scalar(select(func.count()).select_from(
+        matching.with_only_columns(Informant.id).order_by(None).subquery()))
     audit.record("informant.export", by=by, now=now, after={
-        "rows": len(rows),
+        "rows": rows,
         "with_identities": with_identities,
         "filtered": any([criteria.organisation_id, criteria.governance_level, criteria.role_id,
                          criteria.status, criteria.text]),
     })
     if with_identities:
-        security.add_identity_export(by=by, export="informants", rows=len(rows), now=now)
+        security.add_identity_export(by=by, export="informants", rows=rows, now=now)
     db.session.commit()
-    return write_csv(header, rows)
+    # Only the columns the file holds, as plain rows: no informant objects are built.
+    identities = (Informant.name, Informant.email, Informant.phone, Informant.job_title) \
+        if with_identities else ()
+    columns = matching.with_only_columns(
+        Informant.code, Organisation.code, Organisation.governance_level, Role.name,
+        Informant.status, Informant.language, *identities)
+    return csv_chunks(header, read_only(_rows(columns)))
+
+
+def _rows(query):
+    for code, organisation, level, role, status, language, *identity in stream_rows(query):
+        yield [code, organisation, level.value, role, status.value, language.value, *identity]

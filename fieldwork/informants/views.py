@@ -1,9 +1,10 @@
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template,
                    request, session, url_for)
 from flask_login import current_user
 
 from ..access import ALL_ROLES, MANAGING_ROLES, UserRole, allow_roles
 from ..audit import security
+from ..downloads import send
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import (ConfirmForm, button_action, form_page, options, page_number,
@@ -107,11 +108,10 @@ def export():
     filters = _filter_form()
     if not filters.validate():
         abort(400)
-    text = exporting.export_informants(
+    chunks = exporting.export_informants(
         _criteria(filters), by=current_user,
         with_identities=current_user.role in MANAGING_ROLES)
-    return Response(text, mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=informants.csv"})
+    return send(chunks, filename="informants.csv", mimetype="text/csv", name="informants")
 
 
 @blueprint.route("/import", methods=["GET", "POST"])

@@ -141,3 +141,30 @@ def test_an_interview_cannot_be_marked_conducted_without_participation_consent(a
     factories.give_consent(informant, by=coordinator, now=NOW)
     afterwards.mark_conducted(interview, by=coordinator, now=start + timedelta(hours=1))
     assert factories.reload(type(interview), interview.id).status is InterviewStatus.CONDUCTED
+
+
+def test_consent_allows_in_sql_agrees_with_the_summaries(app):
+    """The SQL form (what an export selects per row) says what the summaries say, for every state:
+    no record, partial, full, under a retired version, withdrawn."""
+    from fieldwork.consent.gates import consent_allows
+    from fieldwork.consent.models import PARTICIPATION, QUOTATION, RECORDING
+
+    factories.make_consent_form("nb")
+    coordinator = factories.make_user()
+    never, partial, retired, withdrawn, full = (factories.make_informant() for _ in range(5))
+    factories.give_consent(partial, {"direct_quotation": False}, by=coordinator)
+    factories.give_consent(retired, {"audio_recording": False}, by=coordinator)
+    factories.give_consent(withdrawn, by=coordinator)
+    consent.withdraw_consent(withdrawn, by=coordinator)
+    factories.make_consent_form("nb")  # retires the first version
+    factories.give_consent(full, by=coordinator)
+    ids = [i.id for i in (never, partial, retired, withdrawn, full)]
+    rows = db.session.execute(select(
+        Informant.id, consent_allows(Informant.id, PARTICIPATION, QUOTATION),
+        consent_allows(Informant.id, PARTICIPATION, RECORDING)).where(Informant.id.in_(ids))).all()
+    summaries = consent_summaries(ids)
+    in_sql = {row[0]: (bool(row[1]), bool(row[2])) for row in rows}
+    assert in_sql == {i: (summaries[i].may_quote, summaries[i].may_record) for i in ids}
+    assert in_sql == {never.id: (False, False), partial.id: (False, True),
+                      retired.id: (True, False), withdrawn.id: (False, False),
+                      full.id: (True, True)}

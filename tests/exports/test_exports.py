@@ -165,8 +165,9 @@ def test_only_admins_get_the_export_with_identities(study, client, login_as, app
 
 def test_the_service_never_gives_identities_to_a_non_admin(study):
     researcher = factories.make_user(role="researcher")
-    body, _ = services.export_interviews(services.ExportFilter(), by=researcher,
-                                         file_format="csv", with_identities=True)
+    chunks, _ = services.export_interviews(services.ExportFilter(), by=researcher,
+                                           file_format="csv", with_identities=True)
+    body = "".join(chunks)
     assert "Åse" not in body and "Name" not in body.splitlines()[0]
 
 
@@ -190,6 +191,7 @@ def test_export_takes_a_fixed_number_of_queries(app, count_queries):
         db.session.expire_all()
         with count_queries:
             _, rows = services.interview_cases(services.ExportFilter(), with_identities=True)
+            rows = list(rows)
         return count_queries.count, len(rows)
 
     add(2)
@@ -198,7 +200,7 @@ def test_export_takes_a_fixed_number_of_queries(app, count_queries):
     add(5)
     many, rows = queries()
     assert rows == 14
-    assert few == many == 4  # cases, interviewers, consent records and their items
+    assert few == many == 2  # cases (consent states joined in), interviewers
 
 
 def test_document_register_as_csv_with_codes_not_names(study, client, login_as):

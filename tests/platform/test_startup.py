@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-LOADED_ON_FIRST_USE = ["openpyxl", "icalendar", "alembic", "flask_migrate", "apscheduler",
+LOADED_ON_FIRST_USE = ["xlsxwriter", "openpyxl", "icalendar", "alembic", "flask_migrate", "apscheduler",
                        "zxcvbn", "markdown_it", "nh3", "phonenumbers", "email_validator"]
 
 

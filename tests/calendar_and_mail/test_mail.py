@@ -103,6 +103,21 @@ def test_text_parts_and_headers_survive_norwegian_letters():
     assert message["Date"].datetime == datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
 
 
+@pytest.mark.parametrize("length", [1, 60, 69, 70, 71, 120, 300])
+def test_subjects_of_any_length_read_back_as_written_in_short_lines(length):
+    """Short ASCII subjects go in as they are, longer ones are folded: either way a mail client
+    reads the subject that was written, and no line of the Subject header passes 78 characters."""
+    for words in ("Invitation to a research interview on AI in radiology, Tuesday ",
+                  "Intervju på røntgen "):
+        subject = (words * 20)[:length].strip() or "x"
+        raw = build(subject=subject)
+        assert parse(raw)["Subject"] == subject
+        head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+        lines = head.split("Subject: ", 1)[1].split("\r\n")
+        folded = [lines[0]] + [line for line in lines[1:] if line.startswith(" ")]
+        assert len("Subject: " + folded[0]) <= 78 and all(len(line) <= 78 for line in folded)
+
+
 def test_the_bytes_are_seven_bit_with_crlf_and_short_lines():
     """Any SMTP server takes them: no 8BITMIME or SMTPUTF8 needed, nothing over 998 octets."""
     raw = build(calendar=make_calendar(), method="REQUEST", text="ø" * 3000, html="<p>" + "å" * 3000)

@@ -326,6 +326,22 @@ def test_smtp_sends_many_messages_over_one_connection(smtp_server):
     assert smtp_server.connections == 2  # the server's own start-up probe, and ours
 
 
+def test_lines_starting_with_a_dot_and_unusual_addresses_arrive_intact(smtp_server):
+    """The transport stuffs dots and brackets addresses itself (not through smtplib.data and
+    quoteaddr): a body line of '.' or '.x' must not end the message early or lose its dot, and
+    an address with a quoted local part still reaches the right mailbox."""
+    raws = [build(text=".\n.. two dots\n.hidden\nend\n", html="<p>.</p>"),
+            b"." + build(text="first line\n")]  # a first line that starts with a dot, too
+    recipients = [RECIPIENT[0], '"kari nordmann"@example.org']
+    with mail.open_transport(smtp_server.url) as transport:
+        for raw, recipient in zip(raws, recipients):
+            send(transport, raw, recipient=recipient)
+    assert [m.raw for m in smtp_server.messages] == raws
+    assert [m.rcpt_tos for m in smtp_server.messages] == [[r] for r in recipients]
+    plain = parse(smtp_server.messages[0].raw).get_payload()[0].get_content()
+    assert plain.replace("\r\n", "\n") == ".\n.. two dots\n.hidden\nend\n"
+
+
 def test_nothing_connects_when_nothing_is_sent(smtp_server):
     with mail.open_transport(smtp_server.url):
         pass

@@ -90,8 +90,9 @@ def _serve(port, ready, stop):
     controller.stop()
 
 
-def queue_and_deliver(count, calendars):
-    """(seconds to queue, seconds to deliver, [(recipient, raw)] as sent)."""
+def queue_and_deliver(count, calendars, round_no):
+    """(seconds to queue, seconds to deliver). New addresses every round, as invitations to new
+    informants would have: none is in the address check's cache from an earlier round."""
     db.session.execute(delete(OutboxMessage))
     db.session.commit()
     now = datetime.now(timezone.utc)
@@ -99,7 +100,7 @@ def queue_and_deliver(count, calendars):
     for change in range(count // RECIPIENTS_PER_CHANGE):
         calendar = calendars[change]
         queue_emails([new_email(
-            recipient=(f"informant{change}-{r}@example.org", f"Informant {change}-{r}"),
+            recipient=(f"informant{change}-{r}.r{round_no}@example.org", f"Informant {change}-{r}"),
             subject="Invitasjon: intervju om AI i bildediagnostikk",
             text=TEXT.format(name=f"Informant {change}-{r}"), html=HTML, purpose="invite",
             now=now, calendar=calendar, method="REQUEST", sequence=0)
@@ -182,10 +183,11 @@ def main():
             calendars = [invite(n) for n in range(max(args.count, args.memory_count)
                                                    // RECIPIENTS_PER_CHANGE)]
             times = {b: {"queue": [], "deliver": [], "total": [], "plain": []} for b in apps}
-            for _ in range(args.rounds):  # interleaved: each round runs everything once
+            for round_no in range(args.rounds):  # interleaved: each round runs everything once
                 for backend, app in apps.items():
                     with app.app_context():
-                        queue_s, deliver_s = queue_and_deliver(args.count, calendars)
+                        queue_s, deliver_s = queue_and_deliver(args.count, calendars,
+                                                               f"{round_no}{backend[0]}")
                         messages = ready_made(args.count)
                     plain_s = plain_smtplib(port, messages)
                     for key, value in (("queue", queue_s), ("deliver", deliver_s),

@@ -6,14 +6,16 @@ with one conditional UPDATE, in queue order, skipping any row that has an older 
 interview and recipient, messages leave in the order they were queued. The claim is committed
 before anything is sent, so no transaction is open during SMTP, and two dispatchers (two
 processes, two machines) never claim the same row. The batch goes over one connection; the
-results are recorded together, at the end of the batch, or after any message once
-RECORD_WITHIN_SECONDS have passed since the last record. A sender killed in between therefore
+results are recorded together, in the transaction that claims the next batch (one commit for
+both) or at the end, or after any message once RECORD_WITHIN_SECONDS have passed since the last
+record. A sender killed in between therefore
 repeats at most the messages accepted in that short window before the message in flight, with
 their fixed Message-ID (at-least-once). While a batch is in
 flight a heartbeat renews its lease; rows whose lease ran out belong to a dead sender and are
 taken up again (`recover_interrupted`).
 """
 
+import functools
 import logging
 import secrets
 import threading
@@ -113,20 +115,29 @@ def _dispatch(ids, *, now, limit, mail_url):
     recover_interrupted(now=clock())
     token = secrets.token_hex(16)
     heartbeat = _Heartbeat(db.engine, token, clock, config["MAIL_SENDING_LEASE_SECONDS"] / 3)
+    results = _Results(token)
     with transport, heartbeat:
-        while limit is None or report.handled < limit:
-            size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - report.handled)
-            batch = _claim_batch(ids, clock(), token, size)
-            if not batch:
-                break
-            if not _send_batch(batch, transport, envelope_sender, _Results(token), report, clock):
-                break
+        try:
+            while limit is None or report.handled < limit:
+                size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - report.handled)
+                batch = _claim_batch(ids, clock(), token, size, results)
+                if not batch:
+                    break
+                if not _send_batch(batch, transport, envelope_sender, results, report, clock):
+                    break
+        except BaseException:
+            # What the server accepted must not be sent again: record it on its own.
+            db.session.rollback()
+            results.record()
+            raise
+        results.record()
     return report
 
 
 def _send_batch(batch, transport, envelope_sender, results, report, clock):
-    """Send the claimed rows in order and record what happened; False if the mail server could
-    not be reached (the rows not tried are put back untouched)."""
+    """Send the claimed rows in order and note what happened in `results` (recorded with the
+    next claim, or at the end); False if the mail server could not be reached (the rows not
+    tried are put back untouched)."""
     reachable = True
     for row_id, raw, recipient, attempts in batch:
         if not reachable:
@@ -154,7 +165,6 @@ def _send_batch(batch, transport, envelope_sender, results, report, clock):
             results.finish(row_id, OutboxStatus.SENT, sent_at=clock(), last_error=None)
             report.sent += 1
         results.record_if_due()
-    results.record()
     return reachable
 
 
@@ -165,51 +175,68 @@ def _due(ids, now):
     return condition
 
 
-def _waits_for_an_older_one():
+def _waits_for_an_older_one(table):
     """An older message to the same recipient about the same interview is not finished yet
     (pending, being sent, or waiting for a retry). Never true for messages about no interview."""
-    older = aliased(OutboxMessage)
-    return exists().where(older.interview_id == OutboxMessage.interview_id,
-                          older.recipient_email == OutboxMessage.recipient_email,
-                          older.status.in_(UNFINISHED_STATUSES),
-                          older.id < OutboxMessage.id)
+    older = table.alias("older")
+    return exists().where(older.c.interview_id == table.c.interview_id,
+                          older.c.recipient_email == table.c.recipient_email,
+                          older.c.status.in_(UNFINISHED_STATUSES),
+                          older.c.id < table.c.id)
 
 
-def _claim_batch(ids, now, token, size):
+@functools.cache
+def _claim_statements(by_ids):
+    """(pick, claim) for `_claim_batch`, built once: every batch runs the same two statements
+    with new values (`now`, `size`, `token`, the ids), so SQLAlchemy neither rebuilds nor
+    re-hashes them."""
+    table = OutboxMessage.__table__
+    due = (table.c.status == OutboxStatus.PENDING) & (table.c.next_attempt_at <= bindparam("now"))
+    pick = select(table.c.id).where(due, ~_waits_for_an_older_one(table))
+    if by_ids:
+        pick = pick.where(table.c.id.in_(bindparam("ids", expanding=True)))
+    pick = pick.order_by(table.c.id).limit(bindparam("size")).with_for_update(skip_locked=True)
+    claim = (update(table)
+             .where(table.c.id.in_(bindparam("picked", expanding=True)), due)
+             .values(status=OutboxStatus.SENDING, attempts=table.c.attempts + 1,
+                     claimed_at=bindparam("now"), claim_token=bindparam("token"))
+             .returning(table.c.id, table.c.raw, table.c.recipient_email, table.c.attempts))
+    return pick, claim
+
+
+def _claim_batch(ids, now, token, size, results):
     """[(id, raw, recipient, attempts)] of up to `size` due rows, now ours, in queue order.
 
     A SELECT picks the earliest due rows that wait for no older message, and a conditional
     UPDATE marks them 'sending' with our token; its WHERE repeats the due condition, so of two
     dispatchers only one can change a row. On PostgreSQL the pick locks them and skips rows
     another dispatcher has locked at that moment (FOR UPDATE SKIP LOCKED) instead of queueing
-    behind them; SQLite runs one writer at a time anyway. A batch never holds two rows of one interview and recipient (the newer waits
-    for the older), so their order survives any outcome. The claim is committed before anything
-    is sent.
+    behind them; SQLite runs one writer at a time anyway. A batch never holds two rows of one
+    interview and recipient (the newer waits for the older), so their order survives any
+    outcome.
+
+    The results of the batch before (`results`) go into the same transaction, first, so that a
+    message just sent no longer holds back its successor; one commit covers both, before
+    anything is sent.
     """
+    results.record(commit=False)
+    pick, claim = _claim_statements(ids is not None)
     # Two statements, not UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED):
     # PostgreSQL may run such a subquery more than once and so claim more than n rows.
-    picked = db.session.scalars(
-        select(OutboxMessage.id).where(_due(ids, now), ~_waits_for_an_older_one())
-        .order_by(OutboxMessage.id).limit(size).with_for_update(skip_locked=True)).all()
+    values = {"now": now, "size": size} if ids is None else {"now": now, "size": size, "ids": ids}
+    picked = db.session.scalars(pick, values).all()
     if not picked:
         db.session.commit()
         return []
-    rows = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(picked), _due(None, now))
-        .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1,
-                claimed_at=now, claim_token=token)
-        .returning(OutboxMessage.id, OutboxMessage.raw, OutboxMessage.recipient_email,
-                   OutboxMessage.attempts)
-        .execution_options(synchronize_session=False)).all()
+    rows = db.session.execute(claim, {"picked": picked, "now": now, "token": token}).all()
     db.session.commit()
     return sorted((tuple(row) for row in rows), key=lambda row: row[0])
 
 
 class _Results:
-    """What happened to the rows of one batch, recorded in as few statements and commits as the
-    promise allows: at the end of the batch, or once RECORD_WITHIN_SECONDS have passed since the
-    last record.
+    """What happened to the rows of a dispatch, recorded in as few statements and commits as the
+    promise allows: with the next batch's claim (one commit for both) or at the end, or once
+    RECORD_WITHIN_SECONDS have passed since the last record.
     Each change applies only while the row is still ours (same token, still 'sending'): if our
     lease ran out and another sender took the row, its result is the one that counts."""
 
@@ -244,25 +271,34 @@ class _Results:
         if self.waiting and time.monotonic() - self.since >= RECORD_WITHIN_SECONDS:
             self.record()
 
-    def record(self):
-        """One executemany per kind of change (sent, retried, ...), one commit."""
+    def record(self, *, commit=True):
+        """One executemany per kind of change (sent, retried, ...); then one commit, unless the
+        caller commits them with what it does next (the next claim)."""
         groups = {}
         for row_id, values in self.waiting:
             fixed = tuple((k, v) for k, v in values.items() if not _varies(k))
-            groups.setdefault(fixed, []).append(
-                {"row_id": row_id, **{k: v for k, v in values.items() if _varies(k)}})
-        table = OutboxMessage.__table__
-        for fixed, params in groups.items():
-            values = {k: (table.c.attempts - 1 if v is _ONE_LESS else v) for k, v in fixed}
-            values.update({k: bindparam(k) for k in params[0] if k != "row_id"})
-            db.session.execute(
-                update(table)
-                .where(table.c.id == bindparam("row_id"),
-                       table.c.status == OutboxStatus.SENDING.value,
-                       table.c.claim_token == self.token)
-                .values(**values), params)
-        db.session.commit()
+            groups.setdefault((fixed, tuple(k for k in values if _varies(k))), []).append(
+                {"row_id": row_id, "token": self.token,
+                 **{k: v for k, v in values.items() if _varies(k)}})
+        for (fixed, varying), params in groups.items():
+            db.session.execute(_record_statement(fixed, varying), params)
+        if commit:
+            db.session.commit()
         self.waiting, self.since = [], time.monotonic()
+
+
+@functools.lru_cache(maxsize=32)
+def _record_statement(fixed, varying):
+    """UPDATE for one kind of result: `fixed` (column, value) pairs the same for every row,
+    `varying` columns given per row; built once per kind."""
+    table = OutboxMessage.__table__
+    values = {k: (table.c.attempts - 1 if v is _ONE_LESS else v) for k, v in fixed}
+    values.update({k: bindparam(k) for k in varying})
+    return (update(table)
+            .where(table.c.id == bindparam("row_id"),
+                   table.c.status == OutboxStatus.SENDING.value,
+                   table.c.claim_token == bindparam("token"))
+            .values(**values))
 
 
 _ONE_LESS = object()  # attempts - 1, for `release`

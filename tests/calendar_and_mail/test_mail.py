@@ -103,6 +103,48 @@ def test_text_parts_and_headers_survive_norwegian_letters():
     assert message["Date"].datetime == datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
 
 
+@pytest.mark.parametrize("length", [1, 60, 69, 70, 71, 120, 300])
+def test_subjects_of_any_length_read_back_as_written_in_short_lines(length):
+    """Short ASCII subjects go in as they are, longer ones are folded: either way a mail client
+    reads the subject that was written, and no line of the Subject header passes 78 characters."""
+    for words in ("Invitation to a research interview on AI in radiology, Tuesday ",
+                  "Intervju på røntgen "):
+        subject = (words * 20)[:length].strip() or "x"
+        raw = build(subject=subject)
+        assert parse(raw)["Subject"] == subject
+        head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+        lines = head.split("Subject: ", 1)[1].split("\r\n")
+        folded = [lines[0]] + [line for line in lines[1:] if line.startswith(" ")]
+        assert len("Subject: " + folded[0]) <= 78 and all(len(line) <= 78 for line in folded)
+
+
+ADDRESSES = ["kari.nordmann@example.org", "ola+studie@sub.helse-vest.no", "_x@a.b.co",
+             "x@localhost", "x@foo.test", "x@a.b.test", "x@example.arpa", "x@xn--bcher-kva.example",
+             "a..b@example.org", ".a@example.org", "a.@example.org", "a@-x.org", "a@x-.org",
+             "a@x.o", "a@x.123", "a" * 64 + "@example.org", "a" * 65 + "@example.org",
+             "a@" + "b" * 63 + ".org", "a@" + "b" * 64 + ".org", "a@" + ("b" * 60 + ".") * 4 + "org",
+             "Kari@Example.ORG", "a@ex_ample.org", "kåre@example.org", "a@bücher.example",
+             '"kari nordmann"@example.org', "a@[127.0.0.1]", "a b@example.org", "@example.org"]
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_an_address_is_accepted_and_written_exactly_as_email_validator_says(address):
+    """check_address skips email_validator for the common shape of address: for every address,
+    common or not, the result must be what email_validator alone would give."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        result = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+        expected = result.ascii_email or result.normalized
+    except EmailNotValidError:
+        expected = None
+    if expected is None:
+        with pytest.raises(mail.UnsafeHeader):
+            mail.check_address("To", address)
+    else:
+        assert mail.check_address("To", address) == expected
+
+
 def test_the_bytes_are_seven_bit_with_crlf_and_short_lines():
     """Any SMTP server takes them: no 8BITMIME or SMTPUTF8 needed, nothing over 998 octets."""
     raw = build(calendar=make_calendar(), method="REQUEST", text="ø" * 3000, html="<p>" + "å" * 3000)
@@ -309,6 +351,22 @@ def test_smtp_sends_many_messages_over_one_connection(smtp_server):
     assert [m.raw for m in smtp_server.messages] == raws
     assert all(m.mail_from == SENDER[0] and m.rcpt_tos == [RECIPIENT[0]] for m in smtp_server.messages)
     assert smtp_server.connections == 2  # the server's own start-up probe, and ours
+
+
+def test_lines_starting_with_a_dot_and_unusual_addresses_arrive_intact(smtp_server):
+    """The transport stuffs dots and brackets addresses itself (not through smtplib.data and
+    quoteaddr): a body line of '.' or '.x' must not end the message early or lose its dot, and
+    an address with a quoted local part still reaches the right mailbox."""
+    raws = [build(text=".\n.. two dots\n.hidden\nend\n", html="<p>.</p>"),
+            b"." + build(text="first line\n")]  # a first line that starts with a dot, too
+    recipients = [RECIPIENT[0], '"kari nordmann"@example.org']
+    with mail.open_transport(smtp_server.url) as transport:
+        for raw, recipient in zip(raws, recipients):
+            send(transport, raw, recipient=recipient)
+    assert [m.raw for m in smtp_server.messages] == raws
+    assert [m.rcpt_tos for m in smtp_server.messages] == [[r] for r in recipients]
+    plain = parse(smtp_server.messages[0].raw).get_payload()[0].get_content()
+    assert plain.replace("\r\n", "\n") == ".\n.. two dots\n.hidden\nend\n"
 
 
 def test_nothing_connects_when_nothing_is_sent(smtp_server):

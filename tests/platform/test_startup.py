@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-LOADED_ON_FIRST_USE = ["xlsxwriter", "openpyxl", "icalendar", "alembic", "flask_migrate", "apscheduler",
-                       "zxcvbn", "markdown_it", "nh3", "phonenumbers", "email_validator"]
+LOADED_ON_FIRST_USE = ["xlsxwriter", "openpyxl", "icalendar", "alembic", "flask_migrate",
+                       "apscheduler", "zxcvbn", "markdown_it", "nh3", "phonenumbers",
+                       "email_validator"]
 
 
 def test_building_the_app_and_serving_the_login_page_imports_none_of_them(tmp_path):

@@ -215,6 +215,7 @@ def register_template_helpers(app):
 
 
 def register_commands(app):
+    from .aggregates.cli import aggregates_cli
     from .auth.cli import users_cli
     from .consent.cli import consent_cli
     from .demo.cli import demo_cli
@@ -228,6 +229,7 @@ def register_commands(app):
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(consent_cli)
+    app.cli.add_command(aggregates_cli)
 
 
 def register_shell_context(app):

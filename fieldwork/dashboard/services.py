@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, literal, select
 
-from .. import audit
+from .. import aggregates, audit
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -89,14 +89,8 @@ def _consented_informant_ids():
     return participation_consented_ids()
 
 
-def sampling_matrix():
-    """The matrix in four queries: organisations, roles, targets, and one aggregate of informants."""
-    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    roles = db.session.scalars(select(Role).order_by(Role.name)).all()
-    cells = {}
-    for row in db.session.execute(select(SamplingTarget.organisation_id, SamplingTarget.role_id,
-                                         SamplingTarget.target)):
-        cells[(row.organisation_id, row.role_id)] = Cell(target=row.target)
+def _matrix_counts():
+    """{(organisation id, role id): (recruited, consented, interviewed)}, over every informant."""
     consented = _consented_informant_ids()
     # An outer join to the distinct interviewed informants: cheaper on PostgreSQL than an IN
     # inside the CASE, which it re-evaluates row by row.
@@ -111,10 +105,24 @@ def sampling_matrix():
          else func.sum(0)).label("consented"),
     ).outerjoin(conducted, conducted.c.informant_id == Informant.id).group_by(
         Informant.organisation_id, Informant.role_id)
-    for row in db.session.execute(counts):
-        cell = cells.setdefault((row.organisation_id, row.role_id), Cell())
-        cell.recruited, cell.interviewed = int(row.recruited or 0), int(row.interviewed or 0)
-        cell.consented = int(row.consented or 0)
+    return {(row.organisation_id, row.role_id):
+            (int(row.recruited or 0), int(row.consented or 0), int(row.interviewed or 0))
+            for row in db.session.execute(counts)}
+
+
+def sampling_matrix():
+    """The matrix in four queries: organisations, roles, targets, and the study version. The
+    counts over every informant are computed once per version of the data (fieldwork.aggregates),
+    not on every view."""
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    roles = db.session.scalars(select(Role).order_by(Role.name)).all()
+    cells = {}
+    for row in db.session.execute(select(SamplingTarget.organisation_id, SamplingTarget.role_id,
+                                         SamplingTarget.target)):
+        cells[(row.organisation_id, row.role_id)] = Cell(target=row.target)
+    for key, counts in aggregates.kept("sampling_matrix", None, _matrix_counts).items():
+        cell = cells.setdefault(key, Cell())
+        cell.recruited, cell.consented, cell.interviewed = counts
     levels = [(level, [o for o in organisations if o.governance_level is level])
               for level in GovernanceLevel]
     matrix = Matrix(levels=[(level, group) for level, group in levels if group], roles=roles,
@@ -250,10 +258,16 @@ class Progress:
 
 def progress(now, *, weeks=CHART_WEEKS):
     """Interviews conducted, cumulated week by week (by their start, in the study zone), from the
-    week of the first one to this week, at most `weeks` weeks. Two queries."""
+    week of the first one to this week, at most `weeks` weeks. Computed once per version of the
+    data and week (fieldwork.aggregates): one query while nothing changes."""
+    this_monday, _, _ = week_bounds(to_local(now).date())
+    return aggregates.kept("progress", (this_monday, weeks),
+                           lambda: _progress(this_monday, weeks))
+
+
+def _progress(this_monday, weeks):
     first = db.session.scalar(select(func.min(Interview.starts_at))
                               .where(Interview.status == InterviewStatus.CONDUCTED))
-    this_monday, _, _ = week_bounds(to_local(now).date())
     if first is None:
         return Progress(weeks=[], conducted=[])
     first_monday, _, _ = week_bounds(to_local(first).date())

@@ -1,20 +1,22 @@
 """The pipeline board: every interview that is ahead of us or held, in one column per stage, from
 scheduled to coded, with what is overdue marked and shown first.
 
-One windowed query picks each column's first cards and counts the whole column, so the board costs
-the same few queries with fifty interviews or fifty thousand.
+Each column's first cards come from bounded index walks (see `_candidates`), and the columns'
+counts over every interview are kept between requests (fieldwork.aggregates), so the board costs
+the same few queries, and about the same time, with fifty interviews or fifty thousand.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import String, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import String, and_, case, func, literal, or_, select, type_coerce, union_all
 from sqlalchemy.orm import selectinload
 
+from .. import aggregates
 from ..database import utcnow
 from ..extensions import db
-from ..timeutil import format_local_date, to_local
+from ..timeutil import format_local_date, local_to_utc, to_local
 from .models import OPEN_STATUSES, Interview, InterviewStatus, TranscriptStatus
 
 SCHEDULED = "scheduled"
@@ -74,27 +76,94 @@ def _overdue_conditions(*, now):
     }
 
 
+def _lanes():
+    """(stage key, condition): the index ranges that hold each stage's interviews in the order of
+    `_stage_since()` (one per open status; one per transcript stage of conducted interviews)."""
+    for status in OPEN_STATUSES:
+        yield SCHEDULED, Interview.status == status
+    for transcript in TranscriptStatus:
+        yield transcript.value, and_(Interview.status == InterviewStatus.CONDUCTED,
+                                     Interview.transcript_status == transcript)
+
+
+def _recording_pending():
+    """Spelled as the partial index ix_interview_recording_pending says, so it serves them."""
+    return and_(Interview.recording_location != "", Interview.recording_deleted_at.is_(None))
+
+
+def _candidates(*, now, per_column):
+    """The ids that can be among a column's first `per_column` cards, with their stage, when they
+    entered it and whether they are overdue: for each lane the first `per_column` by time in the
+    stage, and the first `per_column` of those that are overdue for a held-but-unmarked interview
+    or a recording past its deadline. (Stuck transcripts are the longest waiting, so the first
+    list holds them.) Whatever the number of interviews, each part stops after `per_column` rows
+    of an index walk."""
+    conditions = _overdue_conditions(now=now)
+    overdue = case((or_(*conditions.values()), 1), else_=0)
+    since = _stage_since()
+    parts = []
+    for key, lane in _lanes():
+        extras = [and_(_recording_pending(), conditions["recording"])]
+        if key == SCHEDULED:
+            # Started before now: a range of ix_interview_status_starts_at holding only these.
+            extras.append(and_(Interview.starts_at < now, conditions["unmarked"]))
+        for extra in (None, *extras):
+            part = (select(Interview.id.label("id"), literal(key).label("stage"),
+                           since.label("since"), overdue.label("overdue"))
+                    .where(lane, *([extra] if extra is not None else []))
+                    .order_by(since, Interview.id).limit(per_column).subquery())
+            parts.append(select(part))
+    return db.session.execute(union_all(*parts)).all()
+
+
+def _column_counts(*, now):
+    """{stage key: (interviews, overdue)} over every interview on the board, and until when
+    these counts hold (the next moment an interview becomes overdue, or the next midnight)."""
+    stuck_days = current_app.config["TRANSCRIPT_STUCK_DAYS"]
+    stage, overdue = _stage(), or_(*_overdue_conditions(now=now).values())
+    counts = {row[0]: (row[1], int(row[2] or 0)) for row in db.session.execute(
+        select(stage, func.count(), func.sum(case((overdue, 1), else_=0)))
+        .where(Interview.status.in_((*OPEN_STATUSES, InterviewStatus.CONDUCTED)))
+        .group_by(stage))}
+    next_end = db.session.scalar(select(func.min(Interview.ends_at))
+                                 .where(Interview.status.in_(OPEN_STATUSES),
+                                        Interview.ends_at >= now))
+    next_stuck = db.session.scalar(select(func.min(_stage_since()))
+                                   .where(Interview.status == InterviewStatus.CONDUCTED,
+                                          Interview.transcript_status != TranscriptStatus.CODED,
+                                          _stage_since() >= now - timedelta(days=stuck_days)))
+    midnight = local_to_utc(to_local(now).date() + timedelta(days=1), time(0))
+    until = min(t for t in (next_end and next_end + timedelta(microseconds=1),
+                            next_stuck and next_stuck + timedelta(days=stuck_days,
+                                                                  microseconds=1),
+                            midnight) if t)
+    return now, until, counts
+
+
+def column_counts(*, now):
+    """`_column_counts`, computed once per version of the data while no interview has become
+    overdue since (fieldwork.aggregates)."""
+    stuck_days = current_app.config["TRANSCRIPT_STUCK_DAYS"]
+    _, _, counts = aggregates.kept(
+        "pipeline_counts", stuck_days, lambda: _column_counts(now=now),
+        valid=lambda value: value[0] <= now < value[1])
+    return counts
+
+
 def pipeline_board(*, now=None, per_column=None):
     """The board's columns, each with its first `per_column` cards (overdue first, then the
-    longest waiting) and its full count."""
+    longest waiting) and its full count. Four queries whatever the number of interviews: the
+    study version, the candidate cards, and the cards' interviews with their informants."""
     now = now or utcnow()
     per_column = per_column or current_app.config["PIPELINE_CARDS_PER_COLUMN"]
-    stage = _stage()
-    overdue = or_(*_overdue_conditions(now=now).values())
-    is_overdue = case((overdue, 1), else_=0)
-    ranked = (
-        select(Interview.id.label("id"), stage.label("stage"),
-               func.row_number().over(partition_by=stage,
-                                      order_by=(is_overdue.desc(), _stage_since(), Interview.id))
-               .label("position"),
-               func.count().over(partition_by=stage).label("total"),
-               func.sum(is_overdue).over(partition_by=stage).label("overdue"))
-        .where(Interview.status.in_((*OPEN_STATUSES, InterviewStatus.CONDUCTED)))
-        .subquery())
-    rows = db.session.execute(
-        select(ranked.c.id, ranked.c.stage, ranked.c.total, ranked.c.overdue)
-        .where(ranked.c.position <= per_column)
-        .order_by(ranked.c.stage, ranked.c.position)).all()
+    counts = column_counts(now=now)
+    chosen = {}
+    for row in _candidates(now=now, per_column=per_column):
+        chosen.setdefault(row.stage, {})[row.id] = row
+    rows = []
+    for key in chosen:
+        ranked = sorted(chosen[key].values(), key=lambda r: (-r.overdue, _aware(r.since), r.id))
+        rows.extend(ranked[:per_column])
 
     interviews = {}
     if rows:
@@ -102,12 +171,19 @@ def pipeline_board(*, now=None, per_column=None):
             select(Interview).where(Interview.id.in_([row.id for row in rows]))
             .options(selectinload(Interview.informants)))}
     columns = {s.key: Column(s) for s in STAGES}
+    for key, (total, overdue) in counts.items():
+        columns[key].total, columns[key].overdue = total, overdue
     for row in rows:
-        column = columns[row.stage]
-        column.total, column.overdue = row.total, int(row.overdue or 0)
         interview = interviews[row.id]
-        column.cards.append(Card(interview, warnings(interview, now=now)))
+        columns[row.stage].cards.append(Card(interview, warnings(interview, now=now)))
     return list(columns.values())
+
+
+def _aware(value):
+    """A union's column loses the UTC type on SQLite: make its naive UTC aware again."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def warnings(interview, *, now):

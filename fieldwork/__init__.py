@@ -86,6 +86,7 @@ def register_url_converters(app):
 
 def register_extensions(app):
     from . import models  # noqa: F401  (every model, so Alembic and relationships see them all)
+    from .consent import standing  # noqa: F401  (keeps derived columns in step on commit)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), compare_type=True,

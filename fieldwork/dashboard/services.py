@@ -32,6 +32,7 @@ RECRUITED_STATUSES = (RecruitmentStatus.AGREED, RecruitmentStatus.INTERVIEWED)
 MAX_TARGET = 999
 CHART_WEEKS = 52
 ALERT_DAYS = 7
+ALERT_LIMIT = 20
 WEEK_LIMIT = 50
 
 
@@ -214,25 +215,37 @@ class ConsentAlert:
     problem: str
 
 
-def consent_alerts(now):
+class Alerts(list):
+    """The first alerts, soonest first; `more` when there are others (the consent overview's
+    at-risk filter lists them all)."""
+
+    more = False
+
+
+def consent_alerts(now, *, limit=ALERT_LIMIT):
     """Informants with an open interview in the next ALERT_DAYS days whose participation consent
-    does not hold, soonest first. Three queries whatever their number."""
+    does not hold, soonest first, at most `limit` of them. Three queries whatever their number:
+    the informant's stored at-risk column (fieldwork.consent.standing) says consent does not
+    hold, so the walk along the interviews' start stops after `limit` of them."""
     rows = db.session.execute(
         select(Interview.id, Interview.starts_at, Informant.id.label("informant_id"),
                Informant.code)
         .join(interview_informant, interview_informant.c.interview_id == Interview.id)
         .join(Informant, Informant.id == interview_informant.c.informant_id)
         .where(Interview.status.in_(OPEN_STATUSES), Interview.starts_at >= now,
-               Interview.starts_at < now + timedelta(days=ALERT_DAYS))
-        .order_by(Interview.starts_at, Informant.code)).all()
+               Interview.starts_at < now + timedelta(days=ALERT_DAYS),
+               Informant.at_risk_at.is_not(None))
+        .order_by(Interview.starts_at, Informant.code).limit(limit + 1)).all()
     summaries = consent_summaries([row.informant_id for row in rows])
-    alerts = []
+    alerts = Alerts()
     for row in rows:
         summary = summaries[row.informant_id]
         if not summary.may_participate:
             alerts.append(ConsentAlert(code=row.code, interview_id=row.id,
                                        starts_at=row.starts_at,
                                        problem=f"participation consent {summary.status.label.lower()}"))
+    alerts.more = len(alerts) > limit
+    del alerts[limit:]
     return alerts
 
 

@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
@@ -60,6 +60,10 @@ class Informant(db.Model):
 
     __tablename__ = "informant"
     audit_type = "informant"
+    __table_args__ = (
+        # The consent overview: at-risk informants first, soonest first, then the rest by code.
+        Index("ix_informant_consent_order", "risk_rank", "at_risk_at", "code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -76,6 +80,10 @@ class Informant(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Derived, never edited: kept by fieldwork.consent.standing in the transaction of each change.
+    next_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # earliest open interview
+    at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the same, without consent
+    risk_rank: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")  # 0: at risk
 
     organisation = relationship("Organisation", lazy="raise")
     role = relationship("Role", lazy="raise")

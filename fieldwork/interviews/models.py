@@ -97,13 +97,12 @@ class Interview(db.Model):
         # The pipeline board groups by transcript stage and marks the longest-waiting first.
         Index("ix_interview_transcript_status_updated_at", "transcript_status",
               "transcript_updated_at"),
-        # The pipeline board's cards: each stage in the order it was entered (see pipeline.py).
-        Index("ix_interview_status_since", "status",
-              text("coalesce(transcript_updated_at, starts_at)"), "id"),
-        Index("ix_interview_stage_since", "status", "transcript_status",
-              text("coalesce(transcript_updated_at, starts_at)"), "id"),
+        # The pipeline board's cards: a transcript stage in the order it was entered (see
+        # pipeline.py), all of them, and those whose recording still has to be deleted.
+        Index("ix_interview_stage", "status", "transcript_status", "transcript_updated_at",
+              "starts_at", "id"),
         Index("ix_interview_recording_pending", "status", "transcript_status",
-              text("coalesce(transcript_updated_at, starts_at)"), "id",
+              "transcript_updated_at", "starts_at", "id",
               sqlite_where=text(RECORDING_PENDING), postgresql_where=text(RECORDING_PENDING)),
         CheckConstraint("actual_duration_minutes IS NULL OR actual_duration_minutes > 0",
                         name="actual_duration_positive"),

@@ -7,14 +7,16 @@ the same few queries, and about the same time, with fifty interviews or fifty th
 """
 
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime, time, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import String, and_, case, func, literal, or_, select, type_coerce, union_all
+from sqlalchemy import (Date, Integer, String, and_, bindparam, case, func, literal, or_, select,
+                        type_coerce, union_all)
 from sqlalchemy.orm import selectinload
 
 from .. import aggregates
-from ..database import utcnow
+from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from ..timeutil import format_local_date, local_to_utc, to_local
 from .models import OPEN_STATUSES, Interview, InterviewStatus, TranscriptStatus
@@ -57,14 +59,16 @@ def _stage():
 
 
 def _stage_since():
-    """When the interview entered its current stage, near enough: the last transcript move, or
-    else its (scheduled) start."""
-    return func.coalesce(Interview.transcript_updated_at, Interview.starts_at)
+    """When the interview entered its current stage: a scheduled interview its (scheduled) start;
+    a conducted one its last transcript move, or else its start."""
+    return case((Interview.status.in_(OPEN_STATUSES), Interview.starts_at),
+                else_=func.coalesce(Interview.transcript_updated_at, Interview.starts_at))
 
 
-def _overdue_conditions(*, now):
-    today = to_local(now).date()
-    stuck_before = now - timedelta(days=current_app.config["TRANSCRIPT_STUCK_DAYS"])
+def _overdue_conditions(*, now, today=None, stuck_before=None):
+    today = today if today is not None else to_local(now).date()
+    if stuck_before is None:
+        stuck_before = now - timedelta(days=current_app.config["TRANSCRIPT_STUCK_DAYS"])
     return {
         "unmarked": and_(Interview.status.in_(OPEN_STATUSES), Interview.ends_at < now),
         "recording": and_(Interview.recording_location != "",
@@ -77,43 +81,56 @@ def _overdue_conditions(*, now):
 
 
 def _lanes():
-    """(stage key, condition): the index ranges that hold each stage's interviews in the order of
-    `_stage_since()` (one per open status; one per transcript stage of conducted interviews)."""
+    """(stage key, condition, order): index ranges of ix_interview_status_starts_at and
+    ix_interview_stage that each hold interviews of one stage in the order they entered it. A
+    scheduled interview entered its stage at its start; a conducted one at its last transcript
+    move, or at its start while its transcript never moved."""
     for status in OPEN_STATUSES:
-        yield SCHEDULED, Interview.status == status
+        yield SCHEDULED, Interview.status == status, Interview.starts_at
     for transcript in TranscriptStatus:
-        yield transcript.value, and_(Interview.status == InterviewStatus.CONDUCTED,
-                                     Interview.transcript_status == transcript)
+        stage = and_(Interview.status == InterviewStatus.CONDUCTED,
+                     Interview.transcript_status == transcript)
+        yield transcript.value, and_(stage, Interview.transcript_updated_at.is_(None)), \
+            Interview.starts_at
+        yield transcript.value, and_(stage, Interview.transcript_updated_at.is_not(None)), \
+            Interview.transcript_updated_at
 
 
-def _recording_pending():
-    """Spelled as the partial index ix_interview_recording_pending says, so it serves them."""
-    return and_(Interview.recording_location != "", Interview.recording_deleted_at.is_(None))
+@cache
+def _candidates_statement():
+    """The ids that can be among a column's first cards, with their stage, when they entered it
+    and whether they are overdue: in each lane the first `per_column` by time in the stage, and
+    the first `per_column` of those overdue for a held-but-unmarked interview or a recording past
+    its deadline. (Stuck transcripts are the longest waiting in their lane, so the first list
+    holds them.) Each part stops after `per_column` rows of an index walk, whatever the number
+    of interviews. Built once; `now`, `today`, `stuck_before` and `per_column` are parameters."""
+    now, today = bindparam("now", type_=UTCDateTime), bindparam("today", type_=Date)
+    conditions = _overdue_conditions(now=now, today=today,
+                                     stuck_before=bindparam("stuck_before", type_=UTCDateTime))
+    overdue = case((or_(*conditions.values()), 1), else_=0)
+    limit = bindparam("per_column", type_=Integer)
+    parts = []
+    for key, lane, order in _lanes():
+        # Spelled as the partial index ix_interview_recording_pending says, so it serves them.
+        extras = [and_(Interview.recording_location != "", Interview.recording_deleted_at.is_(None),
+                       Interview.recording_delete_by < today)]
+        if key == SCHEDULED:
+            # Started before now: the start of the lane's range, holding only these.
+            extras.append(and_(Interview.starts_at < now, Interview.ends_at < now))
+        for extra in (None, *extras):
+            part = (select(Interview.id.label("id"), literal(key).label("stage"),
+                           _stage_since().label("since"), Interview.starts_at.label("starts_at"),
+                           overdue.label("overdue"))
+                    .where(lane, *([extra] if extra is not None else []))
+                    .order_by(order, Interview.starts_at, Interview.id).limit(limit).subquery())
+            parts.append(select(part))
+    return union_all(*parts)
 
 
 def _candidates(*, now, per_column):
-    """The ids that can be among a column's first `per_column` cards, with their stage, when they
-    entered it and whether they are overdue: for each lane the first `per_column` by time in the
-    stage, and the first `per_column` of those that are overdue for a held-but-unmarked interview
-    or a recording past its deadline. (Stuck transcripts are the longest waiting, so the first
-    list holds them.) Whatever the number of interviews, each part stops after `per_column` rows
-    of an index walk."""
-    conditions = _overdue_conditions(now=now)
-    overdue = case((or_(*conditions.values()), 1), else_=0)
-    since = _stage_since()
-    parts = []
-    for key, lane in _lanes():
-        extras = [and_(_recording_pending(), conditions["recording"])]
-        if key == SCHEDULED:
-            # Started before now: a range of ix_interview_status_starts_at holding only these.
-            extras.append(and_(Interview.starts_at < now, conditions["unmarked"]))
-        for extra in (None, *extras):
-            part = (select(Interview.id.label("id"), literal(key).label("stage"),
-                           since.label("since"), overdue.label("overdue"))
-                    .where(lane, *([extra] if extra is not None else []))
-                    .order_by(since, Interview.id).limit(per_column).subquery())
-            parts.append(select(part))
-    return db.session.execute(union_all(*parts)).all()
+    params = {"now": now, "today": to_local(now).date(), "per_column": per_column,
+              "stuck_before": now - timedelta(days=current_app.config["TRANSCRIPT_STUCK_DAYS"])}
+    return db.session.execute(_candidates_statement(), params).all()
 
 
 def _column_counts(*, now):
@@ -162,7 +179,8 @@ def pipeline_board(*, now=None, per_column=None):
         chosen.setdefault(row.stage, {})[row.id] = row
     rows = []
     for key in chosen:
-        ranked = sorted(chosen[key].values(), key=lambda r: (-r.overdue, _aware(r.since), r.id))
+        ranked = sorted(chosen[key].values(),
+                        key=lambda r: (-r.overdue, _aware(r.since), _aware(r.starts_at), r.id))
         rows.extend(ranked[:per_column])
 
     interviews = {}

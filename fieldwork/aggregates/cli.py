@@ -1,4 +1,5 @@
-"""`flask aggregates refresh`: recompute the study-wide figures from scratch."""
+"""`flask aggregates refresh`: recompute the study-wide figures and the stored consent standing
+from scratch."""
 
 import click
 from flask.cli import AppGroup
@@ -13,6 +14,10 @@ aggregates_cli = AppGroup("aggregates", help="Study-wide figures kept between re
 def refresh_command():
     """Recompute every kept figure from the data (needed only after changes made outside the
     app, such as SQL run by hand)."""
+    from ..consent.standing import refresh_standing
+
+    changed = refresh_standing()
     raise_version()
     db.session.commit()
-    click.echo("The figures are recomputed on their next view.")
+    click.echo(f"Consent standing corrected for {changed} informant(s); the study-wide figures "
+               f"are recomputed on their next view.")

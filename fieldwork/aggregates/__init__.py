@@ -45,7 +45,7 @@ def current_version():
                              .where(StudyVersion.id == 1)).first()
     if row is None or db.session.info.get(CHANGED):
         return None
-    return (str(db.engine.url), row.epoch, row.number)
+    return row.epoch, row.number
 
 
 def kept(name, key, compute, *, valid=None):
@@ -55,7 +55,7 @@ def kept(name, key, compute, *, valid=None):
     version = current_version()
     if version is None:
         return compute()
-    slot = (name, key)
+    slot = (str(db.engine.url), name, key)  # one process may serve several databases (tests)
     with _lock:
         found = _kept.get(slot)
     if found is not None and found[0] == version and (valid is None or valid(found[1])):

@@ -99,9 +99,10 @@ class Interview(db.Model):
               "transcript_updated_at"),
         # The pipeline board's cards: a transcript stage in the order it was entered (see
         # pipeline.py), all of them, and those whose recording still has to be deleted.
-        Index("ix_interview_stage", "status", "transcript_status", "transcript_updated_at",
+        # (transcript_status first: for open interviews, ix_interview_status_starts_at serves.)
+        Index("ix_interview_stage", "transcript_status", "status", "transcript_updated_at",
               "starts_at", "id"),
-        Index("ix_interview_recording_pending", "status", "transcript_status",
+        Index("ix_interview_recording_pending", "transcript_status", "status",
               "transcript_updated_at", "starts_at", "id",
               sqlite_where=text(RECORDING_PENDING), postgresql_where=text(RECORDING_PENDING)),
         CheckConstraint("actual_duration_minutes IS NULL OR actual_duration_minutes > 0",

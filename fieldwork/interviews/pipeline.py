@@ -71,7 +71,8 @@ def _overdue_conditions(*, now, today=None, stuck_before=None):
         stuck_before = now - timedelta(days=current_app.config["TRANSCRIPT_STUCK_DAYS"])
     return {
         "unmarked": and_(Interview.status.in_(OPEN_STATUSES), Interview.ends_at < now),
-        "recording": and_(Interview.recording_location != "",
+        "recording": and_(Interview.status == InterviewStatus.CONDUCTED,
+                          Interview.recording_location != "",
                           Interview.recording_deleted_at.is_(None),
                           Interview.recording_delete_by < today),
         "stuck": and_(Interview.status == InterviewStatus.CONDUCTED,
@@ -111,18 +112,21 @@ def _candidates_statement():
     limit = bindparam("per_column", type_=Integer)
     parts = []
     for key, lane, order in _lanes():
-        # Spelled as the partial index ix_interview_recording_pending says, so it serves them.
-        extras = [and_(Interview.recording_location != "", Interview.recording_deleted_at.is_(None),
-                       Interview.recording_delete_by < today)]
         if key == SCHEDULED:
             # Started before now: the start of the lane's range, holding only these.
-            extras.append(and_(Interview.starts_at < now, Interview.ends_at < now))
+            extras = [and_(Interview.starts_at < now, Interview.ends_at < now)]
+        else:
+            # Spelled as the partial index ix_interview_recording_pending says, so it serves them.
+            extras = [and_(Interview.recording_location != "",
+                           Interview.recording_deleted_at.is_(None),
+                           Interview.recording_delete_by < today)]
         for extra in (None, *extras):
             part = (select(Interview.id.label("id"), literal(key).label("stage"),
                            _stage_since().label("since"), Interview.starts_at.label("starts_at"),
                            overdue.label("overdue"))
                     .where(lane, *([extra] if extra is not None else []))
-                    .order_by(order, Interview.starts_at, Interview.id).limit(limit).subquery())
+                    .order_by(*dict.fromkeys((order, Interview.starts_at, Interview.id)))
+                    .limit(limit).subquery())
             parts.append(select(part))
     return union_all(*parts)
 
@@ -209,7 +213,8 @@ def warnings(interview, *, now):
     found = []
     if interview.status.is_open and interview.ends_at < now:
         found.append("Held? Not marked conducted or no-show")
-    if (interview.has_recording and interview.recording_delete_by
+    if (interview.status is InterviewStatus.CONDUCTED and interview.has_recording
+            and interview.recording_delete_by
             and interview.recording_delete_by < to_local(now).date()):
         found.append(f"Recording past its deletion deadline "
                      f"({interview.recording_delete_by:%d.%m.%Y})")

@@ -38,7 +38,7 @@ def upgrade():
                               unique=False)
     _fill_consent_standing()
     pending = sa.text("recording_location != '' AND recording_deleted_at IS NULL")
-    columns = ['status', 'transcript_status', 'transcript_updated_at', 'starts_at', 'id']
+    columns = ['transcript_status', 'status', 'transcript_updated_at', 'starts_at', 'id']
     with op.batch_alter_table('interview', schema=None) as batch_op:
         batch_op.create_index('ix_interview_stage', columns, unique=False)
         batch_op.create_index('ix_interview_recording_pending', columns, unique=False,

@@ -19,5 +19,5 @@ def refresh_command():
     changed = refresh_standing()
     raise_version()
     db.session.commit()
-    click.echo(f"Consent standing corrected for {changed} informant(s); the study-wide figures "
+    click.echo(f"Consent standing: {changed} stored value(s) corrected; the study-wide figures "
                f"are recomputed on their next view.")

@@ -110,17 +110,24 @@ def refresh_standing(condition=None, *, session=None):
                  .where(interview_informant.c.informant_id == table.c.id,
                         Interview.status.in_(OPEN_STATUSES))
                  .scalar_subquery())
-    at_risk = case((table.c.id.in_(participation_consented_ids()), null()), else_=next_open)
-    statement = (update(table)
-                 .where(or_(table.c.next_open_at.is_distinct_from(next_open),
-                            table.c.at_risk_at.is_distinct_from(at_risk)))
-                 # Derived columns: the informant itself has not been edited.
-                 .values(next_open_at=next_open, at_risk_at=at_risk,
-                         risk_rank=case((at_risk.is_(None), 1), else_=0),
-                         updated_at=table.c.updated_at))
-    if condition is not None:
-        statement = statement.where(condition)
-    return session.execute(statement, execution_options={"synchronize_session": False}).rowcount
+    # Per informant, through the index on consent_record.informant_id (an IN over every consent
+    # record could be re-run for each informant on PostgreSQL).
+    consented = participation_consented_ids().where(ConsentRecord.informant_id == table.c.id) \
+        .exists()
+    at_risk = case((consented, null()), else_=table.c.next_open_at)
+    # Derived columns: the informant itself has not been edited (updated_at stays).
+    first = (update(table).where(table.c.next_open_at.is_distinct_from(next_open))
+             .values(next_open_at=next_open, updated_at=table.c.updated_at))
+    then = (update(table).where(table.c.at_risk_at.is_distinct_from(at_risk))
+            .values(at_risk_at=at_risk, risk_rank=case((at_risk.is_(None), 1), else_=0),
+                    updated_at=table.c.updated_at))
+    changed = 0
+    for statement in (first, then):
+        if condition is not None:
+            statement = statement.where(condition)
+        changed += session.execute(statement,
+                                   execution_options={"synchronize_session": False}).rowcount
+    return changed
 
 
 # Registered once on SQLAlchemy's Session class, as fieldwork.outbox.tracking does.

@@ -19,7 +19,9 @@ import secrets
 import threading
 from collections import OrderedDict
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -72,10 +74,17 @@ def kept(name, key, compute, *, valid=None):
 def raise_version(session=None):
     """Raise the version in the session's transaction; makes the row if it is missing."""
     session = session or db.session
-    if session.execute(update(StudyVersion).where(StudyVersion.id == 1)
-                       .values(number=StudyVersion.number + 1)).rowcount:
+    raise_it = (update(StudyVersion).where(StudyVersion.id == 1)
+                .values(number=StudyVersion.number + 1))
+    if session.execute(raise_it).rowcount:
         return
-    session.execute(insert(StudyVersion).values(id=1, epoch=secrets.token_hex(8), number=1))
+    # The row is made by the migration; if it was deleted since, two transactions may make it
+    # again at once: the second one's insert does nothing and its raise then applies.
+    dialect = session.get_bind().dialect.name
+    make = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(StudyVersion)
+    session.execute(make.values(id=1, epoch=secrets.token_hex(8), number=0)
+                    .on_conflict_do_nothing(index_elements=["id"]))
+    session.execute(raise_it)
 
 
 def forget_kept():

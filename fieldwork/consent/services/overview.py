@@ -38,7 +38,8 @@ def overview_query(criteria, *, now):
     interviews and consent (fieldwork.consent.standing), in the order of the index
     ix_informant_consent_order: a page costs the same with a hundred informants or fifty
     thousand."""
-    query = (select(Informant, ConsentRecord.status, Informant.next_open_at.label("next_interview_at"),
+    query = (select(Informant, ConsentRecord.status,
+                    Informant.next_open_at.label("next_interview_at"),
                     (Informant.risk_rank == 0).label("at_risk"))
              .join(Informant.organisation).join(Informant.role)
              .outerjoin(ConsentRecord, ConsentRecord.informant_id == Informant.id)

@@ -116,12 +116,31 @@ def refresh_standing(condition=None, *, session=None):
         .exists()
     at_risk = case((consented, null()), else_=table.c.next_open_at)
     # Derived columns: the informant itself has not been edited (updated_at stays).
+    changed = 0
     first = (update(table).where(table.c.next_open_at.is_distinct_from(next_open))
              .values(next_open_at=next_open, updated_at=table.c.updated_at))
+    if condition is None:
+        # Everyone (a bulk change): one grouped pass over the open interviews joined in, rather
+        # than a lookup per informant, and then those who no longer have one.
+        earliest = (select(interview_informant.c.informant_id.label("informant_id"),
+                           func.min(Interview.starts_at).label("starts_at"))
+                    .join(Interview, Interview.id == interview_informant.c.interview_id)
+                    .where(Interview.status.in_(OPEN_STATUSES))
+                    .group_by(interview_informant.c.informant_id).subquery())
+        changed += session.execute(
+            update(table).where(table.c.id == earliest.c.informant_id,
+                                table.c.next_open_at.is_distinct_from(earliest.c.starts_at))
+            .values(next_open_at=earliest.c.starts_at, updated_at=table.c.updated_at),
+            execution_options={"synchronize_session": False}).rowcount
+        with_open = (select(interview_informant.c.informant_id)
+                     .join(Interview, Interview.id == interview_informant.c.interview_id)
+                     .where(Interview.status.in_(OPEN_STATUSES)))
+        first = (update(table).where(table.c.next_open_at.is_not(None),
+                                     table.c.id.not_in(with_open))
+                 .values(next_open_at=None, updated_at=table.c.updated_at))
     then = (update(table).where(table.c.at_risk_at.is_distinct_from(at_risk))
             .values(at_risk_at=at_risk, risk_rank=case((at_risk.is_(None), 1), else_=0),
                     updated_at=table.c.updated_at))
-    changed = 0
     for statement in (first, then):
         if condition is not None:
             statement = statement.where(condition)

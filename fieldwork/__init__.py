@@ -87,6 +87,7 @@ def register_url_converters(app):
 
 def register_extensions(app):
     from . import models  # noqa: F401  (every model, so Alembic and relationships see them all)
+    from .consent import standing  # noqa: F401  (keeps derived columns in step on commit)
 
     db.init_app(app)
     init_migrations(app, db, directory=str(PROJECT_DIR / "migrations"), compare_type=True,
@@ -216,6 +217,7 @@ def register_template_helpers(app):
 
 
 def register_commands(app):
+    from .aggregates.cli import aggregates_cli
     from .auth.cli import users_cli
     from .consent.cli import consent_cli
     from .demo.cli import demo_cli
@@ -229,6 +231,7 @@ def register_commands(app):
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(consent_cli)
+    app.cli.add_command(aggregates_cli)
 
 
 def register_shell_context(app):

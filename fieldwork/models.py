@@ -15,3 +15,4 @@ from .jobs.models import JobRun, SchedulerLock  # noqa: F401
 from .reminders.models import InterviewReminder  # noqa: F401
 from .digest.models import StaffNotice  # noqa: F401
 from .retention.models import AuditRedaction  # noqa: F401
+from .aggregates.models import StudyVersion  # noqa: F401

@@ -39,6 +39,10 @@ class RowPagination(SelectPagination):
         query = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
         return list(self._query_args["session"].execute(query).all())
 
+    def _query_count(self):
+        # Counted over the informants alone, not by wrapping the page's query.
+        return self._query_args["counter"]()
+
 link_blueprint = Blueprint("consent_link", __name__)
 
 
@@ -61,7 +65,9 @@ def overview():
         status=ConsentStatus(filters.status.data) if filters.status.data else None,
         missing_within_days=filters.within_days.data,
         text=session.get(SEARCH_SESSION_KEY, ""), sees_identities=current_user.sees_identities)
-    page = RowPagination(select=services.overview_query(criteria, now=utcnow()),
+    now = utcnow()
+    page = RowPagination(select=services.overview_query(criteria, now=now),
+                         counter=lambda: services.overview_count(criteria, now=now),
                          session=db.session, page=page_number(),
                          per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
                          error_out=False)

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, literal, select
 
-from .. import audit
+from .. import aggregates, audit
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -32,6 +32,7 @@ RECRUITED_STATUSES = (RecruitmentStatus.AGREED, RecruitmentStatus.INTERVIEWED)
 MAX_TARGET = 999
 CHART_WEEKS = 52
 ALERT_DAYS = 7
+ALERT_LIMIT = 20
 WEEK_LIMIT = 50
 
 
@@ -89,14 +90,8 @@ def _consented_informant_ids():
     return participation_consented_ids()
 
 
-def sampling_matrix():
-    """The matrix in four queries: organisations, roles, targets, and one aggregate of informants."""
-    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    roles = db.session.scalars(select(Role).order_by(Role.name)).all()
-    cells = {}
-    for row in db.session.execute(select(SamplingTarget.organisation_id, SamplingTarget.role_id,
-                                         SamplingTarget.target)):
-        cells[(row.organisation_id, row.role_id)] = Cell(target=row.target)
+def _matrix_counts():
+    """{(organisation id, role id): (recruited, consented, interviewed)}, over every informant."""
     consented = _consented_informant_ids()
     # An outer join to the distinct interviewed informants: cheaper on PostgreSQL than an IN
     # inside the CASE, which it re-evaluates row by row.
@@ -111,10 +106,24 @@ def sampling_matrix():
          else func.sum(0)).label("consented"),
     ).outerjoin(conducted, conducted.c.informant_id == Informant.id).group_by(
         Informant.organisation_id, Informant.role_id)
-    for row in db.session.execute(counts):
-        cell = cells.setdefault((row.organisation_id, row.role_id), Cell())
-        cell.recruited, cell.interviewed = int(row.recruited or 0), int(row.interviewed or 0)
-        cell.consented = int(row.consented or 0)
+    return {(row.organisation_id, row.role_id):
+            (int(row.recruited or 0), int(row.consented or 0), int(row.interviewed or 0))
+            for row in db.session.execute(counts)}
+
+
+def sampling_matrix():
+    """The matrix in four queries: organisations, roles, targets, and the study version. The
+    counts over every informant are computed once per version of the data (fieldwork.aggregates),
+    not on every view."""
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    roles = db.session.scalars(select(Role).order_by(Role.name)).all()
+    cells = {}
+    for row in db.session.execute(select(SamplingTarget.organisation_id, SamplingTarget.role_id,
+                                         SamplingTarget.target)):
+        cells[(row.organisation_id, row.role_id)] = Cell(target=row.target)
+    for key, counts in aggregates.kept("sampling_matrix", None, _matrix_counts).items():
+        cell = cells.setdefault(key, Cell())
+        cell.recruited, cell.consented, cell.interviewed = counts
     levels = [(level, [o for o in organisations if o.governance_level is level])
               for level in GovernanceLevel]
     matrix = Matrix(levels=[(level, group) for level, group in levels if group], roles=roles,
@@ -206,25 +215,37 @@ class ConsentAlert:
     problem: str
 
 
-def consent_alerts(now):
+class Alerts(list):
+    """The first alerts, soonest first; `more` when there are others (the consent overview's
+    at-risk filter lists them all)."""
+
+    more = False
+
+
+def consent_alerts(now, *, limit=ALERT_LIMIT):
     """Informants with an open interview in the next ALERT_DAYS days whose participation consent
-    does not hold, soonest first. Three queries whatever their number."""
+    does not hold, soonest first, at most `limit` of them. Three queries whatever their number:
+    the informant's stored at-risk column (fieldwork.consent.standing) says consent does not
+    hold, so the walk along the interviews' start stops after `limit` of them."""
     rows = db.session.execute(
         select(Interview.id, Interview.starts_at, Informant.id.label("informant_id"),
                Informant.code)
         .join(interview_informant, interview_informant.c.interview_id == Interview.id)
         .join(Informant, Informant.id == interview_informant.c.informant_id)
         .where(Interview.status.in_(OPEN_STATUSES), Interview.starts_at >= now,
-               Interview.starts_at < now + timedelta(days=ALERT_DAYS))
-        .order_by(Interview.starts_at, Informant.code)).all()
+               Interview.starts_at < now + timedelta(days=ALERT_DAYS),
+               Informant.at_risk_at.is_not(None))
+        .order_by(Interview.starts_at, Informant.code).limit(limit + 1)).all()
     summaries = consent_summaries([row.informant_id for row in rows])
-    alerts = []
+    alerts = Alerts()
     for row in rows:
         summary = summaries[row.informant_id]
         if not summary.may_participate:
             alerts.append(ConsentAlert(code=row.code, interview_id=row.id,
                                        starts_at=row.starts_at,
                                        problem=f"participation consent {summary.status.label.lower()}"))
+    alerts.more = len(alerts) > limit
+    del alerts[limit:]
     return alerts
 
 
@@ -250,10 +271,16 @@ class Progress:
 
 def progress(now, *, weeks=CHART_WEEKS):
     """Interviews conducted, cumulated week by week (by their start, in the study zone), from the
-    week of the first one to this week, at most `weeks` weeks. Two queries."""
+    week of the first one to this week, at most `weeks` weeks. Computed once per version of the
+    data and week (fieldwork.aggregates): one query while nothing changes."""
+    this_monday, _, _ = week_bounds(to_local(now).date())
+    return aggregates.kept("progress", (this_monday, weeks),
+                           lambda: _progress(this_monday, weeks))
+
+
+def _progress(this_monday, weeks):
     first = db.session.scalar(select(func.min(Interview.starts_at))
                               .where(Interview.status == InterviewStatus.CONDUCTED))
-    this_monday, _, _ = week_bounds(to_local(now).date())
     if first is None:
         return Progress(weeks=[], conducted=[])
     first_monday, _, _ = week_bounds(to_local(first).date())

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import audit
+from .. import aggregates, audit
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -247,7 +247,12 @@ def get_document(document_id):
 
 
 def theme_choices():
-    """Every theme in use, as (id, name), with how many documents carry it."""
+    """Every theme in use, as (id, name), with how many documents carry it. Counted once per
+    version of the data (fieldwork.aggregates), not on every view of the list."""
+    return aggregates.kept("theme_facet", None, _theme_choices)
+
+
+def _theme_choices():
     rows = db.session.execute(
         select(Theme.id, Theme.name, func.count(document_theme.c.document_id))
         .join(document_theme, document_theme.c.theme_id == Theme.id)

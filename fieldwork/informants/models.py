@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
@@ -67,6 +67,8 @@ class Informant(db.Model):
         Index("ix_informant_role_id_id", "role_id", "id"),
         Index("ix_informant_status_id", "status", "id"),
         Index("ix_informant_created_at_id", "created_at", "id"),
+        # The consent overview: at-risk informants first, soonest first, then the rest by code.
+        Index("ix_informant_consent_order", "risk_rank", "at_risk_at", "code"),
     )
     audit_type = "informant"
 
@@ -85,6 +87,10 @@ class Informant(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Derived, never edited: kept by fieldwork.consent.standing in the transaction of each change.
+    next_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # earliest open interview
+    at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the same, without consent
+    risk_rank: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")  # 0: at risk
 
     organisation = relationship("Organisation", lazy="raise")
     role = relationship("Role", lazy="raise")

@@ -2,7 +2,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table,
-                        Text)
+                        Text, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
@@ -76,6 +76,9 @@ interview_present_interviewer = Table(
 )
 
 
+RECORDING_PENDING = "recording_location != '' AND recording_deleted_at IS NULL"
+
+
 class Interview(db.Model):
     """One interview session with one or more informants and one or more interviewers.
 
@@ -97,6 +100,14 @@ class Interview(db.Model):
         # The pipeline board groups by transcript stage and marks the longest-waiting first.
         Index("ix_interview_transcript_status_updated_at", "transcript_status",
               "transcript_updated_at"),
+        # The pipeline board's cards: a transcript stage in the order it was entered (see
+        # pipeline.py), all of them, and those whose recording still has to be deleted.
+        # (transcript_status first: for open interviews, ix_interview_status_starts_at serves.)
+        Index("ix_interview_stage", "transcript_status", "status", "transcript_updated_at",
+              "starts_at", "id"),
+        Index("ix_interview_recording_pending", "transcript_status", "status",
+              "transcript_updated_at", "starts_at", "id",
+              sqlite_where=text(RECORDING_PENDING), postgresql_where=text(RECORDING_PENDING)),
         CheckConstraint("actual_duration_minutes IS NULL OR actual_duration_minutes > 0",
                         name="actual_duration_positive"),
     )

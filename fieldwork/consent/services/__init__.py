@@ -12,7 +12,8 @@ their personal link.
 from ..tokens import Links, TokenProblem, find_token, informant_links
 from .answers import answer_through_link, decline_consent, give_consent
 from .links import LinkContext, open_link
-from .overview import OverviewFilter, consent_panel, evidence_file, overview_query, overview_rows
+from .overview import (OverviewFilter, consent_panel, evidence_file, overview_count,
+                       overview_query, overview_rows)
 from .records import INFORMANT_LINK, history_of, record_of
 from .requests import (
                        re_consent_candidates,
@@ -46,7 +47,8 @@ __all__ = [
     "complete_data_task", "consent_panel", "create_form_version", "data_tasks_of",
     "decline_consent", "evidence_file", "find_token", "form_versions", "future_open_interviews",
     "get_form_version", "give_consent", "history_of", "informant_links", "open_data_tasks",
-    "open_link", "overview_query", "overview_rows", "re_consent_candidates", "record_of",
+    "open_link", "overview_count", "overview_query", "overview_rows", "re_consent_candidates",
+    "record_of",
     "request_consent", "request_re_consent_all", "retire_form_version", "send_consent_follow_ups",
     "update_form_version", "withdraw_consent", "withdraw_through_link",
 ]

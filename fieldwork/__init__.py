@@ -210,6 +210,7 @@ def register_template_helpers(app):
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["when_in"] = languages.format_when  # emails: {{ at|when_in(language) }}
     app.jinja_env.filters["language_label"] = languages.label
+    app.jinja_env.globals["field_language"] = languages.field_language
 
     @app.context_processor
     def study():

@@ -60,6 +60,21 @@ def for_user(user):
     return _value(user.language) or default_language()
 
 
+# The language tag date and time fields carry (HTML's `lang`): the browser lays out its date
+# field for the element's language where it can, and these two write the day first, as the
+# pages do (09.12.2026), not the month (12/09/2026).
+FIELD_LANGUAGE_TAGS = {"nb": "nb-NO", "en": "en-GB"}
+
+
+def field_language():
+    """The `lang` of a date or time field on a page: the logged-in person's account language."""
+    from flask_login import current_user
+
+    language = (_value(getattr(current_user, "language", None))
+                or default_language())
+    return FIELD_LANGUAGE_TAGS[_known(language)]
+
+
 def study_name(language):
     return current_app.config[f"STUDY_NAME_{_known(language).upper()}"]
 

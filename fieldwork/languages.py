@@ -37,7 +37,7 @@ def _known(language):
 
 
 def label(language):
-    """"English", "Norwegian (bokmål)": for pages; an unknown value as it is."""
+    """The language's name for pages (English, Norwegian (bokmål)); an unknown value as is."""
     try:
         return Language(_value(language)).label
     except ValueError:
@@ -45,7 +45,7 @@ def label(language):
 
 
 def default_language():
-    """The study's language: what new accounts are written to in until their owner chooses."""
+    """The study's language: new accounts get their email in it until their owner chooses."""
     return current_app.config["DEFAULT_LANGUAGE"]
 
 
@@ -60,9 +60,9 @@ def for_user(user):
     return _value(user.language) or default_language()
 
 
-# The language tag date and time fields carry (HTML's `lang`): the browser lays out its date
-# field for the element's language where it can, and these two write the day first, as the
-# pages do (09.12.2026), not the month (12/09/2026).
+# The language tag date and time fields carry (HTML's `lang`). HTML encourages browsers to lay
+# out a date field for the element's language, and both tags write the day first, as the pages
+# do (09.12.2026), not the month (12/09/2026). Chromium 2026 still follows its own locale.
 FIELD_LANGUAGE_TAGS = {"nb": "nb-NO", "en": "en-GB"}
 
 

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 STUDY_NAME = "AI in image diagnostics"
+STUDY_NAME_NB = "KI i bildediagnostikk"
 
 # Placeholders that people paste from examples; production refuses them.
 _WEAK_SECRET_KEYS = {"", "dev", "secret", "changeme", "change-me", "please-change-me"}
@@ -164,7 +165,19 @@ SETTINGS = (
             secret=True),
     Setting("ORGANIZER_EMAIL", Text(), "coordinator@example.org",
             "the From of every message and the ORGANIZER of every invite: a mailbox someone reads"),
-    Setting("ORGANIZER_NAME", Text(), STUDY_NAME, "the name beside ORGANIZER_EMAIL"),
+    # Names per language: an email or invite carries the names in its recipient's language.
+    Setting("DEFAULT_LANGUAGE", Choice(("nb", "en")), "nb",
+            "the study's language: new accounts get their email in it until they choose"),
+    Setting("STUDY_NAME_NB", Text(), STUDY_NAME_NB,
+            "the study's name in bokmål emails and invites"),
+    Setting("STUDY_NAME_EN", Text(), STUDY_NAME,
+            "the study's name in English emails and invites, and on the app's pages"),
+    Setting("ORGANIZER_NAME_NB", Text(), None,
+            "the sender's name and the invite's organizer name in bokmål; empty: the study name",
+            old_envs=("FIELDWORK_ORGANIZER_NAME",)),
+    Setting("ORGANIZER_NAME_EN", Text(), None,
+            "the sender's name and the invite's organizer name in English; empty: the study name",
+            old_envs=("FIELDWORK_ORGANIZER_NAME",)),
     Setting("MAIL_SEND_AFTER_REQUEST", Boolean(), True,
             "deliver a request's messages right after its response; false leaves them all to "
             "`flask mail send-pending` (or the scheduler)"),
@@ -244,7 +257,6 @@ class Config:
 
     TESTING = False
     DEBUG = False
-    STUDY_NAME = STUDY_NAME
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
@@ -277,6 +289,8 @@ class Config:
         for setting in SETTINGS:
             if setting.key != "ENV":
                 setattr(self, setting.key, read_setting(setting))
+        # The staff pages are in English, so they name the study as English emails do.
+        self.STUDY_NAME = self.STUDY_NAME_EN
 
 
 class DevelopmentConfig(Config):

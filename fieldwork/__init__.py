@@ -204,12 +204,15 @@ def _record_refusal():
 
 
 def register_template_helpers(app):
-    from . import timeutil
+    from . import languages, timeutil
     from .markup import render_markdown
 
     app.jinja_env.filters["local"] = timeutil.format_local
     app.jinja_env.filters["local_date"] = timeutil.format_local_date
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["when_in"] = languages.format_when  # emails: {{ at|when_in(language) }}
+    app.jinja_env.filters["language_label"] = languages.label
+    app.jinja_env.globals["field_language"] = languages.field_language
 
     @app.context_processor
     def study():

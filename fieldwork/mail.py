@@ -33,7 +33,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from flask import current_app
 from jinja2 import TemplateNotFound
 
-LANGUAGES = ("nb", "en")
+from . import languages
+
+LANGUAGES = languages.LANGUAGES
 DEFAULT_LANGUAGE = "en"
 
 # Headers that build_message writes itself; extra_headers may not replace them.
@@ -312,7 +314,7 @@ def render_email(name, language, **context):
         if language == DEFAULT_LANGUAGE:
             raise
         return render_email(name, DEFAULT_LANGUAGE, **context)
-    values = {"study_name": current_app.config["STUDY_NAME"],
+    values = {"study_name": languages.study_name(language),
               "timezone_name": current_app.config["TIMEZONE"],
               "base_url": current_app.config["BASE_URL"], **context, "language": language}
     if "subject" not in text_template.blocks:

@@ -24,11 +24,12 @@ def oslo(*args):
     return datetime(*args, tzinfo=OSLO)
 
 
-def make_user(role=UserRole.COORDINATOR, email=None, name=None, password=PASSWORD):
+def make_user(role=UserRole.COORDINATOR, email=None, name=None, password=PASSWORD,
+              language=None):
     role = UserRole(role)
     n = next(_sequence)
     return create_user(email or f"{role.value}{n}@example.org", name or f"Test {role.label} {n}",
-                       role.value, password, by=audit.COMMAND_LINE)
+                       role.value, password, by=audit.COMMAND_LINE, language=language)
 
 
 def log_client_in(client, user):
@@ -109,8 +110,9 @@ def published_version(by=None):
 
 def interview_values(*, informants, interviewers, start, duration=60, mode="video",
                      place="", meeting_url="https://meet.example.org/room-1", guide_version=None,
-                     language="nb", notes=""):
-    """Scheduling input as the form gives it; `start` is an aware datetime, entered in Oslo."""
+                     language="", notes=""):
+    """Scheduling input as the form gives it; `start` is an aware datetime, entered in Oslo.
+    `language` chooses one language for every informant's emails ("": each their own)."""
     from zoneinfo import ZoneInfo
 
     local = start.astimezone(ZoneInfo("Europe/Oslo"))

@@ -19,8 +19,10 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 @click.option("--role", required=True, type=click.Choice([r.value for r in UserRole]))
 @click.option("--expires", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Last day the account may log in (YYYY-MM-DD).")
+@click.option("--language", type=click.Choice(["nb", "en"]), default=None,
+              help="Language of their email (default: FIELDWORK_DEFAULT_LANGUAGE).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user_command(email, name, role, expires, password_stdin):
+def create_user_command(email, name, role, expires, language, password_stdin):
     """Create a user; the password is asked twice unless given on standard input."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -28,7 +30,8 @@ def create_user_command(email, name, role, expires, password_stdin):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = services.create_user(email, name, role, password, by=audit.COMMAND_LINE,
-                                    expires_on=expires.date() if expires else None)
+                                    expires_on=expires.date() if expires else None,
+                                    language=language)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created {user.role.value} {user.email}.")
@@ -40,7 +43,8 @@ def list_users_command():
     for user in services.list_users():
         state = "active" if user.is_active else "inactive"
         expiry = f", expires {user.expires_on.isoformat()}" if user.expires_on else ""
-        click.echo(f"{user.email}\t{user.name}\t{user.role.value}\t{state}{expiry}")
+        click.echo(f"{user.email}\t{user.name}\t{user.role.value}\t{user.language.value}\t"
+                   f"{state}{expiry}")
 
 
 @users_cli.command("deactivate")

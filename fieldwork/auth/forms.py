@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..forms import free_text
+from ..forms import free_text, options
+from ..informants.models import Language
 
 
 class LoginForm(FlaskForm):
@@ -23,3 +24,11 @@ class ChangePasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField("Log out")
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField("Language of your email",
+                           choices=options((l.value, l.label) for l in Language),
+                           description="Invitations, updates, reminders and other email from the "
+                                       "app reach you in this language.")
+    submit = SubmitField("Save")

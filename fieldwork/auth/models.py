@@ -1,5 +1,6 @@
 from datetime import date, datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -7,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..access import IDENTITY_ROLES, MANAGING_ROLES, UserRole
 from ..database import UTCDateTime, enum_column, utcnow
 from ..extensions import db
+from ..informants.models import Language
 from ..timeutil import study_zone
 
 
@@ -25,6 +27,9 @@ class User(UserMixin, db.Model):
     expires_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The language of their email (fieldwork.languages); new accounts get the study's.
+    language: Mapped[Language] = mapped_column(enum_column(Language, length=2),
+                                               default=lambda: _study_language())
 
     sessions = relationship("UserSession", back_populates="user", cascade="all, delete-orphan",
                             lazy="raise")
@@ -54,7 +59,12 @@ class User(UserMixin, db.Model):
             "role": self.role.value,
             "is_enabled": self.is_enabled,
             "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+            "language": self.language.value if self.language else None,
         }
+
+
+def _study_language():
+    return Language(current_app.config["DEFAULT_LANGUAGE"])
 
 
 class UserSession(db.Model):

@@ -10,6 +10,7 @@ from ..access import UserRole
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..informants.models import Language
 from ..validation import clean_email, clean_person_name
 from . import throttle
 from .models import User, UserSession
@@ -161,7 +162,8 @@ def change_password(user, current_password, new_password, *, now=None):
     return token
 
 
-def create_user(email, name, role, password, *, by, expires_on=None, now=None):
+def create_user(email, name, role, password, *, by, expires_on=None, language=None, now=None):
+    """A new account; `language` (of their email) is the study's unless given."""
     email = clean_email(email)
     name = clean_person_name(name, max_length=200, required=True, label="Name")
     try:
@@ -171,9 +173,11 @@ def create_user(email, name, role, password, *, by, expires_on=None, now=None):
                           field="role") from None
     if find_user_by_email(email):
         raise DomainError("A user with this email address already exists.", field="email")
+    language = clean_language(language) if language else Language(
+        current_app.config["DEFAULT_LANGUAGE"])
     validate_new_password(password, email=email, name=name)
     user = User(email=email, name=name, role=role, password_hash=hash_password(password),
-                expires_on=expires_on,
+                expires_on=expires_on, language=language,
                 created_at=now or utcnow(), password_changed_at=now or utcnow())
     db.session.add(user)
     db.session.flush()
@@ -190,6 +194,29 @@ def deactivate_user(email, *, by, now=None):
     user.is_enabled = False
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     audit.record("user.deactivate", by=by, entity=user, before=before, after=user.audit_snapshot(),
+                 now=now)
+    db.session.commit()
+    return user
+
+
+def clean_language(value):
+    """A language the app writes email in, or DomainError."""
+    try:
+        return value if isinstance(value, Language) else Language((value or "").strip())
+    except ValueError:
+        raise DomainError(f"Choose a language: {', '.join(l.label for l in Language)}.",
+                          field="language") from None
+
+
+def set_language(user, language, *, by, now=None):
+    """Change the language `user` gets their email in (from their account page, or an admin's
+    user management); audited. Returns the user."""
+    language = clean_language(language)
+    if user.language is language:
+        return user
+    before = user.audit_snapshot()
+    user.language = language
+    audit.record("user.update", by=by, entity=user, before=before, after=user.audit_snapshot(),
                  now=now)
     db.session.commit()
     return user

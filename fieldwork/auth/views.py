@@ -3,11 +3,13 @@ from urllib.parse import unquote, urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..access import ALL_ROLES, allow_roles, public
+from ..access import ALL_ROLES, UserRole, allow_roles, public
 from ..errors import DomainError
-from ..forms import show_domain_error
+from ..extensions import db
+from ..forms import form_page, show_domain_error
 from . import services
-from .forms import ChangePasswordForm, LoginForm, LogoutForm
+from .forms import ChangePasswordForm, LanguageForm, LoginForm, LogoutForm
+from .models import User
 
 blueprint = Blueprint("auth", __name__)
 
@@ -86,3 +88,39 @@ def change_password():
     elif form.is_submitted():
         status = 422
     return render_template("auth/password.html", form=form), status
+
+
+@blueprint.route("/account", methods=["GET", "POST"])
+@allow_roles(ALL_ROLES)
+def account():
+    form = LanguageForm(language=current_user.language.value)
+    return form_page(form, "auth/account.html",
+                     save=lambda f: services.set_language(current_user, f.language.data,
+                                                          by=current_user),
+                     done=_saved("Your email language is saved.", "auth.account"))
+
+
+@blueprint.get("/users")
+@allow_roles(UserRole.ADMIN)
+def users():
+    return render_template("auth/users.html", users=services.list_users(), form=LanguageForm())
+
+
+@blueprint.route("/users/<int:user_id>/language", methods=["GET", "POST"])
+@allow_roles(UserRole.ADMIN)
+def user_language(user_id):
+    user = db.get_or_404(User, user_id)
+    form = LanguageForm(language=user.language.value)
+    form.language.label.text = "Language of their email"
+    form.language.description = ""
+    return form_page(form, "auth/user_language.html", user=user,
+                     save=lambda f: services.set_language(user, f.language.data,
+                                                          by=current_user),
+                     done=_saved(f"The email language of {user.name} is saved.", "auth.users"))
+
+
+def _saved(message, endpoint):
+    def done(user):
+        flash(message, "success")
+        return redirect(url_for(endpoint))
+    return done

@@ -69,8 +69,8 @@ def load_demo_data():
             "duration_minutes": 60, "mode": mode,
             "place": where if mode == "in-person" else "",
             "meeting_url": where if mode == "video" else "",
-            "guide_version_id": suggested_guide_version(informant).id,
-            "language": informant.language.value}, by=coordinator, send_invites=False)
+            "guide_version_id": suggested_guide_version(informant).id},
+            by=coordinator, send_invites=False)
     _load_consent(informants, coordinator)
     _load_past_interviews(informants, coordinator, today)
     for title, kind, org, level, issued, reference, status, themes, notes in data.DOCUMENTS:
@@ -118,8 +118,7 @@ def _load_past_interviews(informants, coordinator, today):
             "start_date": day, "start_time": time.fromisoformat(start), "duration_minutes": 60,
             "mode": mode, "place": where if mode == "in-person" else "",
             "meeting_url": where if mode == "video" else "",
-            "guide_version_id": suggested_guide_version(informant).id,
-            "language": informant.language.value},
+            "guide_version_id": suggested_guide_version(informant).id},
             by=coordinator, now=local_to_utc(day - timedelta(days=14), time(9)),
             send_invites=False)
         evening = local_to_utc(day, time(18))

@@ -25,8 +25,13 @@ class InterviewForm(FlaskForm):
     meeting_url = StringField("Meeting link", validators=[free_text("Meeting link", max_length=500)],
                               description="For video interviews (https://…).")
     guide_version_id = SelectField("Interview guide", coerce=coerce_optional_id)
-    language = SelectField("Invitation language",
-                           choices=options((l.value, l.label) for l in Language))
+    language = SelectField(
+        "Language of the informants' emails", default="",
+        choices=options([("", "Each informant's own language")] +
+                        [(l.value, f"{l.label} for every informant") for l in Language]),
+        description="Each informant normally gets every email in their own preferred language. "
+                    "Choose one language only to override that for this interview; interviewers "
+                    "always get theirs in their account language.")
     notes = TextAreaField("Internal notes",
                           validators=[free_text("Notes", max_length=10_000, multiline=True)],
                           description="For the team only; never sent.")

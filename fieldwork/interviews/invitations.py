@@ -1,8 +1,9 @@
 """What an interview's attendees receive: the calendar event, and the emails that carry it.
 
-Everyone gets their own email (in the interview's language, so that the informant can read it),
-carrying the same event: one UID for the interview's whole life, the current SEQUENCE. An
-informant's copy names only the interviewers and that informant as attendees.
+Everyone gets their own email, in their own language (`fieldwork.languages` decides: an
+informant's preferred one unless the coordinator chose one for the interview, a colleague's
+account language), carrying the same event: one UID for the interview's whole life, the current
+SEQUENCE. An informant's copy names only the interviewers and that informant as attendees.
 
 A new message to someone supersedes their unsent older ones about the interview (DESIGN.md,
 "Outbox order"), so each calendar gets what it needs and nothing stale: the newest state, as an
@@ -16,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import ical, mail
+from .. import ical, languages, mail
 from ..consent.services.requests import links_for_invitation
 from ..extensions import db
 from ..guides.models import GuideVersion
@@ -37,13 +38,16 @@ class Attendee:
     label: str           # how messages to the coordinator name them: a code or a colleague's name
     informant_id: int | None = None
     user_id: int | None = None
+    language: str = "en"  # of everything they receive about the interview
 
 
 def attendees(interview):
     """Informants first, then interviewers, as the invitation lists them."""
-    people = [Attendee(f"informant:{i.id}", i.email, i.name, i.code, informant_id=i.id)
+    people = [Attendee(f"informant:{i.id}", i.email, i.name, i.code, informant_id=i.id,
+                       language=languages.for_informant(i, interview))
               for i in interview.informants]
-    people += [Attendee(f"user:{u.id}", u.email, u.name, u.name, user_id=u.id)
+    people += [Attendee(f"user:{u.id}", u.email, u.name, u.name, user_id=u.id,
+                        language=languages.for_user(u))
                for u in interview.interviewers]
     return people
 
@@ -52,13 +56,13 @@ def new_uid():
     return ical.new_uid(urlsplit(current_app.config["BASE_URL"]).hostname or "fieldwork")
 
 
-def organizer():
+def organizer(language):
     return ical.Participant(current_app.config["ORGANIZER_EMAIL"],
-                            current_app.config["ORGANIZER_NAME"])
+                            languages.organizer_name(language))
 
 
 def summary(language):
-    return SUMMARY[language].format(study=current_app.config["STUDY_NAME"])
+    return SUMMARY[language].format(study=languages.study_name(language))
 
 
 def local_when(value, language):
@@ -67,12 +71,11 @@ def local_when(value, language):
     return format_datetime(to_local(value), WHEN_FORMAT[language], locale=language)
 
 
-def _details(interview, language=None):
-    """What every message says about the meeting, in the interview's language unless told."""
-    language = language or interview.language.value
+def _details(interview, language):
+    """What every message says about the meeting, in `language`."""
     return {
         "language": language,
-        "study_name": current_app.config["STUDY_NAME"],
+        "study_name": languages.study_name(language),
         "starts": local_when(interview.starts_at, language),
         "ends": to_local(interview.ends_at).strftime("%H:%M"),
         "duration": interview.duration_minutes,
@@ -80,7 +83,7 @@ def _details(interview, language=None):
         "mode": interview.mode.value,
         "place": interview.place,
         "meeting_url": interview.meeting_url,
-        "contact_name": current_app.config["ORGANIZER_NAME"],
+        "contact_name": languages.organizer_name(language),
         "contact_email": current_app.config["ORGANIZER_EMAIL"],
         "interviewers": [u.name for u in interview.interviewers],
     }
@@ -109,8 +112,8 @@ def _description(details):
     return "\n".join(lines)
 
 
-def calendar_event(interview, people):
-    details = _details(interview)
+def calendar_event(interview, people, language):
+    details = _details(interview, language)
     location = interview.place if interview.mode is InterviewMode.IN_PERSON else (
         interview.meeting_url if interview.mode is InterviewMode.VIDEO else interview.place)
     return ical.Event(
@@ -132,13 +135,17 @@ def queue_request(interview, recipients, *, purpose, by, now):
         return []
     everyone = attendees(interview)
     team = [p for p in everyone if p.user_id is not None]
-    for_team = ical.build_request(calendar_event(interview, everyone), organizer(), stamp=now)
+    for_team = {}  # one copy per language
 
     def calendar_for(person):
+        language = person.language
         if person.informant_id is None:
-            return for_team
-        return ical.build_request(calendar_event(interview, [person, *team]), organizer(),
-                                  stamp=now)
+            if language not in for_team:
+                for_team[language] = ical.build_request(
+                    calendar_event(interview, everyone, language), organizer(language), stamp=now)
+            return for_team[language]
+        return ical.build_request(calendar_event(interview, [person, *team], language),
+                                  organizer(language), stamp=now)
 
     return _queue(interview, recipients, calendar_for, "REQUEST", purpose, by=by, now=now)
 
@@ -148,14 +155,15 @@ def queue_cancel(interview, recipients, *, by, now):
     so that removing one person does not cancel the event for the others."""
     if not recipients:
         return []
-    calendar = ical.build_cancel(calendar_event(interview, recipients), organizer(), stamp=now)
-    return _queue(interview, recipients, lambda person: calendar, "CANCEL", "cancel", by=by,
-                  now=now)
+    calendars = {language: ical.build_cancel(calendar_event(interview, recipients, language),
+                                             organizer(language), stamp=now)
+                 for language in {p.language for p in recipients}}
+    return _queue(interview, recipients, lambda person: calendars[person.language], "CANCEL",
+                  "cancel", by=by, now=now)
 
 
 def _queue(interview, recipients, calendar_for, method, purpose, *, by, now):
-    details = _details(interview)
-    language = details.pop("language")
+    details = {}  # per language
     messages = []
     informants = {i.id: i for i in interview.informants}
     recipients = [p for p in recipients if p.email]
@@ -172,15 +180,19 @@ def _queue(interview, recipients, calendar_for, method, purpose, *, by, now):
             links = _informant_links(informants.get(person.informant_id) or
                                      db.session.get(Informant, person.informant_id),
                                      now, with_consent=method == "REQUEST", by=by)
+        language = person.language
+        if language not in details:
+            details[language] = _details(interview, language)
+            del details[language]["language"]
         subject, text, html = mail.render_email(
             f"interview_{what}", language, recipient_name=person.name,
-            is_informant=person.informant_id is not None, **details, **links,
+            is_informant=person.informant_id is not None, **details[language], **links,
             **(team if person.user_id is not None else {}))
         messages.append(outbox.new_email(
             recipient=(person.email, person.name), subject=subject, text=text, html=html,
             purpose=what, now=now, calendar=calendar_for(person), method=method,
             sequence=interview.sequence, informant_id=person.informant_id,
-            user_id=person.user_id, interview_id=interview.id, by=by,
+            user_id=person.user_id, interview_id=interview.id, by=by, language=language,
             # A calendar that never held the event needs no cancellation: kept, not sent.
             superseded=method == "CANCEL" and not has_event))
     return outbox.queue_emails(messages)
@@ -214,7 +226,9 @@ def _informant_links(informant, now, *, with_consent, by):
     return {"withdraw_url": links.withdraw_url, "consent_url": links.consent_url}
 
 
-def download_file(interview, *, now):
-    """The event as a file to open in a calendar by hand (the interview page's .ics)."""
-    return ical.build_event_file(calendar_event(interview, attendees(interview)), organizer(),
-                                 stamp=now)
+def download_file(interview, *, language, now):
+    """The event as a file to open in a calendar by hand (the interview page's .ics), in the
+    language of whoever downloads it."""
+    return ical.build_event_file(calendar_event(interview, attendees(interview), language),
+                                 organizer(language), stamp=now)
+

@@ -123,7 +123,9 @@ class Interview(db.Model):
     # RESTRICT: the database itself refuses to delete a guide version an interview used.
     guide_version_id: Mapped[int] = mapped_column(
         ForeignKey("guide_version.id", ondelete="RESTRICT"), index=True)
-    language: Mapped[Language] = mapped_column(enum_column(Language, length=2))
+    # The language chosen for all informant emails about this interview, overriding each
+    # informant's own (fieldwork.languages); None: each informant reads their own.
+    language: Mapped[Language | None] = mapped_column(enum_column(Language, length=2))
     status: Mapped[InterviewStatus] = mapped_column(enum_column(InterviewStatus),
                                                     default=InterviewStatus.PLANNED)
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -180,7 +182,7 @@ class Interview(db.Model):
             "place": self.place,
             "meeting_url": self.meeting_url,
             "guide_version_id": self.guide_version_id,
-            "language": self.language.value,
+            "language": self.language.value if self.language else None,
             "status": self.status.value,
             "notes": self.notes,
             "informant_ids": sorted(i.id for i in self.informants),

@@ -45,7 +45,7 @@ class Plan:
     place: str
     meeting_url: str
     guide_version: GuideVersion
-    language: Language
+    language: Language | None  # for all informant emails; None: each their own
     notes: str
 
 
@@ -143,15 +143,26 @@ def make_plan(values, *, now, current=None):
         raise DomainError("Enter the meeting link for a video interview.", "meeting_url")
 
     guide_version = _guide_version(values.get("guide_version_id"), current)
-    try:
-        language = Language(values.get("language") or informants[0].language.value)
-    except ValueError:
-        raise DomainError("Choose the invitation language.", "language") from None
+    language = _informant_language(values.get("language"))
     notes = clean_text(values.get("notes"), max_length=10000, label="Notes", multiline=True)
     plan = Plan(informants, interviewers, starts_at, ends_at, mode, place, meeting_url,
                 guide_version, language, notes)
     _check_overlaps(plan, exclude_id=current.id if current else None)
     return plan
+
+
+def _informant_language(value):
+    """The language chosen for every informant's emails about the interview, or None: each
+    informant reads their own (fieldwork.languages)."""
+    if isinstance(value, Language) or value is None:
+        return value
+    if not value.strip():
+        return None
+    try:
+        return Language(value.strip())
+    except ValueError:
+        raise DomainError("Choose a language for the informants' emails, or their own.",
+                          "language") from None
 
 
 def _guide_version(value, current):

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.http import is_resource_modified
 
+from .. import languages
 from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, public
 from ..consent.gates import consent_summaries
 from ..database import utcnow
@@ -105,7 +106,8 @@ def edit(interview_id):
         place=interview.place, meeting_url=interview.meeting_url, notes=interview.notes,
         guide_version_id=interview.guide_version_id,
         duration_minutes=interview.duration_minutes, mode=interview.mode.value,
-        language=interview.language.value, informant_ids=[i.id for i in interview.informants],
+        language=interview.language.value if interview.language else "",
+        informant_ids=[i.id for i in interview.informants],
         interviewer_ids=[u.id for u in interview.interviewers])
     del form.send_invites
     return form_page(form, "interviews/form.html", interview=interview,
@@ -223,9 +225,10 @@ def retry_message(interview_id, message_id):
 @allow_roles(IDENTITY_ROLES)
 def download(interview_id):
     interview = queries.get_interview(interview_id) or abort(404)
-    return Response(invitations.download_file(interview, now=utcnow()),
-                    mimetype="text/calendar", headers={
-                        "Content-Disposition": "attachment; filename=interview.ics"})
+    calendar = invitations.download_file(interview, language=languages.for_user(current_user),
+                                         now=utcnow())
+    return Response(calendar, mimetype="text/calendar",
+                    headers={"Content-Disposition": "attachment; filename=interview.ics"})
 
 
 @blueprint.get("/<int:interview_id>/guide")
@@ -309,12 +312,13 @@ def _after_saved(message):
 
 
 def _suggestions(informant_id):
-    """A new interview for one informant starts with their language and their role's guide."""
+    """A new interview for one informant starts with their role's guide (and, like every
+    interview, with each informant's own language)."""
     informant = db.session.get(Informant, informant_id) if informant_id else None
     if informant is None:
         return {}
     version = queries.suggested_guide_version(informant)
-    return {"informant_ids": [informant.id], "language": informant.language.value,
+    return {"informant_ids": [informant.id],
             "guide_version_id": version.id if version else None,
             "interviewer_ids": [current_user.id]}
 

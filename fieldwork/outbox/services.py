@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import class_mapper, make_transient_to_detached
 
-from .. import audit, mail
+from .. import audit, languages, mail
 from ..database import utcnow
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
@@ -60,14 +60,16 @@ def new_message_id():
     return f"<fw.{secrets.token_hex(16)}@{host}>"
 
 
-def organizer():
-    """(address, name) that every message comes from and every invite names as ORGANIZER."""
-    return current_app.config["ORGANIZER_EMAIL"], current_app.config["ORGANIZER_NAME"]
+def organizer(language=None):
+    """(address, name) that every message comes from and every invite names as ORGANIZER, the
+    name in the message's language (the study's language if not told)."""
+    language = language or languages.default_language()
+    return current_app.config["ORGANIZER_EMAIL"], languages.organizer_name(language)
 
 
 def queue_email(*, recipient, subject, text, html, purpose, now, calendar=None, method=None,
                 sequence=None, informant_id=None, user_id=None, interview_id=None, by=None,
-                superseded=False):
+                superseded=False, language=None):
     """Build the message and add it to the session as pending, due at `now`; no commit.
 
     `recipient` is (address, name). `superseded` records a message that is not needed at all
@@ -78,19 +80,21 @@ def queue_email(*, recipient, subject, text, html, purpose, now, calendar=None, 
     [message] = queue_emails([new_email(
         recipient=recipient, subject=subject, text=text, html=html, purpose=purpose, now=now,
         calendar=calendar, method=method, sequence=sequence, informant_id=informant_id,
-        user_id=user_id, interview_id=interview_id, by=by, superseded=superseded)])
+        user_id=user_id, interview_id=interview_id, by=by, superseded=superseded,
+        language=language)])
     return message
 
 
 def new_email(*, recipient, subject, text, html, purpose, now, calendar=None, method=None,
               sequence=None, informant_id=None, user_id=None, interview_id=None, by=None,
-              superseded=False):
-    """The message `queue_email` would queue, built but not yet added (see `queue_emails`)."""
+              superseded=False, language=None):
+    """The message `queue_email` would queue, built but not yet added (see `queue_emails`);
+    `language` is the text's, for the sender's display name."""
     if not _PURPOSE.fullmatch(purpose or ""):
         raise ValueError("purpose: a short lower-case word such as 'invite'")
     message_id = new_message_id()
     try:
-        raw = mail.build_message(sender=organizer(), recipient=recipient, subject=subject,
+        raw = mail.build_message(sender=organizer(language), recipient=recipient, subject=subject,
                                  text=text, html=html, message_id=message_id, calendar=calendar,
                                  method=method, date=now,
                                  auto_submitted=purpose in AUTOMATIC_PURPOSES)
@@ -198,7 +202,7 @@ def queue_rendered_email(template, language, *, recipient, purpose, now, context
     """`queue_email` with subject, text and HTML from templates/email/<template>.<language>.*"""
     subject, text, html = mail.render_email(template, language, **(context or {}))
     return queue_email(recipient=recipient, subject=subject, text=text, html=html,
-                       purpose=purpose, now=now, **options)
+                       purpose=purpose, now=now, language=language, **options)
 
 
 def queue_delivery_check(address, *, language, by, now=None):

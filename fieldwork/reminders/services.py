@@ -16,6 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from .. import languages
 from ..extensions import db
 from ..interviews import invitations
 from ..interviews.models import INVITED_STATUSES, Interview
@@ -77,19 +78,19 @@ def send_due_reminders(*, now):
 def _remind(interview, report, *, now):
     has_started = interview.starts_at <= now
     for informant in interview.informants:
-        # Informants in their own language: they may not read the interview's.
         reachable = informant.email and informant.status.may_be_contacted
         _handle(interview, f"informant:{informant.id}", report, has_started=has_started,
                 reachable=reachable, now=now,
-                send=lambda i=informant: _queue(interview, (i.email, i.name), i.language.value,
+                send=lambda i=informant: _queue(interview, (i.email, i.name),
+                                                languages.for_informant(i, interview),
                                                 is_informant=True, informant_id=i.id, now=now))
     for user in interview.interviewers:
-        # Interviewers in the interview's language, as their invitation was: the place and
-        # practical details were written for it, and they will speak it in the interview.
+        # In the language of everything else they receive (fieldwork.languages), as their
+        # invitation was.
         _handle(interview, f"user:{user.id}", report, has_started=has_started,
                 reachable=user.email and user.is_enabled, now=now,
                 send=lambda u=user: _queue(interview, (u.email, u.name),
-                                           interview.language.value, is_informant=False,
+                                           languages.for_user(u), is_informant=False,
                                            user_id=u.id, now=now))
     db.session.flush()
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from fieldwork.auth.services import set_language
 from fieldwork.consent import services as consent
 from fieldwork.interviews import queries
 from fieldwork.interviews import services as interviews
@@ -105,14 +106,15 @@ def to_informant(outbox, informant, purpose):
 
 @pytest.fixture
 def invited(coordinator, now):
-    """Schedule an interview in `language` with Åse Øvrebø (who reads that language)."""
+    """Schedule an interview with Åse Øvrebø, who reads `language`: her emails are in it
+    without anyone choosing it for the interview."""
 
     def schedule(language):
         informant = factories.make_informant(name="Åse Øvrebø", email="ase@example.org",
                                              language=language)
         interview = factories.make_interview(
             informants=[informant], interviewers=[coordinator], start=START, by=coordinator,
-            now=now, language=language, mode="video",
+            now=now, mode="video",
             meeting_url="https://meet.example.org/intervju-7")
         # The invitations went out (to nowhere), so a change is an update, not a new invitation.
         dispatch_pending(now=now)
@@ -134,7 +136,7 @@ def test_interview_update(invited, coordinator, outbox, now, language):
     values = factories.interview_values(
         informants=interview.informants, interviewers=interview.interviewers,
         start=START + timedelta(hours=3), duration=90, mode="in-person",
-        place="Ullevål sykehus, bygg 2", meeting_url="", language=language,
+        place="Ullevål sykehus, bygg 2", meeting_url="",
         guide_version=interview.guide_version)
     interviews.reschedule_interview(interview, values, by=coordinator,
                                     now=now + timedelta(days=1))
@@ -175,6 +177,7 @@ def test_interviewers_email_names_the_informants_the_guide_and_the_page(invited,
                                                                           outbox):
     """Interviewers (whose roles see identities) get the codes and names, the guide version and
     a link to the interview page; the informant's email has none of it."""
+    set_language(coordinator, "en", by=coordinator)
     informant, interview = invited("en")
     to_interviewer = outbox.messages(user_id=coordinator.id)[-1]
     text = to_interviewer.get_body(("plain",)).get_content()

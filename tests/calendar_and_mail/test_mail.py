@@ -265,10 +265,12 @@ SENT_AT = datetime(2026, 7, 1, 10, 30, tzinfo=timezone.utc)
 def test_render_email_in_both_languages(plain_app):
     subject_nb, text_nb, html_nb = mail.render_email("delivery-check", "nb", sent_at=SENT_AT)
     subject_en, text_en, html_en = mail.render_email("delivery-check", "en", sent_at=SENT_AT)
-    assert subject_nb == "Testmelding fra AI in image diagnostics"
+    # Each language names the study in it (FIELDWORK_STUDY_NAME_NB, _EN).
+    assert subject_nb == "Testmelding fra KI i bildediagnostikk"
     assert subject_en == "Test message from AI in image diagnostics"
-    # Local time in the study's zone (summer time: UTC+2), and the shared layout's footer.
-    assert "01.07.2026 12:30" in text_nb and "01.07.2026 12:30" in html_en
+    # Local time in the study's zone (summer time: UTC+2), written as each language writes it,
+    # and the shared layout's footer.
+    assert "1. juli 2026 kl. 12:30" in text_nb and "1 July 2026 at 12:30" in html_en
     assert "Svar på denne e-posten" in text_nb and "Reply to this email" in text_en
     assert '<html lang="nb">' in html_nb and f"<title>{subject_en}</title>" in html_en
     assert text_nb.endswith("\n") and not text_nb.startswith("\n")
@@ -279,7 +281,7 @@ def test_other_languages_fall_back_to_english(plain_app):
 
 
 def test_html_is_escaped_and_text_is_not(plain_app):
-    plain_app.config["STUDY_NAME"] = "Radiology & AI <study>"
+    plain_app.config["STUDY_NAME_EN"] = "Radiology & AI <study>"
     subject, text, html = mail.render_email("delivery-check", "en", sent_at=SENT_AT)
     assert subject == "Test message from Radiology & AI <study>"
     assert "Radiology & AI <study>" in text

@@ -506,7 +506,7 @@ def test_send_test_message(app, smtp_server, runner, outbox):
     assert result.exit_code == 0, result.output
     [received] = smtp_server.messages
     assert received.rcpt_tos == ["kari@example.org"]
-    assert received.message["Subject"] == "Testmelding fra AI in image diagnostics"
+    assert received.message["Subject"] == "Testmelding fra KI i bildediagnostikk"
     assert outbox.rows()[0].purpose == "delivery-check"
     assert "kari" not in result.output
 

@@ -45,7 +45,7 @@ def _readme_table():
 def _documented_default(setting):
     """The default as the README writes it, or None where the README describes it in words."""
     default = setting.default
-    if default is None or setting.key == "ORGANIZER_NAME" or str(INSTANCE_DIR) in str(default):
+    if default is None or str(INSTANCE_DIR) in str(default):
         return None
     if isinstance(default, bool):
         return str(default).lower()
@@ -83,7 +83,8 @@ def test_defaults_are_what_they_were():
     config = Config()
     assert config.SQLALCHEMY_DATABASE_URI == f"sqlite:///{INSTANCE_DIR / 'fieldwork.db'}"
     assert config.MAIL_URL == f"file://{INSTANCE_DIR / 'mail'}"
-    assert config.ORGANIZER_NAME == STUDY_NAME
+    assert config.STUDY_NAME == config.STUDY_NAME_EN == STUDY_NAME
+    assert config.ORGANIZER_NAME_NB is None and config.ORGANIZER_NAME_EN is None
     assert config.SECRET_KEY is None and config.STUDY_END is None
     assert (config.INTERVIEW_TRAVEL_BUFFER_MINUTES, config.PROXY_FIX_HOPS, config.DIGEST_HOUR,
             config.REMINDER_HOURS, config.CONSENT_UPLOAD_MAX_BYTES) == (30, 0, 7, 24, 10485760)

@@ -3,7 +3,7 @@ with evidence) or given by the informant through their personal link."""
 
 from datetime import date
 
-from ... import audit
+from ... import audit, languages
 from ...database import utcnow
 from ...errors import DomainError, NotAllowed
 from ...extensions import db
@@ -114,7 +114,7 @@ def _queue_receipt(informant, version, states, *, by, now):
     """A copy of what the informant agreed to, with their withdrawal link (GDPR art. 7(3))."""
     links = informant_links(informant, now, form_version=None)
     return outbox.queue_rendered_email(
-        "consent_receipt", informant.language.value, recipient=(informant.email, informant.name),
+        "consent_receipt", languages.for_informant(informant), recipient=(informant.email, informant.name),
         purpose="consent-receipt", now=now, informant_id=informant.id, by=actor(by),
         context={"recipient_name": informant.name, "form_title": version.title,
                  "version_label": version.version_label, "withdraw_url": links.withdraw_url,

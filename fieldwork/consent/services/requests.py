@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ... import audit
+from ... import audit, languages
 from ...database import utcnow
 from ...errors import DomainError, NotAllowed
 from ...extensions import db
@@ -34,14 +34,15 @@ def _queue_request_email(informant, version, *, purpose, by, now, is_follow_up=F
     links = informant_links(informant, now, form_version=version)
     if links.consent_url is None:
         raise NotAllowed(f"No consent can be requested from {informant.code} now.")
-    language = informant.language.value
+    language = languages.for_informant(informant)
     return outbox.queue_rendered_email(
         "consent_request", language, recipient=(informant.email, informant.name),
         purpose=purpose, now=now, informant_id=informant.id, by=actor(by),
         context={"recipient_name": informant.name, "form_title": version.title,
                  "version_label": version.version_label, "consent_url": links.consent_url,
                  "withdraw_url": links.withdraw_url, "consent_in_body": True,
-                 "expires_on": to_local(links.expires_at).strftime("%d.%m.%Y"),
+                 "expires_on": languages.format_date(to_local(links.expires_at).date(),
+                                                     language),
                  "is_follow_up": is_follow_up, "is_re_consent": is_re_consent})
 
 

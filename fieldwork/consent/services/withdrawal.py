@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ... import audit
+from ... import audit, languages
 from ...database import utcnow
 from ...errors import NotAllowed
 from ...extensions import db
@@ -100,7 +100,7 @@ def withdraw_consent(informant, *, by, now=None, note="", token=None):
             use_token(token, now)
         if informant.email:
             outbox.queue_rendered_email(
-                "consent_withdrawn", informant.language.value,
+                "consent_withdrawn", languages.for_informant(informant),
                 recipient=(informant.email, informant.name), purpose="consent-withdrawn", now=now,
                 informant_id=informant.id, by=actor(by),
                 context={"recipient_name": informant.name,

@@ -1,4 +1,3 @@
-from datetime import timedelta
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, url_for)

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
-from fieldwork import aggregates
 from fieldwork.consent import services as consent
 from fieldwork.consent.gates import consent_summaries
 from fieldwork.dashboard import services as dashboard

@@ -49,7 +49,7 @@ SHOWN_TO_ANALYSTS = {
 NOT_FREE_TEXT = {
     "login_throttle": ["key"], "pseudonym_counter": ["prefix"],
     "scheduler_job_run": ["job_id", "holder", "summary"], "scheduler_lock": ["name", "holder"],
-    "theme": ["key"], "user": ["password_hash"],
+    "theme": ["key"], "user": ["password_hash"], "study_version": ["epoch"],
     "audit_event": ["actor_label", "action", "entity_type", "entity_id"],
     "calendar_feed": ["token_hash", "version"], "consent_form_version": ["letter_pdf_name"],
     "guide_version": ["content_sha256"], "informant_import": ["id"],

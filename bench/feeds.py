@@ -40,12 +40,11 @@ from config import TestConfig  # noqa: E402
 from fieldwork import audit, create_app  # noqa: E402
 from fieldwork.auth.services import create_user  # noqa: E402
 from fieldwork.extensions import db  # noqa: E402
-from fieldwork.guides import services as guides  # noqa: E402
 from fieldwork.informants.models import Informant  # noqa: E402
 from fieldwork.interviews import feeds  # noqa: E402
 from fieldwork.interviews.models import Interview, interview_informant, interview_interviewer  # noqa: E402
 from fieldwork.organisations.services import create_organisation, create_role  # noqa: E402
-from tests.factories import PASSWORD  # noqa: E402
+from tests.factories import PASSWORD, published_version  # noqa: E402
 
 EVENTS = 2_000
 PLACES = ["Ullevål sykehus, bygg 2, møterom «Fjære»", "Rikshospitalet", "Haukeland, Bergen",
@@ -61,11 +60,7 @@ def build(now):
     role = create_role({"name": "Radiolog", "code": "RAD"}, by=by)
     coordinator = create_user("coordinator@example.org", "Bench Coordinator", "coordinator",
                               PASSWORD, by=by)
-    guide = guides.create_guide({"title": "Guide", "purpose": "", "language": "en"}, by=coordinator)
-    version = guides.get_version(guide.id, 1)
-    guides.update_draft(version, {"content": "## Theme\n- A question?\n", "change_note": ""},
-                        by=coordinator)
-    guides.publish_version(version, by=coordinator)
+    version = published_version(by=coordinator)
     db.session.execute(insert(Informant), [
         {"code": f"SYK-RAD-{n:04d}", "name": f"Informant Ødegård {n}",
          "email": f"informant{n}@example.org", "organisation_id": organisation.id,

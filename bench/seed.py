@@ -23,12 +23,11 @@ from fieldwork.dashboard.models import SamplingTarget
 from fieldwork.database import refresh_statistics
 from fieldwork.documents.models import Document, Theme, document_interview, document_theme
 from fieldwork.extensions import db
-from fieldwork.guides import services as guides
 from fieldwork.informants.models import Informant
 from fieldwork.interviews.models import Interview, interview_informant, interview_interviewer
 from fieldwork.organisations.services import create_organisation, create_role
 from fieldwork.outbox.models import OutboxMessage
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, published_version
 
 INFORMANTS, INTERVIEWS, DOCUMENTS = 5_000, 20_000, 500
 LEVELS = ["local"] * 6 + ["regional"] * 2 + ["national"] * 3 + ["vendor", "research"]
@@ -48,11 +47,7 @@ def build(now, *, informants=INFORMANTS, interviews=INTERVIEWS, documents=DOCUME
     roles = [create_role({"name": f"Role {code}", "code": code}, by=by) for code in ROLES]
     coordinator = create_user("coordinator@example.org", "Bench Coordinator", "coordinator",
                               PASSWORD, by=by)
-    guide = guides.create_guide({"title": "Guide", "purpose": "", "language": "en"}, by=coordinator)
-    version = guides.get_version(guide.id, 1)
-    guides.update_draft(version, {"content": "## Theme\n- A question?\n", "change_note": ""},
-                        by=coordinator)
-    guides.publish_version(version, by=coordinator)
+    version = published_version(by=coordinator)
 
     statuses = ["identified", "contacted", "agreed", "agreed", "interviewed", "interviewed",
                 "declined", "withdrawn"]

@@ -87,12 +87,6 @@ def raise_version(session=None):
     session.execute(raise_it)
 
 
-def forget_kept():
-    """Drop every figure kept in this process (tests)."""
-    with _lock:
-        _kept.clear()
-
-
 def _tables_of(statement):
     table = getattr(statement, "table", None)
     name = getattr(table, "name", None)

@@ -211,8 +211,9 @@ def register_template_helpers(app):
     app.jinja_env.filters["local_date"] = timeutil.format_local_date
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["when_in"] = languages.format_when  # emails: {{ at|when_in(language) }}
+    # emails: {{ day|local_in("EEEE dd.MM.y", language) }}, weekday and month names in the language
+    app.jinja_env.filters["local_in"] = languages.format_local
     app.jinja_env.filters["language_label"] = languages.label
-    app.jinja_env.globals["field_language"] = languages.field_language
 
     @app.context_processor
     def study():

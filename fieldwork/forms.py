@@ -4,10 +4,10 @@ from flask import abort, flash, render_template, request
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from werkzeug.exceptions import BadRequest
-from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms import DateField, SelectField, StringField, SubmitField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import Select, TextInput, html_params
 
 from .errors import DomainError, NotAllowed
 from .extensions import db
@@ -15,16 +15,49 @@ from .validation import clean_text, parse_whole_number
 
 
 class StudyDateField(DateField):
-    """A date field that takes only years a study can mean, so that year 1 or 9999 gets a
-    message instead of overflowing when turned into an instant in the study's time zone."""
+    """A date typed as the pages write it, day first (09.12.2026), in a plain text field.
 
+    A browser's own date field lays the date out in the browser's locale, whatever the page's
+    language (Chromium in English shows 12/09/2026 beside pages that say 09.12.2026), so the
+    field is text with the format shown beside it. ISO dates (2026-12-09) are accepted too, for
+    links and filters that carry them. Only years a study can mean are taken, so that year 1 or
+    9999 gets a message instead of overflowing when turned into an instant in the study's zone."""
+
+    widget = TextInput()
     FIRST_YEAR, LAST_YEAR = 1900, 2199
+    FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
+    MESSAGE = "Enter the date as day.month.year, for example 09.12.2026."
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"autocomplete": "off", "spellcheck": "false"})
+        super().__init__(label, validators, format=self.FORMATS,
+                         invalid_value_message=self.MESSAGE, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([value.strip() for value in valuelist])
 
     def pre_validate(self, form):
         super().pre_validate(form)
         if self.data and not self.FIRST_YEAR <= self.data.year <= self.LAST_YEAR:
             self.data = None
             raise ValidationError(f"Enter a date between {self.FIRST_YEAR} and {self.LAST_YEAR}.")
+
+
+class StudyTimeField(TimeField):
+    """A time on the 24-hour clock (14:30) in a plain text field, for the reason the date field
+    is one: a browser's time field in an English locale shows 02:30 PM. 14.30 is taken too."""
+
+    widget = TextInput()
+    FORMATS = ["%H:%M", "%H.%M"]
+    MESSAGE = "Enter the time as hours:minutes on the 24-hour clock, for example 14:30."
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"autocomplete": "off", "spellcheck": "false"})
+        super().__init__(label, validators, format=self.FORMATS,
+                         invalid_value_message=self.MESSAGE, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([value.strip() for value in valuelist])
 
 
 class QuickSelect(Select):

@@ -16,6 +16,8 @@ are configured per language (FIELDWORK_STUDY_NAME_NB, FIELDWORK_ORGANIZER_NAME_E
 bokmål email never carries the English name.
 """
 
+from datetime import datetime
+
 from babel.dates import format_date as babel_date
 from babel.dates import format_datetime as babel_datetime
 from flask import current_app
@@ -60,21 +62,6 @@ def for_user(user):
     return _value(user.language) or default_language()
 
 
-# The language tag date and time fields carry (HTML's `lang`). HTML encourages browsers to lay
-# out a date field for the element's language, and both tags write the day first, as the pages
-# do (09.12.2026), not the month (12/09/2026). Chromium 2026 still follows its own locale.
-FIELD_LANGUAGE_TAGS = {"nb": "nb-NO", "en": "en-GB"}
-
-
-def field_language():
-    """The `lang` of a date or time field on a page: the logged-in person's account language."""
-    from flask_login import current_user
-
-    language = (_value(getattr(current_user, "language", None))
-                or default_language())
-    return FIELD_LANGUAGE_TAGS[_known(language)]
-
-
 def study_name(language):
     return current_app.config[f"STUDY_NAME_{_known(language).upper()}"]
 
@@ -94,6 +81,17 @@ def format_date(day, language):
     """A calendar date as an email in `language` writes it."""
     language = _known(language)
     return babel_date(day, DATE_FORMAT[language], locale=language)
+
+
+def format_local(value, pattern, language):
+    """A date, or a UTC instant in the study's time zone, in a CLDR `pattern` ("EEEE dd.MM.y")
+    with the weekday and month names of `language`."""
+    if value is None:
+        return ""
+    language = _known(language)
+    if isinstance(value, datetime):
+        return babel_datetime(to_local(value), pattern, locale=language)
+    return babel_date(value, pattern, locale=language)
 
 
 def format_when(instant, language):

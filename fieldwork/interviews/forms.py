@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, IntegerField, SelectField, SelectMultipleField,
-                     StringField, SubmitField, TextAreaField, TimeField)
+                     StringField, SubmitField, TextAreaField)
 from wtforms.validators import InputRequired, Optional
 
-from ..forms import (StudyDateField, coerce_id, coerce_optional_id, filter_select, free_text,
+from ..forms import (StudyDateField, StudyTimeField, coerce_id, coerce_optional_id, filter_select, free_text,
                      options)
 from ..informants.models import Language
 from .afterwards import MAX_NOTES_LENGTH
@@ -15,8 +15,8 @@ class InterviewForm(FlaskForm):
                                         description="Hold Ctrl (⌘ on a Mac) to choose several.")
     interviewer_ids = SelectMultipleField("Interviewers", coerce=coerce_id)
     start_date = StudyDateField("Date", validators=[InputRequired("Enter the date.")])
-    start_time = TimeField("Starts at", validators=[InputRequired("Enter the time.")],
-                           description="Local time in the study's time zone.")
+    start_time = StudyTimeField("Starts at", validators=[InputRequired("Enter the time.")],
+                                description="Local time in the study's time zone.")
     duration_minutes = IntegerField("Duration (minutes)", default=60,
                                     validators=[InputRequired("Enter the duration in minutes.")])
     mode = SelectField("Mode", choices=options((m.value, m.label) for m in InterviewMode))
@@ -69,10 +69,10 @@ class CalendarForm(FlaskForm):
 
 class ConductForm(FlaskForm):
     actual_start_date = StudyDateField("Date it took place",
-                                  validators=[InputRequired("Enter the date.")])
-    actual_start_time = TimeField("Actually started at",
-                                  validators=[InputRequired("Enter the time.")],
-                                  description="Local time in the study's time zone.")
+                                       validators=[InputRequired("Enter the date.")])
+    actual_start_time = StudyTimeField("Actually started at",
+                                       validators=[InputRequired("Enter the time.")],
+                                       description="Local time in the study's time zone.")
     actual_duration_minutes = IntegerField(
         "Duration (minutes)", validators=[InputRequired("Enter the duration in minutes.")])
     present_interviewer_ids = SelectMultipleField(

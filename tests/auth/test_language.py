@@ -65,18 +65,3 @@ def test_users_create_takes_a_language(app, runner):
     assert result.exit_code == 0, result.output
     listed = runner.invoke(args=["users", "list"]).output
     assert "eva@example.org\tEva Li\tresearcher\ten\tactive" in listed
-
-
-def test_date_and_time_fields_carry_the_account_language(app, client, login_as):
-    """The browser lays out a date field for its language: day first in both, as pages are."""
-    import re
-
-    user = login_as("coordinator")
-    page = client.get("/interviews/new").get_data(as_text=True)
-    [date_field] = re.findall(r'<input[^>]*id="start_date"[^>]*>', page)
-    [time_field] = re.findall(r'<input[^>]*id="start_time"[^>]*>', page)
-    assert 'lang="nb-NO"' in date_field and 'lang="nb-NO"' in time_field
-    client.post("/account", data={"language": "en"})
-    page = client.get("/interviews/new").get_data(as_text=True)
-    assert 'lang="en-GB"' in re.findall(r'<input[^>]*id="start_date"[^>]*>', page)[0]
-    assert _language(user) is Language.EN

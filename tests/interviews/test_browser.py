@@ -25,7 +25,7 @@ def test_schedule_reschedule_and_cancel(app, page, smtp_server, runner):
     page.get_by_role("link", name="Schedule interview").click()
     page.locator("fieldset.picker").get_by_label(informant.code, exact=False).check()
     page.get_by_label("Interviewers").select_option(str(coordinator.id))
-    page.get_by_label("Date").fill(day.isoformat())
+    page.get_by_label("Date").fill(day.strftime("%d.%m.%Y"))
     page.get_by_label("Starts at").fill("09:00")
     page.get_by_label("Mode").select_option("video")
     page.get_by_label("Meeting link").fill("https://meet.example.org/ai-study")

@@ -60,6 +60,38 @@ def test_refused_input_is_shown_beside_the_field_with_422(client, coordinator, i
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
+def test_dates_and_times_are_typed_day_first_on_the_24_hour_clock(client, coordinator, informant):
+    """The fields take what the pages write (09.12.2026, 14:30), whatever the browser's locale."""
+    factories.log_client_in(client, coordinator)
+    start = next_week(hour=14).replace(minute=30)
+    response = client.post("/interviews/new", data=form_data(
+        informant, coordinator, start_date=f" {start.day}.{start.month}.{start.year} ",
+        start_time="14.30"))
+    assert response.status_code == 302
+    interview = db.session.scalar(select(Interview))
+    assert interview.starts_at.replace(tzinfo=timezone.utc) == start.astimezone(timezone.utc)
+    form = client.get(f"/interviews/{interview.id}/edit").get_data(as_text=True)
+    assert f'value="{start:%d.%m.%Y}"' in form and 'value="14:30"' in form
+    assert "dd.mm.yyyy" in form and 'aria-describedby="start_date-format"' in form
+
+
+@pytest.mark.parametrize("field, typed, message", [
+    ("start_date", "12/09/2026", "Enter the date as day.month.year, for example 09.12.2026."),
+    ("start_date", "31.02.2026", "Enter the date as day.month.year"),
+    ("start_time", "2:30 PM", "Enter the time as hours:minutes on the 24-hour clock"),
+    ("start_time", "25:00", "Enter the time as hours:minutes on the 24-hour clock"),
+])
+def test_a_date_or_time_in_another_shape_is_refused_and_kept_for_correcting(
+        client, coordinator, informant, field, typed, message):
+    factories.log_client_in(client, coordinator)
+    response = client.post("/interviews/new", data=form_data(informant, coordinator,
+                                                             **{field: typed}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in page
+    assert f'value="{typed}"' in page
+    assert db.session.scalar(select(func.count()).select_from(Interview)) == 0
+
+
 def test_rescheduling_and_cancelling_through_the_pages(client, coordinator, informant):
     interview = factories.make_interview(informants=[informant], by=coordinator)
     factories.log_client_in(client, coordinator)

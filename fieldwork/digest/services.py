@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from .. import languages
 from ..access import UserRole
 from ..auth.models import User
 from ..consent.gates import consent_summaries
@@ -27,7 +28,6 @@ from ..timeutil import study_zone
 from .models import StaffNotice
 
 DIGEST = "digest"
-STAFF_LANGUAGE = "en"
 FAILED_LISTED = 20
 CONSENT_WINDOW_DAYS = 7  # how far ahead the digest looks for interviews without consent
 
@@ -100,7 +100,7 @@ def send_daily_digest(*, now):
     base_url = current_app.config["BASE_URL"].rstrip("/")
     for user in users:
         message = outbox.queue_rendered_email(
-            "daily_digest", STAFF_LANGUAGE, recipient=(user.email, user.name), purpose="digest",
+            "daily_digest", languages.for_user(user), recipient=(user.email, user.name), purpose="digest",
             now=now, user_id=user.id, context={**content, "base_url": base_url, "recipient_name": user.name})
         db.session.add(StaffNotice(kind=DIGEST, period=day.isoformat(), user_id=user.id,
                                    outbox_message_id=message.id, created_at=now))

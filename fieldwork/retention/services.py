@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from .. import audit
+from .. import audit, languages
 from ..audit.models import AuditEvent
 from ..consent import files as consent_files
 from ..errors import DomainError, NotAllowed
@@ -274,7 +274,7 @@ def send_retention_report(*, now):
     report once an ISO week, until it is erased; commits. Returns a summary."""
     from ..access import UserRole
     from ..digest.models import StaffNotice
-    from ..digest.services import STAFF_LANGUAGE, recipients_without
+    from ..digest.services import recipients_without
     from ..outbox import services as outbox
 
     if not study_has_ended(now):
@@ -289,7 +289,7 @@ def send_retention_report(*, now):
     base_url = current_app.config["BASE_URL"].rstrip("/")
     for user in users:
         message = outbox.queue_rendered_email(
-            "retention_report", STAFF_LANGUAGE, recipient=(user.email, user.name),
+            "retention_report", languages.for_user(user), recipient=(user.email, user.name),
             purpose="retention", now=now, user_id=user.id,
             context={"report": report, "recipient_name": user.name,
                      "erase_url": f"{base_url}/admin/retention"})

@@ -145,6 +145,7 @@ def test_finding_due_interviews_takes_the_same_queries_for_one_or_many(app, coor
 
 
 def test_the_digest_goes_to_each_active_coordinator_once_a_day_from_7(app, coordinator, outbox):
+    english = factories.make_user(role="coordinator", language="en")
     researcher = factories.make_user(role="researcher")
     disabled = factories.make_user(role="coordinator")
     disabled.is_enabled = False
@@ -163,10 +164,19 @@ def test_the_digest_goes_to_each_active_coordinator_once_a_day_from_7(app, coord
     assert sent_to == sorted(active)
     assert coordinator.email in sent_to
     assert disabled.email not in sent_to and researcher.email not in sent_to
-    text = outbox.messages(purpose="digest")[0].get_body(("plain",)).get_content()
+    # Each coordinator reads it in their account's language.
+    [text] = [m.get_body(("plain",)).get_content() for m in outbox.messages(purpose="digest")
+              if m["To"].addresses[0].addr_spec == english.email]
     assert "Interviews tomorrow, Tuesday 10.03.2026: 1" in text
     assert informant.code in text and "Øvrebø" not in text  # codes, never names
     assert "Failed emails: 0" in text
+    [norsk] = [m for m in outbox.messages(purpose="digest")
+               if m["To"].addresses[0].addr_spec == coordinator.email]
+    assert norsk["Subject"] == "Feltarbeid: oversikt for 09.03.2026"
+    text = norsk.get_body(("plain",)).get_content()
+    assert "Intervjuer i morgen, tirsdag 10.03.2026: 1" in text
+    assert "(video, invitert)" in text or "(oppmøte, invitert)" in text or "(telefon, invitert)" in text
+    assert informant.code in text and "E-poster som ikke kom fram: 0" in text
     assert send_daily_digest(now=oslo(2026, 3, 10, 7, 0)) == f"sent {len(active)}"
 
 
@@ -177,7 +187,7 @@ def test_the_digest_counts_failed_emails(app, coordinator, outbox):
     db.session.commit()
     send_daily_digest(now=oslo(2026, 3, 9, 7, 0))
     text = outbox.messages(purpose="digest")[0].get_body(("plain",)).get_content()
-    assert "Failed emails: 1" in text and "550 mailbox unavailable" in text
+    assert "E-poster som ikke kom fram: 1" in text and "550 mailbox unavailable" in text
 
 
 def test_the_digest_on_the_autumn_change_covers_the_whole_25_hour_day(app, coordinator, outbox):
@@ -198,7 +208,7 @@ def test_the_digest_on_the_autumn_change_covers_the_whole_25_hour_day(app, coord
     with time_machine.travel(oslo(2026, 10, 24, 7, 0), tick=False):
         assert tasks.send_digest().startswith("sent ")
     text = outbox.messages(purpose="digest")[0].get_body(("plain",)).get_content()
-    assert "Interviews tomorrow, Sunday 25.10.2026: 2" in text
+    assert "Intervjuer i morgen, søndag 25.10.2026: 2" in text
     assert f"/interviews/{late.id}" in text and f"/interviews/{early.id}" in text
 
 
@@ -220,7 +230,7 @@ def test_the_digest_lists_the_coming_weeks_interviews_without_participation_cons
 
     send_daily_digest(now=oslo(2026, 3, 9, 7, 0))
     text = outbox.messages(purpose="digest")[0].get_body(("plain",)).get_content()
-    assert "Interviews in the next 7 days without participation consent: 1" in text
+    assert "Intervjuer de neste 7 dagene uten samtykke til å delta: 1" in text
     assert without.code in text and f"/interviews/{in_three_days.id}" in text
     # Consent given (recording refused) covers participation; next week's is not yet listed.
     assert declined_recording.code not in text and after_the_week.code not in text

@@ -193,10 +193,16 @@ def test_admins_get_a_weekly_report_after_the_study_end(app, held, outbox):
     assert services.send_retention_report(now=AFTER_END.replace(day=2)) == "sent 0"  # same week
     [row] = outbox.rows(purpose="retention")
     assert row.recipient_email == admin.email
-    text = outbox.messages(purpose="retention")[0].get_body(("plain",)).get_content()
-    assert "Informants with a name, email, phone, job title or notes: 1" in text
+    [message] = outbox.messages(purpose="retention")
+    assert message["Subject"] == "Studien er avsluttet: personopplysninger som skal slettes"
+    text = message.get_body(("plain",)).get_content()
+    assert "Informanter med navn, e-post, telefon, stillingstittel eller notater: 1" in text
     assert ADDRESS not in text and NAME not in text
+    admin.language = "en"  # an admin who reads English gets next week's in English
+    db.session.commit()
     assert services.send_retention_report(now=AFTER_END.replace(day=6)) == "sent 1"  # next week
+    text = outbox.messages(purpose="retention")[-1].get_body(("plain",)).get_content()
+    assert "Informants with a name, email, phone, job title or notes: 1" in text
 
 
 def test_erasure_deletes_the_scans_of_signed_consent_forms(app, client, login_as, held):

@@ -29,7 +29,7 @@ class StudyDateField(DateField):
     MESSAGE = "Enter the date as day.month.year, for example 09.12.2026."
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {"autocomplete": "off", "spellcheck": "false"})
+        kwargs.setdefault("render_kw", {"autocomplete": "off", "spellcheck": "false", "class": "short"})
         super().__init__(label, validators, format=self.FORMATS,
                          invalid_value_message=self.MESSAGE, **kwargs)
 
@@ -52,7 +52,7 @@ class StudyTimeField(TimeField):
     MESSAGE = "Enter the time as hours:minutes on the 24-hour clock, for example 14:30."
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {"autocomplete": "off", "spellcheck": "false"})
+        kwargs.setdefault("render_kw", {"autocomplete": "off", "spellcheck": "false", "class": "short"})
         super().__init__(label, validators, format=self.FORMATS,
                          invalid_value_message=self.MESSAGE, **kwargs)
 

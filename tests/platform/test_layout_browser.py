@@ -32,3 +32,29 @@ def test_wide_pages_fit_a_1366_pixel_screen(app, page, demo_admin):
     page.goto("/interviews/pipeline")
     last = page.locator(".pipeline-column").last
     assert last.bounding_box()["x"] + last.bounding_box()["width"] <= 1366
+
+
+PHONE_PAGES = ["/", "/interviews/", "/interviews/new", "/interviews/calendar?view=week",
+               "/interviews/calendar?view=month", "/interviews/pipeline", "/informants/",
+               "/consent/", "/documents/", "/guides/", "/audit/", "/account"]
+
+
+def test_pages_reflow_at_320_pixels_and_only_tables_scroll_sideways(app, page, demo_admin):
+    """WCAG 1.4.10: at 320 CSS pixels nothing needs sideways scrolling except a table, which
+    scrolls in its own box; long values (names, addresses, a UID) wrap."""
+    from fieldwork.extensions import db
+    from fieldwork.informants.models import Informant
+    from fieldwork.interviews.models import Interview
+
+    page.set_viewport_size({"width": 320, "height": 800})
+    log_in(page, demo_admin)
+    informant = db.session.query(Informant.id).order_by(Informant.id).first()[0]
+    interview = db.session.query(Interview.id).order_by(Interview.id).first()[0]
+    for path in PHONE_PAGES + [f"/informants/{informant}", f"/interviews/{interview}"]:
+        page.goto(path)
+        sticking_out = page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > innerWidth + 1
+                         && !e.closest('.table-wrap, .matrix-wrap, .pipeline'))
+            .map(e => e.tagName)""")
+        assert sticking_out == [], f"{path}: {sticking_out[:5]}"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path

@@ -213,6 +213,7 @@ def register_template_helpers(app):
     app.jinja_env.filters["when_in"] = languages.format_when  # emails: {{ at|when_in(language) }}
     # emails: {{ day|local_in("EEEE dd.MM.y", language) }}, weekday and month names in the language
     app.jinja_env.filters["local_in"] = languages.format_local
+    app.jinja_env.globals["study_name_in"] = languages.study_name  # informants' pages
     app.jinja_env.filters["language_label"] = languages.label
 
     @app.context_processor

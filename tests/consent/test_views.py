@@ -65,6 +65,18 @@ def test_consent_page_shows_the_letter_and_the_items_and_nothing_about_others(cl
     assert 'href="/informants' not in page and 'lang="en"' in page
 
 
+@pytest.mark.parametrize("language, study, skip", [
+    ("nb", "KI i bildediagnostikk", "Hopp til innholdet"),
+    ("en", "AI in image diagnostics", "Skip to content")])
+def test_the_informants_page_names_the_study_in_their_language(client, outbox, language, study,
+                                                               skip):
+    _, token, withdraw = requested(outbox, language)
+    for path in (f"/c/{token}", f"/w/{withdraw}"):
+        page = client.get(path).get_data(as_text=True)
+        assert f'<span class="brand">{study}</span>' in page and f">{skip}</a>" in page
+        assert f'lang="{language}"' in page
+
+
 def test_consenting_through_the_link_records_electronic_consent_once(client, outbox):
     informant, token, _ = requested(outbox)
     response = client.post(f"/c/{token}", data={"items": ["participation", "direct_quotation"],

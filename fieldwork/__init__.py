@@ -141,6 +141,7 @@ def register_blueprints(app):
     from .auth.views import blueprint as auth_blueprint
     from .consent.views import blueprint as consent_blueprint
     from .consent.views import link_blueprint as consent_link_blueprint
+    from .coverage.views import blueprint as coverage_blueprint
     from .exports.views import blueprint as exports_blueprint
     from .guides.views import blueprint as guides_blueprint
     from .dashboard.views import blueprint as dashboard_blueprint
@@ -158,6 +159,7 @@ def register_blueprints(app):
     app.register_blueprint(informants_blueprint)
     app.register_blueprint(guides_blueprint)
     app.register_blueprint(interviews_blueprint)
+    app.register_blueprint(coverage_blueprint)
     app.register_blueprint(documents_blueprint)
     app.register_blueprint(calendar_feed_blueprint)
     app.register_blueprint(consent_blueprint)

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from ..access import ALL_ROLES, allow_roles
+from ..coverage.services import guide_coverage
 from ..extensions import db
 from ..forms import ConfirmForm, button_action, form_page, options, page_number
 from ..organisations.services import role_choices
@@ -47,7 +48,7 @@ def create():
 def detail(guide_id):
     guide = services.get_guide(guide_id) or abort(404)
     return render_template("guides/detail.html", guide=guide, compare=_compare_form(guide),
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(), coverage=guide_coverage(guide.id))
 
 
 @blueprint.route("/<int:guide_id>/edit", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from werkzeug.http import is_resource_modified
 from .. import languages
 from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, public
 from ..consent.gates import consent_summaries
+from ..coverage.services import coverage_of
 from ..database import utcnow
 from ..extensions import db
 from ..forms import (ConfirmForm, button_action, coerce_optional_id, form_page, options,
@@ -79,7 +80,8 @@ def _detail_page(interview_id):
                            consents=consent_summaries(i.id for i in interview.informants),
                            transcript_form=TranscriptForm(
                                transcript_status=interview.transcript_status.value),
-                           transcript_history=queries.transcript_history(interview.id))
+                           transcript_history=queries.transcript_history(interview.id),
+                           coverage=coverage_of(interview.id))
 
 
 @blueprint.route("/new", methods=["GET", "POST"])

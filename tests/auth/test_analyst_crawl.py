@@ -57,6 +57,7 @@ NOT_FREE_TEXT = {
     "consent_evidence": ["stored_name", "content_type", "sha256"], "consent_record_item": ["key"],
     "interview": ["uid"], "outbox_message": ["message_id", "purpose", "method", "claim_token"],
     "consent_event": ["action"], "staff_notice": ["kind", "period"],
+    "question_coverage": ["question_key", "theme_key"],
 }
 # Seeded through the services below; the others are checked when rows exist.
 MUST_BE_SEEDED = {"informant", "interview", "consent_data_task", "consent_event",

@@ -16,3 +16,4 @@ from .reminders.models import InterviewReminder  # noqa: F401
 from .digest.models import StaffNotice  # noqa: F401
 from .retention.models import AuditRedaction  # noqa: F401
 from .aggregates.models import StudyVersion  # noqa: F401
+from .availability.models import BusyCalendar, BusyPeriod, DateAway, WorkingHours  # noqa: F401

@@ -24,6 +24,8 @@ import recurring_ical_events
 from flask import current_app
 from sqlalchemy import delete, or_, select
 
+from ..auth.models import User
+from ..database import lock_rows
 from ..extensions import db
 from ..timeutil import study_zone
 from .models import BusyCalendar, BusyPeriod, CalendarKind
@@ -282,7 +284,7 @@ def refresh_calendar(calendar_id, *, now):
     calendar = db.session.get(BusyCalendar, calendar_id)
     if calendar is None:
         return None
-    sealed = calendar.sealed_url
+    sealed, user_id = calendar.sealed_url, calendar.user_id
     # Once a day the whole calendar is read even if unchanged: the horizon moves on, and
     # occurrences of a repeating event come into it.
     fresh = calendar.read_at is not None and now - calendar.read_at < timedelta(days=1)
@@ -306,7 +308,10 @@ def refresh_calendar(calendar_id, *, now):
         error = ""
     except ReadError as failure:
         reading, error = None, failure.message
-    calendar = db.session.get(BusyCalendar, calendar_id)
+    # The owner may change or remove the calendar meanwhile: read it again under their lock.
+    lock_rows(User, [user_id])
+    calendar = db.session.scalar(select(BusyCalendar).where(BusyCalendar.id == calendar_id)
+                                 .execution_options(populate_existing=True))
     if calendar is None or calendar.sealed_url != sealed:
         db.session.rollback()  # removed or replaced meanwhile: this read is of the old one
         return None

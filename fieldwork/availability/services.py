@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 
 from .. import audit
-from ..database import utcnow
+from ..auth.models import User
+from ..database import lock_rows, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..interviews.models import InterviewMode
@@ -84,6 +85,8 @@ def set_working_hours(user, values, *, by, now=None):
     """Replace the interviewer's weekly hours with those in `values` (one text per weekday)."""
     now = now or utcnow()
     week = {day: parse_ranges(values.get(name), name) for day, name in enumerate(WEEKDAY_FIELDS)}
+    # Two saves at once must not both delete and then both insert: the second waits.
+    lock_rows(User, [user.id])
     before = _week_snapshot(week_of(user.id))
     db.session.execute(delete(WorkingHours).where(WorkingHours.user_id == user.id))
     db.session.add_all(WorkingHours(user_id=user.id, weekday=day, starts=b, ends=e)
@@ -169,6 +172,7 @@ def set_busy_calendar(user, values, *, by, now=None):
         raise DomainError("The password cannot be used.", "password")
     if kind is CalendarKind.ICAL and (username or password):
         raise DomainError("An iCalendar address needs no login: leave these empty.", "username")
+    lock_rows(User, [user.id])  # one calendar per interviewer, however many save at once
     calendar = calendar_of(user.id)
     before = _calendar_snapshot(calendar)
     if calendar is None:
@@ -201,6 +205,7 @@ def _calendar_snapshot(calendar):
 
 def remove_busy_calendar(user, *, by, now=None):
     now = now or utcnow()
+    lock_rows(User, [user.id])
     calendar = calendar_of(user.id)
     if calendar is None:
         return

@@ -218,3 +218,19 @@ def test_the_interviewer_sees_when_their_calendar_was_read_and_its_error(client,
     assert "01.12.2026 08:00" in page and "answered with an error (500)" in page
 
 
+
+
+def test_working_hours_saved_twice_at_once_end_as_one_of_the_two(app, login_as):
+    from tests.support.concurrency import fire_at_once, statuses
+
+    user = factories.make_user(role="researcher")
+    weeks = [{**HOURS, "monday": "08:00-09:00"}, {**HOURS, "monday": "13:00-14:00, 15:00-16:00"}]
+    outcomes = fire_at_once(
+        app, [lambda client, week=week: client.post(f"/availability/{user.id}/hours", data=week)
+              for week in weeks],
+        prepare=lambda client, i: factories.log_client_in(client, user))
+    assert statuses(outcomes) == [302, 302]
+    db.session.expire_all()
+    monday = sorted((r.starts, r.ends) for r in db.session.scalars(
+        select(WorkingHours).where(WorkingHours.weekday == 0)))
+    assert monday in ([(time(8), time(9))], [(time(13), time(14)), (time(15), time(16))])

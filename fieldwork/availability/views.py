@@ -163,8 +163,9 @@ def _back_to(user, message):
 def find():
     today = to_local(utcnow()).date()
     form = FinderForm(request.args, first_day=today + timedelta(days=1),
-                      last_day=today + timedelta(days=14),
-                      interviewer=[current_user.id])
+                      last_day=today + timedelta(days=14))
+    if not {"interviewer", "find"} & set(request.args):  # opened from a link: suggest oneself
+        form.interviewer.data = [current_user.id]
     rows = queries.informant_picker_rows(also=form.informant.data or ())
     form.informant.choices = [(row.id, f"{row.code} · {row.name}") for row in rows]
     form.interviewer.choices = queries.interviewer_choices()

@@ -61,7 +61,8 @@ def test_the_hour_that_happens_twice_in_autumn_is_never_offered():
 
 def test_interviews_busy_times_and_the_travel_buffer_are_kept_clear():
     day = date(2026, 3, 10)  # Tuesday
-    at = lambda h, m=0: datetime(2026, 3, 10, h, m, tzinfo=OSLO).astimezone(UTC)  # noqa: E731
+    def at(h, m=0):
+        return datetime(2026, 3, 10, h, m, tzinfo=OSLO).astimezone(UTC)
     week = Availability(hours={1: [(time(9), time(13))]}, busy=[(at(11), at(11, 30))])
     in_person = Booked(at(9), at(10), True, frozenset({1}))
     # Video: only the in-person interview's own buffer counts, and busy time has none.
@@ -74,7 +75,8 @@ def test_interviews_busy_times_and_the_travel_buffer_are_kept_clear():
 
 def test_informants_interviews_count_and_all_or_any_interviewer():
     day = date(2026, 3, 10)
-    at = lambda h: datetime(2026, 3, 10, h, tzinfo=OSLO).astimezone(UTC)  # noqa: E731
+    def at(h):
+        return datetime(2026, 3, 10, h, tzinfo=OSLO).astimezone(UTC)
     first = Availability(hours={1: [(time(9), time(12))]})
     second = Availability(hours={1: [(time(10), time(13))]})
     informant_busy = Booked(at(11), at(12), False, frozenset({99}), frozenset({7}))
@@ -139,13 +141,13 @@ def situations(draw):
     bookings = [Booked(b, e, draw(st.booleans()), frozenset(draw(st.sets(st.sampled_from(ids)))),
                        frozenset(draw(st.sets(st.sampled_from([7, 8])))))
                 for b, e in draw(periods(first_day))]
-    return dict(interviewers=interviewers, bookings=bookings, first_day=first_day,
-                last_day=first_day + timedelta(days=3), informants={7},
-                need_all=draw(st.booleans()), in_person=draw(st.booleans()),
-                duration=draw(st.sampled_from([15, 30, 45, 60, 90])),
-                grid=draw(st.sampled_from([15, 20, 30, 60])),
-                earliest=datetime.combine(first_day, time(0), tzinfo=UTC)
-                + timedelta(hours=draw(st.integers(0, 48))))
+    return {"interviewers": interviewers, "bookings": bookings, "first_day": first_day,
+            "last_day": first_day + timedelta(days=3), "informants": {7},
+            "need_all": draw(st.booleans()), "in_person": draw(st.booleans()),
+            "duration": draw(st.sampled_from([15, 30, 45, 60, 90])),
+            "grid": draw(st.sampled_from([15, 20, 30, 60])),
+            "earliest": datetime.combine(first_day, time(0), tzinfo=UTC)
+            + timedelta(hours=draw(st.integers(0, 48)))}
 
 
 def overlaps(starts_at, ends_at, begins, finishes, margin):

@@ -176,6 +176,7 @@ def test_find_a_time_lists_free_times_by_day_and_offers_them(client, finder_setu
 @time_machine.travel(datetime(2026, 12, 5, 9, tzinfo=OSLO), tick=False)
 @pytest.mark.parametrize("changes, message", [
     ({"informant": []}, "Choose at least one informant"),
+    ({"interviewer": []}, "Choose at least one interviewer"),
     ({"duration": "5"}, "between 10 and 480 minutes"),
     ({"last_day": "2026-12-01"}, "cannot be before the first"),
     ({"last_day": "2027-06-01"}, "at most 62 days"),
@@ -234,3 +235,11 @@ def test_working_hours_saved_twice_at_once_end_as_one_of_the_two(app, login_as):
     monday = sorted((r.starts, r.ends) for r in db.session.scalars(
         select(WorkingHours).where(WorkingHours.weekday == 0)))
     assert monday in ([(time(8), time(9))], [(time(13), time(14)), (time(15), time(16))])
+
+
+@time_machine.travel(datetime(2026, 12, 5, 9, tzinfo=OSLO), tick=False)
+def test_the_finder_opens_with_the_coordinator_and_the_next_two_weeks(client, login_as):
+    user = login_as("coordinator")
+    page = client.get("/availability/find").get_data(as_text=True)
+    assert f'selected value="{user.id}"' in page or f'value="{user.id}" selected' in page
+    assert 'value="2026-12-06"' in page and 'value="2026-12-19"' in page

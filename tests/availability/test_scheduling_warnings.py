@@ -29,7 +29,7 @@ def team(app):
 
 
 def values(team, start, availability_reason=None, **changes):
-    coordinator, researcher, informant, version = team
+    _, researcher, informant, version = team
     data = factories.interview_values(informants=[informant], interviewers=[researcher],
                                       start=start, guide_version=version, **changes)
     return {**data, "availability_reason": availability_reason}
@@ -48,7 +48,7 @@ def test_outside_working_hours_warns_and_a_reason_overrides(team, now):
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Interview)) == 0
     interview = schedule(team, oslo(2026, 3, 10, 14), now,
-                         **{"availability_reason": "Agreed with Rolf by phone"})
+                         availability_reason="Agreed with Rolf by phone")
     event = db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "interview.availability_override"))
     assert event.entity_id == str(interview.id)

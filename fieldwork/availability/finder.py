@@ -135,17 +135,28 @@ def find_free_times(*, interviewers, informant_ids, bookings, need_all, duration
     found = []
     day = first_day
     while day <= last_day:
+        # Only what touches this day can clash with a time on it: each time is checked against
+        # a few periods, not the whole range's (62 days of a busy diary are thousands).
+        since = datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc) - buffer
+        until = (datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+                 .astimezone(timezone.utc) + duration + buffer)
+        near = [b for b in informant_bookings if b.starts_at < until and b.ends_at > since]
+        today = {user_id: (Availability(interviewers[user_id].hours, interviewers[user_id].away,
+                                        [(b, e) for b, e in interviewers[user_id].busy
+                                         if b < until and e > since]),
+                           [b for b in by_interviewer[user_id]
+                            if b.starts_at < until and b.ends_at > since])
+                 for user_id in ids}
         for starts_at in grid_starts(day, grid_minutes, zone):
             ends_at = starts_at + duration
             if starts_at < earliest:
                 continue
             if any(clashes(starts_at, ends_at, other.starts_at, other.ends_at,
                            travel_margin(in_person, other.is_in_person, buffer))
-                   for other in informant_bookings):
+                   for other in near):
                 continue
             free = tuple(user_id for user_id in ids
-                         if is_free(starts_at, ends_at, interviewers[user_id],
-                                    by_interviewer[user_id], in_person=in_person,
+                         if is_free(starts_at, ends_at, *today[user_id], in_person=in_person,
                                     buffer=buffer, zone=zone))
             if free and (not need_all or len(free) == len(ids)):
                 found.append(FreeTime(starts_at, ends_at, free))

@@ -215,6 +215,9 @@ SETTINGS = (
     Setting("BUSY_MAX_BYTES", Integer(1024, 100 * 1024 * 1024), 5 * 1024 * 1024,
             "largest interviewer calendar read, in bytes; a larger one is refused with a "
             "message on the interviewer's availability page"),
+    Setting("BUSY_LOCAL_ADDRESSES", Boolean(), False,
+            "read interviewers' calendars also from addresses on the server's own network "
+            "(loopback, private ranges): only for a calendar server of your own there"),
     Setting("MAIL_SENDING_LEASE_SECONDS", Integer(1, 24 * 3600), 60,
             "a message whose sending lease was not renewed for this long belongs to a process "
             "that died mid-send, and is tried again (a live sender renews it every third of "
@@ -327,6 +330,8 @@ class TestConfig(Config):
         # Tests see the outbox as the request left it; the `smtp_server` fixture turns delivery
         # after the request back on, as in production.
         self.MAIL_SEND_AFTER_REQUEST = False
+        # The calendar servers the tests start listen on 127.0.0.1.
+        self.BUSY_LOCAL_ADDRESSES = True
 
 
 class ProductionConfig(Config):

@@ -11,7 +11,9 @@ The address is a secret (anyone holding it reads the diary): it appears in no lo
 message or audit event. Errors are our own sentences, never a library's, which may quote it."""
 
 import http.client
+import ipaddress
 import logging
+import socket
 import time as clock
 import urllib.error
 import urllib.request
@@ -151,11 +153,40 @@ def merge(periods):
 # ---------------------------------------------------------------------------------------------
 # Reading over the network
 
-def read_ical(source, *, timeout, max_bytes):
+def check_host(url, *, allow_local):
+    """Refuse an address on the server's own network (loopback, private ranges, link-local):
+    whoever enters a calendar address makes the server fetch it, and it must not become a way
+    to reach what only the server can reach."""
+    if allow_local:
+        return
+    try:
+        found = socket.getaddrinfo(urlsplit(url).hostname, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        raise ReadError("The calendar server's name could not be found.") from None
+    for *_, address in found:
+        if not ipaddress.ip_address(address[0].split("%")[0]).is_global:
+            raise ReadError("The address points into fieldwork's own network; calendars are "
+                            "read only from servers on the internet.")
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    def __init__(self, allow_local):
+        self.allow_local = allow_local
+
+    def redirect_request(self, request, fp, code, message, headers, new_url):
+        if urlsplit(new_url).scheme not in ("http", "https"):
+            raise ReadError("The calendar server sent fieldwork to an address it cannot read.")
+        check_host(new_url, allow_local=self.allow_local)
+        return super().redirect_request(request, fp, code, message, headers, new_url)
+
+
+def read_ical(source, *, timeout, max_bytes, allow_local=False):
     """GET the address, conditionally on what the server said last time."""
     url = source.url
     if urlsplit(url).scheme not in ("http", "https"):
         raise ReadError("The address must start with https:// (or webcal://).")
+    check_host(url, allow_local=allow_local)
+    opener = urllib.request.build_opener(_CheckedRedirects(allow_local))
     headers = {"User-Agent": USER_AGENT, "Accept": "text/calendar, */*;q=0.5"}
     if source.etag:
         headers["If-None-Match"] = source.etag
@@ -164,7 +195,7 @@ def read_ical(source, *, timeout, max_bytes):
     request = urllib.request.Request(url, headers=headers)
     deadline = clock.monotonic() + timeout
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise ReadError(_too_large(max_bytes))
@@ -203,7 +234,7 @@ def _read_limited(response, max_bytes, deadline, timeout):
         chunks.append(chunk)
 
 
-def read_caldav(source, *, start, end, timeout, max_bytes):
+def read_caldav(source, *, start, end, timeout, max_bytes, allow_local=False):
     """The events of a CalDAV calendar between `start` and `end`, unless the collection's
     sync token (or CTag) says nothing changed since the last read."""
     import caldav
@@ -211,6 +242,7 @@ def read_caldav(source, *, start, end, timeout, max_bytes):
 
     if urlsplit(source.url).scheme not in ("http", "https"):
         raise ReadError("The address must start with https://.")
+    check_host(source.url, allow_local=allow_local)
     try:
         client = caldav.DAVClient(url=source.url, username=source.username or None,
                                   password=source.password or None, timeout=timeout,
@@ -266,13 +298,15 @@ def _timed_out(timeout):
 # ---------------------------------------------------------------------------------------------
 # Refreshing what is stored
 
-def read_source(source, *, now, zone, timeout, max_bytes):
+def read_source(source, *, now, zone, timeout, max_bytes, allow_local=False):
     """One read of a calendar: a Reading whose `periods` is None when it had not changed."""
     start, end = now - timedelta(days=1), now + timedelta(days=HORIZON_DAYS)
     if source.kind is CalendarKind.CALDAV:
-        reading = read_caldav(source, start=start, end=end, timeout=timeout, max_bytes=max_bytes)
+        reading = read_caldav(source, start=start, end=end, timeout=timeout, max_bytes=max_bytes,
+                              allow_local=allow_local)
     else:
-        reading = read_ical(source, timeout=timeout, max_bytes=max_bytes)
+        reading = read_ical(source, timeout=timeout, max_bytes=max_bytes,
+                            allow_local=allow_local)
     if not reading.unchanged:
         reading.periods = busy_periods(reading.documents, start=start, end=end, zone=zone)
     return reading
@@ -304,7 +338,8 @@ def refresh_calendar(calendar_id, *, now):
     try:
         reading = read_source(source, now=now, zone=study_zone(),
                               timeout=config["BUSY_FETCH_TIMEOUT_SECONDS"],
-                              max_bytes=config["BUSY_MAX_BYTES"])
+                              max_bytes=config["BUSY_MAX_BYTES"],
+                              allow_local=config["BUSY_LOCAL_ADDRESSES"])
         error = ""
     except ReadError as failure:
         reading, error = None, failure.message

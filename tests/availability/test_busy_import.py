@@ -236,3 +236,24 @@ def test_a_caldav_calendar_over_the_size_limit_is_refused(app, radicale, now):
                                       "password": radicale.password}, by=user, now=now)
     assert services.read_calendar_now(user, now=now) == "failed"
     assert "larger than" in calendar_row(user).error
+
+
+def test_addresses_on_the_servers_own_network_are_refused_unless_allowed(app, host, now):
+    user = factories.make_user(role="researcher")
+    services.set_busy_calendar(user, {"kind": "ical", "url": host.url}, by=user, now=now)
+    app.config["BUSY_LOCAL_ADDRESSES"] = False
+    assert services.read_calendar_now(user, now=now) == "failed"
+    assert "fieldwork's own network" in calendar_row(user).error
+    assert host.requests == []  # never asked
+
+
+@pytest.mark.parametrize("url", ["http://10.1.2.3/c.ics", "http://169.254.169.254/latest",
+                                 "http://[::1]/c.ics", "http://localhost/c.ics",
+                                 "http://192.168.0.10/c.ics", "http://100.64.0.1/c.ics"])
+def test_local_addresses_are_recognised(url):
+    with pytest.raises(busy.ReadError, match="own network"):
+        busy.check_host(url, allow_local=False)
+
+
+def test_an_address_on_the_internet_passes_the_check():
+    busy.check_host("https://93.184.216.34/calendar.ics", allow_local=False)

@@ -243,3 +243,23 @@ def test_the_finder_opens_with_the_coordinator_and_the_next_two_weeks(client, lo
     page = client.get("/availability/find").get_data(as_text=True)
     assert f'selected value="{user.id}"' in page or f'value="{user.id}" selected' in page
     assert 'value="2026-12-06"' in page and 'value="2026-12-19"' in page
+
+
+def test_read_now_reads_the_calendar_and_the_page_says_so(client, login_as):
+    from tests.availability.calendars import OTHERS, calendar
+    from tests.support.calendar_host import CalendarHost
+
+    user = login_as("researcher")
+    host = CalendarHost()
+    try:
+        host.body = calendar(OTHERS).encode()
+        client.post(f"/availability/{user.id}/calendar", data={"kind": "ical", "url": host.url})
+        response = client.post(f"/availability/{user.id}/calendar/read", follow_redirects=True)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Calendar read." in page
+        host.status = 404
+        response = client.post(f"/availability/{user.id}/calendar/read", follow_redirects=True)
+        page = response.get_data(as_text=True)
+        assert "could not be read" in page and "no calendar at this address (404)" in page
+    finally:
+        host.stop()

@@ -141,7 +141,8 @@ class Setting:
 
 
 _SCHEDULER_INTERVALS = (("heartbeat", 10), ("mail", 30), ("reminders", 60), ("consent", 3600),
-                        ("digest", 300), ("retention", 3600))
+                        ("digest", 300), ("retention", 3600),
+                        ("busy", 60))
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 SETTINGS = (
@@ -207,6 +208,16 @@ SETTINGS = (
     Setting("SCHEDULER_INTERVALS", Intervals(_SCHEDULER_INTERVALS), dict(_SCHEDULER_INTERVALS),
             "seconds between runs of each background job and between the scheduler's "
             "heartbeats; a lock whose heartbeat is 3 heartbeats old belongs to a dead process"),
+    Setting("BUSY_REFRESH_MINUTES", Integer(1, 24 * 60), 15,
+            "minutes between reads of each interviewer's own calendar for busy times"),
+    Setting("BUSY_FETCH_TIMEOUT_SECONDS", Integer(1, 300), 20,
+            "seconds a calendar server may take to send an interviewer's calendar"),
+    Setting("BUSY_MAX_BYTES", Integer(1024, 100 * 1024 * 1024), 5 * 1024 * 1024,
+            "largest interviewer calendar read, in bytes; a larger one is refused with a "
+            "message on the interviewer's availability page"),
+    Setting("BUSY_LOCAL_ADDRESSES", Boolean(), False,
+            "read interviewers' calendars also from addresses on the server's own network "
+            "(loopback, private ranges): only for a calendar server of your own there"),
     Setting("MAIL_SENDING_LEASE_SECONDS", Integer(1, 24 * 3600), 60,
             "a message whose sending lease was not renewed for this long belongs to a process "
             "that died mid-send, and is tried again (a live sender renews it every third of "
@@ -319,6 +330,8 @@ class TestConfig(Config):
         # Tests see the outbox as the request left it; the `smtp_server` fixture turns delivery
         # after the request back on, as in production.
         self.MAIL_SEND_AFTER_REQUEST = False
+        # The calendar servers the tests start listen on 127.0.0.1.
+        self.BUSY_LOCAL_ADDRESSES = True
 
 
 class ProductionConfig(Config):

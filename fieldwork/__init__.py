@@ -138,6 +138,7 @@ def _no_store(response):
 
 def register_blueprints(app):
     from .audit.views import blueprint as audit_blueprint
+    from .availability.views import blueprint as availability_blueprint
     from .auth.views import blueprint as auth_blueprint
     from .consent.views import blueprint as consent_blueprint
     from .consent.views import link_blueprint as consent_link_blueprint
@@ -160,6 +161,7 @@ def register_blueprints(app):
     app.register_blueprint(guides_blueprint)
     app.register_blueprint(interviews_blueprint)
     app.register_blueprint(coverage_blueprint)
+    app.register_blueprint(availability_blueprint)
     app.register_blueprint(documents_blueprint)
     app.register_blueprint(calendar_feed_blueprint)
     app.register_blueprint(consent_blueprint)

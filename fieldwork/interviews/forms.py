@@ -36,6 +36,12 @@ class InterviewForm(FlaskForm):
                           validators=[free_text("Notes", max_length=10_000, multiline=True)],
                           description="For the team only; never sent.")
     send_invites = BooleanField("Send calendar invitations now", default=True)
+    # Shown when the time goes against an interviewer's availability (working hours, dates
+    # away, their own calendar): with a reason, the interview is scheduled anyway.
+    availability_reason = StringField(
+        "Reason for scheduling anyway",
+        validators=[free_text("Reason for scheduling anyway", max_length=500)],
+        description="For the audit log, for example \"agreed with the researcher by phone\".")
     submit = SubmitField("Save")
 
 

@@ -3,7 +3,7 @@ written. Scheduling and rescheduling (services) and recording what happened (aft
 these rules; every refusal is a DomainError naming the form field it concerns."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
@@ -47,6 +47,9 @@ class Plan:
     guide_version: GuideVersion
     language: Language | None  # for all informant emails; None: each their own
     notes: str
+    # Availability warnings the coordinator overrode (fieldwork.availability.checks), and why.
+    overridden: tuple = field(default=())
+    override_reason: str = ""
 
 
 def parse_ids(values, key):
@@ -148,7 +151,28 @@ def make_plan(values, *, now, current=None):
     plan = Plan(informants, interviewers, starts_at, ends_at, mode, place, meeting_url,
                 guide_version, language, notes)
     _check_overlaps(plan, exclude_id=current.id if current else None)
-    return plan
+    return _check_availability(plan, values, current)
+
+
+def _check_availability(plan, values, current):
+    """Working hours, dates away and the interviewers' own busy times: warnings that a reason
+    overrides. An edit that keeps the time, mode and interviewers is not warned about again."""
+    from ..availability.checks import availability_conflicts
+
+    if current is not None and (current.starts_at, current.ends_at, current.mode,
+                                sorted(u.id for u in current.interviewers)) == (
+            plan.starts_at, plan.ends_at, plan.mode, sorted(u.id for u in plan.interviewers)):
+        return plan
+    conflicts = availability_conflicts(plan.interviewers, plan.starts_at, plan.ends_at,
+                                       in_person=plan.mode is InterviewMode.IN_PERSON)
+    if not conflicts:
+        return plan
+    reason = clean_text(values.get("availability_reason"), max_length=500,
+                        label="Reason for scheduling anyway")
+    if not reason:
+        raise DomainError(" ".join(c.message for c in conflicts) + " To schedule at this time "
+                          "anyway, give the reason here.", "availability_reason")
+    return replace(plan, overridden=tuple(conflicts), override_reason=reason)
 
 
 def _informant_language(value):

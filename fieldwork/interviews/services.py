@@ -28,6 +28,7 @@ def schedule_interview(values, *, by, now=None, send_invites=True):
     db.session.flush()
     audit.record("interview.create", by=by, entity=interview, after=interview.audit_snapshot(),
                  now=now)
+    _record_override(interview, plan, by=by, now=now)
     if send_invites:
         _invite(interview, by=by, now=now)
     db.session.commit()
@@ -42,6 +43,15 @@ def _apply(interview, plan):
     interview.guide_version_id = plan.guide_version.id
     interview.guide_version = plan.guide_version
     interview.language, interview.notes = plan.language, plan.notes
+
+
+def _record_override(interview, plan, *, by, now):
+    """Scheduling against an interviewer's availability, with the coordinator's reason; no
+    commit. Which rule and whose, not the busy times themselves."""
+    if plan.overridden:
+        audit.record("interview.availability_override", by=by, entity=interview,
+                     after={"reason": plan.override_reason,
+                            "conflicts": [c.audit_entry() for c in plan.overridden]}, now=now)
 
 
 def _require_open(interview, action):
@@ -115,6 +125,7 @@ def reschedule_interview(interview, values, *, by, now=None):
                 interview.status = InterviewStatus.INVITED  # the new time needs a new yes
     if audit.record_update("interview.update", by=by, entity=interview, before=before,
                            after=interview.audit_snapshot(), now=now):
+        _record_override(interview, plan, by=by, now=now)
         db.session.commit()
     else:
         db.session.rollback()

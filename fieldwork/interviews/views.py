@@ -1,3 +1,4 @@
+from datetime import datetime
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, url_for)
@@ -24,7 +25,7 @@ from . import afterwards, feeds, invitations, pipeline, queries, services
 from . import calendar as calendars
 from .forms import (CalendarForm, ConductForm, InterviewFilterForm, InterviewForm,
                     NotesForm, RecordingForm, TranscriptForm)
-from .models import Interview, InterviewStatus
+from .models import Interview, InterviewMode, InterviewStatus
 
 blueprint = Blueprint("interviews", __name__, url_prefix="/interviews")
 feed_blueprint = Blueprint("calendar_feed", __name__)
@@ -87,7 +88,7 @@ def _detail_page(interview_id):
 @blueprint.route("/new", methods=["GET", "POST"])
 @allow_roles(MANAGING_ROLES)
 def create():
-    form = _interview_form(**_suggestions(request.args.get("informant", type=coerce_optional_id)))
+    form = _interview_form(**_suggestions(request.args))
     return form_page(form, "interviews/form.html",
                      save=lambda form: services.schedule_interview(
                          form.data, by=current_user, send_invites=form.send_invites.data),
@@ -312,16 +313,51 @@ def _after_saved(message):
     return done
 
 
-def _suggestions(informant_id):
-    """A new interview for one informant starts with their role's guide (and, like every
-    interview, with each informant's own language)."""
-    informant = db.session.get(Informant, informant_id) if informant_id else None
-    if informant is None:
-        return {}
-    version = queries.suggested_guide_version(informant)
-    return {"informant_ids": [informant.id],
-            "guide_version_id": version.id if version else None,
-            "interviewer_ids": [current_user.id]}
+def _suggestions(args):
+    """A new interview may come prefilled from a link: `informant` (the informant page; their
+    role's guide is suggested too), and from the finder also `interviewer`, `start` (UTC, as
+    2026-12-09T13:00:00Z), `duration` and `mode`. Prefill only suggests: whatever cannot be
+    read is left out, and the usual checks run when the form is saved."""
+    values = {}
+    informant_ids = _ids(args.getlist("informant"))
+    informants = db.session.scalars(select(Informant).where(Informant.id.in_(informant_ids))
+                                    .order_by(Informant.id)).all() if informant_ids else []
+    if informants:
+        values["informant_ids"] = [i.id for i in informants]
+        version = queries.suggested_guide_version(informants[0])
+        values["guide_version_id"] = version.id if version else None
+        values["interviewer_ids"] = [current_user.id]
+    interviewer_ids = _ids(args.getlist("interviewer"))
+    if interviewer_ids:
+        values["interviewer_ids"] = interviewer_ids
+    start = _utc_instant(args.get("start"))
+    if start is not None:
+        local = to_local(start)
+        values["start_date"], values["start_time"] = local.date(), local.time()
+    duration = args.get("duration", "")
+    if duration.isascii() and duration.isdigit() and 0 < int(duration) <= 24 * 60:
+        values["duration_minutes"] = int(duration)
+    if args.get("mode") in {m.value for m in InterviewMode}:
+        values["mode"] = args["mode"]
+    return values
+
+
+def _ids(values):
+    ids = []
+    for value in values:
+        try:
+            ids.append(coerce_optional_id(value))
+        except ValueError:
+            continue
+    return [i for i in ids if i is not None]
+
+
+def _utc_instant(value):
+    try:
+        when = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return when if when is not None and when.utcoffset() is not None else None
 
 
 def _interview_form(current=None, **kwargs):

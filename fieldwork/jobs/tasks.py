@@ -33,3 +33,9 @@ def follow_up_consent():
     from ..consent.services import send_consent_follow_ups
 
     return f"sent {len(send_consent_follow_ups(now=utcnow()))}"
+
+
+def refresh_busy_times():
+    from ..availability.busy import refresh_due_calendars
+
+    return refresh_due_calendars(now=utcnow())

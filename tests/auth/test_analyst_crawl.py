@@ -34,6 +34,7 @@ HIDDEN_FROM_ANALYSTS = {
     "outbox_message": ["recipient_email", "subject", "last_error"],
     "informant_import": ["content"],
     "interview_reminder": ["recipient"],
+    "busy_calendar": ["username"],
 }
 # Study material analysts work with, and the staff's own names: shown to them on purpose.
 SHOWN_TO_ANALYSTS = {
@@ -58,6 +59,10 @@ NOT_FREE_TEXT = {
     "interview": ["uid"], "outbox_message": ["message_id", "purpose", "method", "claim_token"],
     "consent_event": ["action"], "staff_notice": ["kind", "period"],
     "question_coverage": ["question_key", "theme_key"],
+    # An interviewer's calendar: the address and password encrypted, the host, the server's
+    # cache validators and our own error sentence. Analysts have no availability pages.
+    "busy_calendar": ["sealed_url", "sealed_password", "address_hint", "etag", "last_modified",
+                      "error"],
 }
 # Seeded through the services below; the others are checked when rows exist.
 MUST_BE_SEEDED = {"informant", "interview", "consent_data_task", "consent_event",

@@ -1,0 +1,43 @@
+"""Find a time in a browser: the coordinator ticks free times and offers them (a GET to the
+offers page carrying the choice), or schedules one through the prefilled interview form."""
+
+from datetime import datetime, time, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import expect
+
+from fieldwork.availability.models import WorkingHours
+from fieldwork.extensions import db
+from tests import factories
+from tests.factories import OSLO
+from tests.support.browser import log_in
+
+
+def test_ticked_times_are_offered_and_one_is_scheduled(app, page):
+    coordinator = factories.make_user(role="coordinator")
+    informant = factories.make_informant()
+    day = datetime.now(OSLO).date() + timedelta(days=7)
+    db.session.add(WorkingHours(user_id=coordinator.id, weekday=day.weekday(), starts=time(9),
+                                ends=time(11)))
+    db.session.commit()
+    log_in(page, coordinator)
+    page.goto(f"/informants/{informant.id}")
+    page.get_by_role("link", name="Find a time").click()
+    page.get_by_label("From").fill(day.isoformat())
+    page.get_by_label("To").fill(day.isoformat())
+    page.get_by_label("Start times every").select_option("60")
+    page.get_by_role("button", name="Find free times").click()
+    expect(page.locator("#results")).to_have_text("2 free times")
+    starts = [datetime.combine(day, time(h), tzinfo=OSLO).astimezone(timezone.utc)
+              .strftime("%Y-%m-%dT%H:%M:%SZ") for h in (9, 10)]
+    page.get_by_label("09:00–10:00").check()
+    page.get_by_label("10:00–11:00").check()
+    page.get_by_role("button", name="Offer selected times").click()
+    page.wait_for_url("**/offers/new?**")
+    query = parse_qs(urlsplit(page.url).query)
+    assert query == {"informant": [str(informant.id)], "interviewer": [str(coordinator.id)],
+                     "need": ["all"], "duration": ["60"], "mode": ["video"], "start": starts}
+    page.go_back()
+    page.get_by_role("link", name="Schedule at this time").first.click()
+    expect(page.get_by_label("Date")).to_have_value(day.isoformat())
+    expect(page.get_by_label("Starts at")).to_have_value("09:00")

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from urllib.parse import urlsplit
 
-import icalendar
-import recurring_ical_events
 from flask import current_app
 from sqlalchemy import delete, or_, select
 
@@ -89,6 +87,10 @@ def normalise_address(url):
 def busy_periods(documents, *, start, end, zone):
     """The merged busy periods (UTC start, end) that the iCalendar `documents` (bytes or str)
     show between `start` and `end`."""
+    # Imported here: only the scheduler's reads need them, not every process that serves pages.
+    import icalendar
+    import recurring_ical_events
+
     periods = []
     for document in documents:
         try:

@@ -23,8 +23,8 @@ def test_ticked_times_are_offered_and_one_is_scheduled(app, page):
     log_in(page, coordinator)
     page.goto(f"/informants/{informant.id}")
     page.get_by_role("link", name="Find a time").click()
-    page.get_by_label("From").fill(day.isoformat())
-    page.get_by_label("To").fill(day.isoformat())
+    page.get_by_label("From").fill(day.strftime("%d.%m.%Y"))
+    page.get_by_label("To").fill(day.strftime("%d.%m.%Y"))
     page.get_by_label("Start times every").select_option("60")
     page.get_by_role("button", name="Find free times").click()
     expect(page.locator("#results")).to_have_text("2 free times")
@@ -39,5 +39,5 @@ def test_ticked_times_are_offered_and_one_is_scheduled(app, page):
                      "need": ["all"], "duration": ["60"], "mode": ["video"], "start": starts}
     page.go_back()
     page.get_by_role("link", name="Schedule at this time").first.click()
-    expect(page.get_by_label("Date")).to_have_value(day.isoformat())
+    expect(page.get_by_label("Date")).to_have_value(day.strftime("%d.%m.%Y"))
     expect(page.get_by_label("Starts at")).to_have_value("09:00")

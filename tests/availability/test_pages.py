@@ -168,7 +168,7 @@ def test_find_a_time_lists_free_times_by_day_and_offers_them(client, finder_setu
     query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
     assert query["start"] == ["2026-12-09T08:00:00Z"] and query["mode"] == ["in-person"]
     form = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
-    assert 'value="2026-12-09"' in form and 'value="09:00"' in form
+    assert 'value="09.12.2026"' in form and 'value="09:00"' in form
     assert f'<option selected value="{researcher.id}"' in form or \
         f'value="{researcher.id}" selected' in form
 
@@ -182,7 +182,7 @@ def test_find_a_time_lists_free_times_by_day_and_offers_them(client, finder_setu
     ({"last_day": "2027-06-01"}, "at most 62 days"),
     ({"grid": "7"}, "Not a valid choice"),
     ({"need": "some"}, "Not a valid choice"),
-    ({"first_day": "tomorrow"}, "Not a valid date value"),
+    ({"first_day": "tomorrow"}, "Enter the date as day.month.year"),
 ])
 def test_bad_finder_input_gets_a_message_and_422(client, finder_setup, changes, message):
     factories.log_client_in(client, finder_setup[0])
@@ -242,7 +242,7 @@ def test_the_finder_opens_with_the_coordinator_and_the_next_two_weeks(client, lo
     user = login_as("coordinator")
     page = client.get("/availability/find").get_data(as_text=True)
     assert f'selected value="{user.id}"' in page or f'value="{user.id}" selected' in page
-    assert 'value="2026-12-06"' in page and 'value="2026-12-19"' in page
+    assert 'value="06.12.2026"' in page and 'value="19.12.2026"' in page
 
 
 def test_read_now_reads_the_calendar_and_the_page_says_so(client, login_as):

@@ -56,17 +56,17 @@ def variables_of(project, element):
 
 def test_analyst_gets_a_valid_pseudonymised_project_that_reads_back(project_study, client,
                                                                    login_as):
-    study = project_study
+    data = project_study
     analyst = login_as("analyst")
     project, files = read_project(client.get("/exports/project.qdpx"))
-    ase, bjorn = study["ase"].code, study["bjorn"].code
+    ase, bjorn = data["ase"].code, data["bjorn"].code
     cases = {c.get("name"): c for c in project.iterfind("q:Cases/q:Case", NS)}
     # A case per conducted interview, named by its codes and its local date.
     assert set(cases) == {f"{ase} 2026-03-10", f"{ase} + {bjorn} 2026-03-29"}
     first = variables_of(project, cases[f"{ase} 2026-03-10"])
     assert first["Organisation"] == "VVHT" and first["Governance level"] == "local"
     assert first["Role"] == "Radiologist" and first["Guide version"] == "1"
-    assert first["Guide hash"] == study["version"].content_sha256
+    assert first["Guide hash"] == data["version"].content_sha256
     assert first["Mode"] == "video" and first["Date"] == "2026-03-10"
     assert first["Transcript stage"] == "coded" and first["Duration (minutes)"] == "55"
     assert (first["Consent to quotation"], first["Consent to recording"]) == ("true", "true")
@@ -129,11 +129,11 @@ def test_guids_are_the_same_in_a_second_export(project_study, client, login_as):
 
 
 def test_coarsened_project_names_neither_organisation_nor_role(project_study, client, login_as):
-    study = project_study
+    data = project_study
     login_as("analyst")
     project, files = read_project(client.get("/exports/project-coarsened.qdpx"))
     everything = "".join(files.values())
-    for told in (study["ase"].code, study["bjorn"].code, "Radiologist", "Åse"):
+    for told in (data["ase"].code, data["bjorn"].code, "Radiologist", "Åse"):
         assert told not in everything
     variables = {v.get("name") for v in project.iterfind("q:Variables/q:Variable", NS)}
     assert "Role group" in variables and not {"Organisation", "Role"} & variables

@@ -45,7 +45,7 @@ def test_small_cells_are_found_per_organisation_and_per_level(app, frame):
 
 
 def test_dashboard_marks_small_cells_in_words(app, frame, client, login_as):
-    local, national, radiologist, lead = frame
+    local, _, radiologist, _ = frame
     coordinator = factories.make_user("coordinator")
     _interviewed(local, radiologist, 1, coordinator, 12)
     login_as("analyst")

@@ -166,3 +166,46 @@ def test_a_study_without_interviews_still_gives_a_valid_project(app, client, log
     assert project.find("q:Cases", NS) is None
     assert list(files) == ["project.qde"] or all(
         f == "project.qde" or f.startswith("sources/") for f in files)
+
+
+def test_project_takes_a_fixed_number_of_queries(app, count_queries):
+    from datetime import datetime, timedelta
+
+    from fieldwork.exports import qdpx, services
+    from tests.exports.test_exports import BEFORE, OSLO
+
+    coordinator = factories.make_user(role="coordinator")
+    version = factories.published_version(by=coordinator)
+    factories.make_consent_form("nb", by=coordinator)
+    added = []
+
+    def add(n):
+        for _ in range(n):
+            start = datetime(2026, 3, 10, 9, 0, tzinfo=OSLO) + timedelta(days=len(added))
+            informants = [factories.make_informant(), factories.make_informant()]
+            for informant in informants:
+                factories.give_consent(informant, by=coordinator, now=BEFORE)
+            interview = factories.make_interview(
+                by=coordinator, guide_version=version, start=start, now=BEFORE,
+                informants=informants)
+            afterwards.mark_conducted(interview, by=coordinator, now=AFTER)
+            afterwards.update_notes(interview, {"field_notes": "Notes.", "reflexive_memo": ""},
+                                    by=coordinator, now=AFTER)
+            added.append(interview)
+
+    def queries():
+        db.session.expire_all()
+        with count_queries:
+            project, _ = qdpx.build_project(
+                services.ExportFilter(), variant="pseudonymised", k=3, secret="s",
+                base_url="http://example.org", study_name="Study", now=AFTER)
+        SCHEMA.assertValid(etree.fromstring(project))
+        return count_queries.count, etree.fromstring(project).findall("q:Cases/q:Case", NS)
+
+    add(2)
+    few, cases = queries()
+    assert len(cases) == 2
+    add(5)
+    many, cases = queries()
+    assert len(cases) == 7
+    assert few == many

@@ -5,8 +5,9 @@ in the tests against the published schema Project-mrt2019.xsd) and a `sources/` 
 - A case per interview, named by its informants' codes and its date, with variables.
 - The document register's documents, and the guide versions, as text sources (their text in
   `sources/`), the documents with their metadata as variables.
-- Field notes and reflexive memos as notes, each linked to its case. Informants' names written in
-  them are replaced by their codes (best effort: write codes, not names, in notes).
+- Field notes and reflexive memos as notes, each linked to its case, for those who may read them
+  in the app (not analysts). Informants' names written in them are replaced by their codes
+  (best effort: write codes, not names, in notes).
 - No users and no codes: coding starts in the analysis program.
 
 Every GUID is a UUID5 of the object in a namespace of the study (its base URL), so an export made
@@ -98,8 +99,9 @@ class Guids:
         return str(uuid.uuid5(self.namespace, f"{kind}:{key}"))
 
 
-def build_project(criteria, *, variant, k, secret, base_url, study_name, now):
-    """(project.qde bytes, {path in the zip: text}) for the cases `criteria` chooses."""
+def build_project(criteria, *, variant, k, secret, base_url, study_name, now, with_notes=True):
+    """(project.qde bytes, {path in the zip: text}) for the cases `criteria` chooses; the
+    interviews' field notes and memos only `with_notes`."""
     guid = Guids(base_url)
     people = services.people_in(criteria)
     cells = risk.SmallCells(people, k)
@@ -164,7 +166,8 @@ def build_project(criteria, *, variant, k, secret, base_url, study_name, now):
         interviews.setdefault(r.interview_id, []).append(r)
     notes = db.session.execute(
         select(Interview.id, Interview.field_notes, Interview.reflexive_memo)
-        .where(Interview.id.in_(list(interviews)) if interviews else false())).all()
+        .where(Interview.id.in_(list(interviews)) if interviews and with_notes
+               else false())).all()
     documents_of = defaultdict(list)
     for document_id, interview_id in db.session.execute(
             select(document_interview.c.document_id, document_interview.c.interview_id)):
@@ -290,7 +293,8 @@ def build_project(criteria, *, variant, k, secret, base_url, study_name, now):
                 "originGUID": note_guid, "targetGUID": case_guid})
     ET.SubElement(project, _q("Description")).text = _text(
         f"Variant: {variant}. {services.variant_text(variant, k)}. Minimum cell size k = {k}. "
-        f"Exported {now.replace(microsecond=0).isoformat()} by fieldwork.")
+        + ("" if with_notes else "Field notes and memos left out: not for analysts. ")
+        + f"Exported {now.replace(microsecond=0).isoformat()} by fieldwork.")
     ET.register_namespace("", NS)
     return ET.tostring(project, encoding="utf-8", xml_declaration=True), files
 
@@ -301,14 +305,14 @@ def _scrub(text, replacements):
     return text
 
 
-def qdpx_chunks(criteria, *, variant, k, now):
+def qdpx_chunks(criteria, *, variant, k, now, with_notes):
     """The .qdpx file as byte chunks, built in a read-only snapshot of the study."""
     config = current_app.config
 
     def built():
         yield build_project(criteria, variant=variant, k=k, secret=config["SECRET_KEY"],
                             base_url=config["BASE_URL"], study_name=config["STUDY_NAME"],
-                            now=now)
+                            now=now, with_notes=with_notes)
 
     # One snapshot for all its queries, ended before the first byte is sent.
     [(project, files)] = list(read_only(built()))

@@ -265,7 +265,7 @@ def _audit_export(criteria, *, by, now, file_format, variant, k):
 
 def export_project(criteria, *, by, with_identities=False, coarsened=False, now=None):
     """The study as a REFI-QDA project (.qdpx) as (chunks, mimetype), after its audit event is
-    committed; identities only for admins, as for the case tables."""
+    committed; identities only for admins, as for the case tables, notes not for analysts."""
     from . import qdpx  # ElementTree and zipfile only for the processes that build one
 
     now = now or utcnow()
@@ -273,7 +273,10 @@ def export_project(criteria, *, by, with_identities=False, coarsened=False, now=
     variant = variant_of(with_identities=with_identities, coarsened=coarsened)
     k = min_cell_size()
     _audit_export(criteria, by=by, now=now, file_format="qdpx", variant=variant, k=k)
-    return qdpx.qdpx_chunks(criteria, variant=variant, k=k, now=now), qdpx.MIMETYPE
+    # Field notes and memos go to those who read them in the app, not to analysts.
+    with_notes = getattr(by, "sees_identities", True)
+    return (qdpx.qdpx_chunks(criteria, variant=variant, k=k, now=now, with_notes=with_notes),
+            qdpx.MIMETYPE)
 
 
 DOCUMENT_COLUMNS = ("Document", "Title", "Type", "Issuing organisation", "Governance level",

@@ -54,10 +54,10 @@ def variables_of(project, element):
             for value in element.iterfind("q:VariableValue", NS)}
 
 
-def test_analyst_gets_a_valid_pseudonymised_project_that_reads_back(project_study, client,
-                                                                   login_as):
+def test_researcher_gets_a_valid_pseudonymised_project_that_reads_back(project_study, client,
+                                                                      login_as):
     data = project_study
-    analyst = login_as("analyst")
+    researcher = login_as("researcher")
     project, files = read_project(client.get("/exports/project.qdpx"))
     ase, bjorn = data["ase"].code, data["bjorn"].code
     cases = {c.get("name"): c for c in project.iterfind("q:Cases/q:Case", NS)}
@@ -111,9 +111,18 @@ def test_analyst_gets_a_valid_pseudonymised_project_that_reads_back(project_stud
 
     [event] = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "interview.export")).all()
-    assert event.actor_id == analyst.id
+    assert event.actor_id == researcher.id
     assert event.after["format"] == "qdpx" and event.after["variant"] == "pseudonymised"
     assert event.after["rows"] == 3
+
+
+def test_analyst_gets_the_project_without_notes(project_study, client, login_as):
+    login_as("analyst")
+    project, files = read_project(client.get("/exports/project.qdpx"))
+    assert len(project.findall("q:Cases/q:Case", NS)) == 2
+    assert project.find("q:Notes", NS) is None and project.find("q:Links", NS) is None
+    assert "PACS" not in "".join(files.values())
+    assert "Field notes and memos left out" in project.find("q:Description", NS).text
 
 
 def test_guids_are_the_same_in_a_second_export(project_study, client, login_as):

@@ -167,7 +167,8 @@ def interview_cases(criteria, *, with_identities=False, coarsened=False, k=3, se
 
 def _case_rows(criteria, *, variant, k, secret):
     with_identities = variant == IDENTIFIED
-    label = variant_text(variant, k)
+    # Short, as an attribute in the analysis program; the About sheet says the rest.
+    label = variant if with_identities else f"{variant} (k={k})"
     if variant != IDENTIFIED:
         people = people_in(criteria)
         cells = risk.SmallCells(people, k)

@@ -5,9 +5,9 @@ rule, and checked on a file read back from the app)."""
 import csv
 import io
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fieldwork.exports import risk, services
@@ -128,3 +128,42 @@ def test_coarsened_case_table_read_back_has_no_cell_under_k(app, client, login_a
     text = io.StringIO()
     csv.writer(text).writerows(values)
     assert "Board member" not in text.getvalue()
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(chosen=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4)), min_size=1, max_size=7),
+       k=st.integers(2, 4))
+def test_the_coarsened_export_read_from_the_database_never_has_a_cell_under_k(app, chosen, k):
+    """The same, through the export itself: each example's interviews on days of their own, so
+    the date filter gives a file with those informants only."""
+    pool = app.extensions.setdefault("risk-test-pool", {})
+    if not pool:
+        pool["coordinator"] = factories.make_user(role="coordinator")
+        pool["version"] = factories.published_version(by=pool["coordinator"])
+        factories.make_consent_form("nb", by=pool["coordinator"])
+        pool["organisations"] = [factories.make_organisation(level=level)
+                                 for level in ("local", "local", "national", "vendor")]
+        pool["roles"] = [factories.make_role(name) for name in
+                         ("Radiologist", "Radiographer", "Board member", "Vendor", "IT/security")]
+        pool["day"] = datetime(2026, 3, 3, 9, 0, tzinfo=OSLO)
+    coordinator, first_day = pool["coordinator"], pool["day"]
+    for n, (organisation, role) in enumerate(chosen):
+        informant = factories.make_informant(pool["organisations"][organisation],
+                                             pool["roles"][role])
+        factories.give_consent(informant, by=coordinator, now=BEFORE)
+        interview = factories.make_interview(
+            by=coordinator, informants=[informant], guide_version=pool["version"], now=BEFORE,
+            start=first_day + timedelta(days=n))
+        afterwards.mark_conducted(interview, by=coordinator,
+                                  now=max(AFTER, first_day + timedelta(days=n, hours=2)))
+    last_day = first_day + timedelta(days=len(chosen) - 1)
+    pool["day"] = last_day + timedelta(days=1)
+
+    criteria = services.ExportFilter(date_from=first_day.date(), date_to=last_day.date())
+    header, rows = services.interview_cases(criteria, coarsened=True, k=k, secret="s")
+    cases = [dict(zip(header, row)) for row in rows]
+    assert len(cases) == len(chosen)
+    cells = Counter((c["Governance level"], c["Role group"]) for c in cases)
+    for (level, group), n in cells.items():
+        assert level == group == risk.WITHHELD or n >= k, (level, group, n)

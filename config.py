@@ -222,6 +222,10 @@ SETTINGS = (
             "a message whose sending lease was not renewed for this long belongs to a process "
             "that died mid-send, and is tried again (a live sender renews it every third of "
             "this)"),
+    Setting("MIN_CELL_SIZE", Integer(1, 1000), 3,
+            "k: an organisation × role or governance level × role with fewer informants is "
+            "marked as a re-identification risk on the dashboard and in exports, and merged "
+            "away in the coarsened exports"),
 )
 SETTING_BY_KEY = {setting.key: setting for setting in SETTINGS}
 

@@ -57,6 +57,8 @@ from tests.factories import PASSWORD, log_client_in  # noqa: E402
 EXPORTS = [("interview cases CSV", "/exports/interviews.csv"),
            ("interview cases XLSX", "/exports/interviews.xlsx"),
            ("cases with identities CSV", "/exports/interviews-identified.csv"),
+           ("coarsened cases CSV", "/exports/interviews-coarsened.csv"),
+           ("REFI-QDA project", "/exports/project.qdpx"),
            ("documents CSV", "/exports/documents.csv"),
            ("informants CSV", "/informants/export.csv")]
 MIB = 1024 * 1024

@@ -7,11 +7,16 @@ Definitions used in the sampling matrix (per organisation and role):
   not declined or withdrawn since);
 - consented: informants whose participation consent currently holds;
 - interviewed: informants with at least one conducted interview who have not withdrawn.
+
+A cell is *small* (a re-identification risk, fieldwork.exports.risk) when 0 < interviewed < k
+(FIELDWORK_MIN_CELL_SIZE): the informants in the data for analysis, not those still to come.
+The same holds for governance level × role, summed over the level's organisations.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, case, func, literal, select
 
 from .. import aggregates, audit
@@ -70,6 +75,27 @@ class Matrix:
     cells: dict  # (organisation_id, role_id) -> Cell
     role_totals: dict = field(default_factory=dict)  # role_id -> Cell
     total: Cell = field(default_factory=Cell)
+    min_cell_size: int = 3
+
+    def is_small(self, cell):
+        """Fewer than k informants interviewed, but some: one could be recognised."""
+        return 0 < cell.interviewed < self.min_cell_size
+
+    @property
+    def small_cells(self):
+        """[(text, interviewed)] for every small organisation × role and governance level ×
+        role, in the matrix's order: the marks said in words as well as shown."""
+        found = []
+        for role in self.roles:
+            for level, group in self.levels:
+                at_level = sum(self.cell(o.id, role.id).interviewed for o in group)
+                if 0 < at_level < self.min_cell_size:
+                    found.append((f"{role.name} at {level.label.lower()} level", at_level))
+                for organisation in group:
+                    cell = self.cell(organisation.id, role.id)
+                    if self.is_small(cell):
+                        found.append((f"{role.name} at {organisation.code}", cell.interviewed))
+        return found
 
     @property
     def organisations(self):
@@ -111,10 +137,10 @@ def _matrix_counts():
             for row in db.session.execute(counts)}
 
 
-def sampling_matrix():
+def sampling_matrix(*, min_cell_size=None):
     """The matrix in four queries: organisations, roles, targets, and the study version. The
     counts over every informant are computed once per version of the data (fieldwork.aggregates),
-    not on every view."""
+    not on every view; the small cells are found from those counts, without a query."""
     organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
     roles = db.session.scalars(select(Role).order_by(Role.name)).all()
     cells = {}
@@ -127,7 +153,8 @@ def sampling_matrix():
     levels = [(level, [o for o in organisations if o.governance_level is level])
               for level in GovernanceLevel]
     matrix = Matrix(levels=[(level, group) for level, group in levels if group], roles=roles,
-                    cells=cells)
+                    cells=cells,
+                    min_cell_size=min_cell_size or current_app.config["MIN_CELL_SIZE"])
     for role in roles:
         total = Cell()
         for organisation in organisations:

@@ -11,11 +11,13 @@ both programs need each case name once. The other columns are the case's attribu
 from dataclasses import asdict, dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from .. import audit
 from ..audit import security
 from ..auth.models import User
+from ..database import utcnow
 from ..consent.gates import consent_allows
 from ..consent.models import PARTICIPATION, QUOTATION, RECORDING
 from ..documents.models import (Document, Theme, document_informant, document_interview,
@@ -28,6 +30,7 @@ from ..interviews.models import (Interview, InterviewStatus, interview_informant
                                  interview_interviewer)
 from ..organisations.models import Organisation, Role
 from ..timeutil import to_local, where_on_local_days
+from . import risk
 from .spreadsheets import table_chunks
 
 CASE_COLUMNS = ("Case", "Informant code", "Interview", "Role", "Organisation",
@@ -35,6 +38,14 @@ CASE_COLUMNS = ("Case", "Informant code", "Interview", "Role", "Organisation",
                 "Duration (minutes)", "Transcript status", "Interview status",
                 "Informants in interview", "Consent to quotation", "Consent to recording")
 IDENTITY_COLUMNS = ("Name", "Email", "Phone", "Job title", "Interviewers")
+RISK_COLUMN, VARIANT_COLUMN = "Re-identification risk", "Variant"
+# The coarsened variant: no organisation, role or study pseudonym code (which spells both out),
+# but a governance level, a role group and a code that says nothing (risk.py).
+COARSE_COLUMNS = ("Case", "Informant", "Interview", "Role group", "Governance level", "Guide",
+                  "Guide version", "Guide hash", "Date", "Mode", "Duration (minutes)",
+                  "Transcript status", "Interview status", "Informants in interview",
+                  "Consent to quotation", "Consent to recording")
+PSEUDONYMISED, COARSENED, IDENTIFIED = "pseudonymised", "coarsened", "identified"
 # Interviews that are cases: held ones by default; "all" adds those still ahead and no-shows.
 INCLUDE_STATUSES = {
     "conducted": (InterviewStatus.CONDUCTED,),
@@ -77,9 +88,12 @@ def _cases(criteria, *columns):
 
 
 _CASE_ORDER = (Informant.code, Interview.starts_at, Interview.id)
+# The coarsened variant's rows by date: in code order they would fall into runs by
+# organisation and role, which the codes it leaves out spell.
+_COARSE_ORDER = (Interview.starts_at, Interview.id, Informant.id)
 
 
-def _case_query(criteria, *, with_identities):
+def _case_query(criteria, *, with_identities, order=_CASE_ORDER):
     group_size = (select(func.count()).select_from(interview_informant)
                   .where(interview_informant.c.interview_id == Interview.id)
                   .correlate(Interview).scalar_subquery())
@@ -96,7 +110,7 @@ def _case_query(criteria, *, with_identities):
         # Whether a case may be quoted is read where quotes are chosen: in the analysis software.
         consent_allows(Informant.id, PARTICIPATION, QUOTATION).label("may_quote"),
         consent_allows(Informant.id, PARTICIPATION, RECORDING).label("may_record"),
-    ).order_by(*_CASE_ORDER)
+    ).order_by(*order)
 
 
 def _interviewer_query(criteria):
@@ -112,36 +126,86 @@ def count_cases(criteria):
         _cases(criteria, interview_informant.c.interview_id).subquery()))
 
 
-def interview_cases(criteria, *, with_identities=False):
+def variant_of(*, with_identities=False, coarsened=False):
+    return IDENTIFIED if with_identities else COARSENED if coarsened else PSEUDONYMISED
+
+
+def variant_text(variant, k):
+    """What a file says about itself, in its Variant column, first sheet or description."""
+    return {
+        PSEUDONYMISED: f"pseudonymised: study codes, organisation and role; rows in a cell of "
+                       f"fewer than {k} informants are marked in the risk column",
+        COARSENED: f"coarsened: governance level and role group instead of organisation and "
+                   f"role, codes that say neither, no cell of fewer than {k} informants",
+        IDENTIFIED: "identified: names and contact details; personal data (admins only)",
+    }[variant]
+
+
+def people_in(criteria):
+    """One risk.Person per informant among the cases: what the small cells are counted on."""
+    rows = db.session.execute(_cases(
+        criteria, Informant.id.label("informant_id"), Organisation.code.label("organisation"),
+        Organisation.governance_level, Role.name.label("role")).distinct())
+    return [risk.Person(r.informant_id, r.organisation, r.governance_level.value, r.role)
+            for r in rows]
+
+
+def case_header(variant):
+    if variant == IDENTIFIED:
+        return list(CASE_COLUMNS) + list(IDENTITY_COLUMNS) + [VARIANT_COLUMN]
+    columns = COARSE_COLUMNS if variant == COARSENED else CASE_COLUMNS
+    return list(columns) + [RISK_COLUMN, VARIANT_COLUMN]
+
+
+def interview_cases(criteria, *, with_identities=False, coarsened=False, k=3, secret=""):
     """The header of the case table, and its rows as they are read: one query for the cases
-    (two with identities, read side by side in the same order), whatever their number."""
-    header = list(CASE_COLUMNS) + (list(IDENTITY_COLUMNS) if with_identities else [])
-    return header, _case_rows(criteria, with_identities=with_identities)
+    (two with identities, read side by side in the same order; one more for the small cells in
+    the pseudonymised variants), whatever their number."""
+    variant = variant_of(with_identities=with_identities, coarsened=coarsened)
+    return case_header(variant), _case_rows(criteria, variant=variant, k=k, secret=secret)
 
 
-def _case_rows(criteria, *, with_identities):
-    records = stream_rows(_case_query(criteria, with_identities=with_identities))
+def _case_rows(criteria, *, variant, k, secret):
+    with_identities = variant == IDENTIFIED
+    # Short, as an attribute in the analysis program; the About sheet says the rest.
+    label = variant if with_identities else f"{variant} (k={k})"
+    if variant != IDENTIFIED:
+        people = people_in(criteria)
+        cells = risk.SmallCells(people, k)
+        shown = risk.coarsen(people, k) if variant == COARSENED else {}
+    records = stream_rows(_case_query(
+        criteria, with_identities=with_identities,
+        order=_COARSE_ORDER if variant == COARSENED else _CASE_ORDER))
     if with_identities:
         pairs = ((tuple(key), name) for *key, name in
                  stream_rows(_interviewer_query(criteria)))
         records = merge_lists(records, lambda r: (r.informant_id, r.interview_id), pairs)
     else:
         records = ((r, [()]) for r in records)
-    previous, seen = None, 0
+    seen = {}
     for r, [interviewers] in records:
-        # Cases come ordered by informant: count each one's interviews as they pass.
-        seen = seen + 1 if r.informant_id == previous else 1
-        previous = r.informant_id
-        case = r.code if seen == 1 else f"{r.code} #{seen}"
+        # Cases come ordered by informant, then date: number each one's interviews.
+        seen[r.informant_id] = n = seen.get(r.informant_id, 0) + 1
+        code = risk.opaque_code(secret, r.informant_id) if variant == COARSENED else r.code
+        case = code if n == 1 else f"{code} #{n}"
         started = r.actual_started_at or r.starts_at
         duration = r.actual_duration_minutes or int((r.ends_at - r.starts_at).total_seconds() // 60)
+        about = [r.guide, r.guide_version, r.content_sha256 or "", to_local(started).date(),
+                 r.mode.value, duration, r.transcript_status.value, r.status.value,
+                 r.group_size, _yes_no(r.may_quote), _yes_no(r.may_record)]
+        if variant == COARSENED:
+            level, group = shown[r.informant_id]
+            mark = "level and role group withheld: too few informants even when merged" \
+                if level == risk.WITHHELD else ""
+            yield [case, code, f"I{r.interview_id}", group, level, *about, mark, label]
+            continue
         row = [case, r.code, f"I{r.interview_id}", r.role, r.organisation,
-               r.governance_level.value, r.guide, r.guide_version, r.content_sha256 or "",
-               to_local(started).date(), r.mode.value, duration, r.transcript_status.value,
-               r.status.value, r.group_size, _yes_no(r.may_quote), _yes_no(r.may_record)]
+               r.governance_level.value, *about]
         if with_identities:
             row += [r.name, r.email or "", r.phone or "", r.job_title, "; ".join(interviewers)]
-        yield row
+        else:
+            row.append(cells.mark(r.organisation, r.governance_level.value, r.role))
+        yield row + [label]
 
 
 def merge_lists(rows, key, *pair_streams):
@@ -165,22 +229,55 @@ def _yes_no(value):
     return "yes" if value else "no"
 
 
-def export_interviews(criteria, *, by, file_format, with_identities=False, now=None):
+def min_cell_size():
+    return current_app.config["MIN_CELL_SIZE"]
+
+
+def export_interviews(criteria, *, by, file_format, with_identities=False, coarsened=False,
+                      now=None):
     """The case table as (chunks, mimetype), written as it is read, after an audit event of who
-    took it, with which filters and how many rows, is committed. Identities go only to someone
-    who may see them all (admins)."""
+    took it, with which filters, variant and how many rows, is committed. Identities go only to
+    someone who may see them all (admins)."""
     # The command line (a string) may; a user only if an admin, whatever the caller asked.
     with_identities = with_identities and getattr(by, "is_admin", True)
+    variant = variant_of(with_identities=with_identities, coarsened=coarsened)
+    k = min_cell_size()
+    rows = _audit_export(criteria, by=by, now=now, file_format=file_format, variant=variant, k=k)
+    header, cases = interview_cases(criteria, with_identities=with_identities,
+                                    coarsened=coarsened, k=k,
+                                    secret=current_app.config["SECRET_KEY"])
+    return table_chunks(header, read_only(cases), file_format=file_format,
+                        sheet_title="Cases",
+                        about=[("Variant", variant), ("What it holds", variant_text(variant, k)),
+                               ("Minimum cell size (k)", k), ("Cases", rows)])
+
+
+def _audit_export(criteria, *, by, now, file_format, variant, k):
+    """Record who took which export and commit, before a row is read; the number of rows."""
     rows = count_cases(criteria)
     audit.record("interview.export", by=by, now=now, after={
-        "format": file_format, "rows": rows, "with_identities": with_identities,
-        "filters": criteria.audit_form()})
-    if with_identities:
+        "format": file_format, "rows": rows, "with_identities": variant == IDENTIFIED,
+        "variant": variant, "min_cell_size": k, "filters": criteria.audit_form()})
+    if variant == IDENTIFIED:
         security.add_identity_export(by=by, export="interviews", rows=rows, now=now)
     db.session.commit()
-    header, cases = interview_cases(criteria, with_identities=with_identities)
-    return table_chunks(header, read_only(cases), file_format=file_format,
-                        sheet_title="Cases")
+    return rows
+
+
+def export_project(criteria, *, by, with_identities=False, coarsened=False, now=None):
+    """The study as a REFI-QDA project (.qdpx) as (chunks, mimetype), after its audit event is
+    committed; identities only for admins, as for the case tables, notes not for analysts."""
+    from . import qdpx  # ElementTree and zipfile only for the processes that build one
+
+    now = now or utcnow()
+    with_identities = with_identities and getattr(by, "is_admin", True)
+    variant = variant_of(with_identities=with_identities, coarsened=coarsened)
+    k = min_cell_size()
+    _audit_export(criteria, by=by, now=now, file_format="qdpx", variant=variant, k=k)
+    # Field notes and memos go to those who read them in the app, not to analysts.
+    with_notes = getattr(by, "sees_identities", True)
+    return (qdpx.qdpx_chunks(criteria, variant=variant, k=k, now=now, with_notes=with_notes),
+            qdpx.MIMETYPE)
 
 
 DOCUMENT_COLUMNS = ("Document", "Title", "Type", "Issuing organisation", "Governance level",

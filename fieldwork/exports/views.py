@@ -21,6 +21,7 @@ def index():
 
 def _index_page(filters):
     return render_template("exports/index.html", filters=filters,
+                           min_cell_size=services.min_cell_size(),
                            filter_args={k: v for k, v in request.args.items() if v})
 
 
@@ -30,10 +31,34 @@ def interviews(file_format):
     return _interviews(file_format, with_identities=False, name="interview-cases")
 
 
+@blueprint.get("/interviews-coarsened.<any(csv, xlsx):file_format>")
+@allow_roles(ALL_ROLES)
+def interviews_coarsened(file_format):
+    return _interviews(file_format, coarsened=True, name="interview-cases-coarsened")
+
+
 @blueprint.get("/interviews-identified.<any(csv, xlsx):file_format>")
 @allow_roles(UserRole.ADMIN)
 def interviews_identified(file_format):
     return _interviews(file_format, with_identities=True, name="interview-cases-identified")
+
+
+@blueprint.get("/project.qdpx")
+@allow_roles(ALL_ROLES)
+def project():
+    return _project(name="fieldwork-project")
+
+
+@blueprint.get("/project-coarsened.qdpx")
+@allow_roles(ALL_ROLES)
+def project_coarsened():
+    return _project(coarsened=True, name="fieldwork-project-coarsened")
+
+
+@blueprint.get("/project-identified.qdpx")
+@allow_roles(UserRole.ADMIN)
+def project_identified():
+    return _project(with_identities=True, name="fieldwork-project-identified")
 
 
 @blueprint.get("/documents.csv")
@@ -43,15 +68,26 @@ def documents():
     return send(chunks, filename="documents.csv", mimetype=mimetype, name="documents")
 
 
-def _interviews(file_format, *, with_identities, name):
+def _interviews(file_format, *, name, with_identities=False, coarsened=False):
     filters = _filter_form()
     if not filters.validate():
         # Back to the page, with the message next to the filter, instead of a file.
         return _index_page(filters), 400
     chunks, mimetype = services.export_interviews(_criteria(filters), by=current_user,
                                                   file_format=file_format,
-                                                  with_identities=with_identities)
+                                                  with_identities=with_identities,
+                                                  coarsened=coarsened)
     return send(chunks, filename=f"{name}.{file_format}", mimetype=mimetype, name=name)
+
+
+def _project(*, name, with_identities=False, coarsened=False):
+    filters = _filter_form()
+    if not filters.validate():
+        return _index_page(filters), 400
+    chunks, mimetype = services.export_project(_criteria(filters), by=current_user,
+                                               with_identities=with_identities,
+                                               coarsened=coarsened)
+    return send(chunks, filename=f"{name}.qdpx", mimetype=mimetype, name=name)
 
 
 def _filter_form():

@@ -8,6 +8,7 @@ from analysts, shown to them on purpose, or not text a person wrote) before this
 import io
 import itertools
 import re
+import zipfile
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -179,6 +180,9 @@ def text_of(response):
         workbook = openpyxl.load_workbook(io.BytesIO(response.data))
         return " ".join(str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True)
                         for cell in row if cell is not None)
+    if response.mimetype == "application/zip":  # a REFI-QDA project: every file in it
+        archive = zipfile.ZipFile(io.BytesIO(response.data))
+        return " ".join(archive.read(name).decode("utf-8") for name in archive.namelist())
     return response.get_data(as_text=True)
 
 

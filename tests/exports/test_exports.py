@@ -64,7 +64,10 @@ def read_xlsx(response):
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     workbook = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert workbook.sheetnames == ["Cases"]
+    # The first sheet says which variant the file is.
+    assert workbook.sheetnames == ["About", "Cases"]
+    about = dict(workbook["About"].iter_rows(values_only=True))
+    assert about["Variant"] in ("pseudonymised", "coarsened", "identified")
     return workbook["Cases"]
 
 
@@ -74,7 +77,7 @@ def test_analyst_gets_one_case_per_informant_in_interview_without_identities(stu
     rows = read_csv(client.get("/exports/interviews.csv"))
     header, cases = rows[0], rows[1:]
     assert header[0] == "Case"
-    assert header == list(services.CASE_COLUMNS)
+    assert header == services.case_header("pseudonymised")
     ase, bjorn = study["ase"].code, study["bjorn"].code
     assert [c[0] for c in cases] == sorted([ase, f"{ase} #2", bjorn])
     by_case = {c[0]: dict(zip(header, c)) for c in cases}
@@ -102,7 +105,7 @@ def test_xlsx_holds_the_same_cases_with_numbers_and_dates(study, client, login_a
     login_as("researcher")
     sheet = read_xlsx(client.get("/exports/interviews.xlsx"))
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == list(services.CASE_COLUMNS)
+    assert list(rows[0]) == services.case_header("pseudonymised")
     first = next(dict(zip(rows[0], r)) for r in rows[1:] if r[0] == study["ase"].code)
     assert first["Date"].date() == date(2026, 3, 10)
     assert first["Duration (minutes)"] == 55
@@ -129,7 +132,7 @@ def test_every_export_is_audit_logged_with_filters_and_row_count(study, client, 
         AuditEvent.action == "interview.export")).all()
     assert event.actor_id == analyst.id
     assert event.after == {"format": "xlsx", "rows": 2, "with_identities": False,
-                           "filters": {"include": "conducted", "organisation_id": organisation,
+                           "variant": "pseudonymised", "min_cell_size": 3, "filters": {"include": "conducted", "organisation_id": organisation,
                                        "date_from": "2026-03-01"}}
 
 
@@ -151,7 +154,7 @@ def test_only_admins_get_the_export_with_identities(study, client, login_as, app
         assert b"identities" not in other.get("/exports/").data
     login_as("admin")
     rows = read_csv(client.get("/exports/interviews-identified.csv"))
-    assert rows[0][-5:] == list(services.IDENTITY_COLUMNS)
+    assert rows[0][-6:] == list(services.IDENTITY_COLUMNS) + ["Variant"]
     ase = next(dict(zip(rows[0], r)) for r in rows[1:] if r[0] == study["ase"].code)
     assert ase["Name"] == "Åse Øvrebø" and ase["Email"] == "ase@example.org"
     assert ase["Phone"] == "'+4791234567"  # a leading + would start a formula

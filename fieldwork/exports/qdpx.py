@@ -63,6 +63,11 @@ CASE_VARIABLES = (
     ("Consent to recording", "Boolean", "every informant's consent covers audio recording"),
     ("Re-identification risk", "Text", ("a small cell (fewer than k informants) an informant "
                                         "of this case is in; empty: none")),
+    ("Questions covered", "Integer", "guide questions the interview covered fully"),
+    ("Questions partly covered", "Integer", "guide questions it covered in part"),
+    ("Questions not reached", "Integer", "guide questions it did not reach"),
+    ("Question coverage", "Text", ("question key=all, some or not-reached, for each question "
+                                   "recorded, separated by semicolons")),
     ("Informant names", "Text", "identified export only: personal data"),
 )
 DOCUMENT_VARIABLES = (
@@ -223,6 +228,7 @@ def build_project(criteria, *, variant, k, secret, base_url, study_name, now, wi
                 ("Consent to quotation", all(m.may_quote for m in members)),
                 ("Consent to recording", all(m.may_record for m in members)),
                 ("Re-identification risk", marks),
+                *zip(services.COVERAGE_COLUMNS, services.coverage_values(first)),
                 ("Informant names", joined(m.name for m in members) if with_identities else "")):
             value(case, variable, kinds[variable], data)
         version_guid = next((guid("guide-version", v.id) for v in versions

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 
 from .. import audit
 from ..audit import security
@@ -20,6 +20,7 @@ from ..auth.models import User
 from ..database import utcnow
 from ..consent.gates import consent_allows
 from ..consent.models import PARTICIPATION, QUOTATION, RECORDING
+from ..coverage.models import Coverage, QuestionCoverage
 from ..documents.models import (Document, Theme, document_informant, document_interview,
                                 document_theme)
 from ..downloads import read_only, stream_rows
@@ -33,10 +34,15 @@ from ..timeutil import to_local, where_on_local_days
 from . import risk
 from .spreadsheets import table_chunks
 
+# How far the interview got through its guide version's questions (fieldwork.coverage), as
+# counts and as "question key=coverage" pairs for the analysis program.
+COVERAGE_COLUMNS = ("Questions covered", "Questions partly covered", "Questions not reached",
+                    "Question coverage")
 CASE_COLUMNS = ("Case", "Informant code", "Interview", "Role", "Organisation",
                 "Governance level", "Guide", "Guide version", "Guide hash", "Date", "Mode",
                 "Duration (minutes)", "Transcript status", "Interview status",
-                "Informants in interview", "Consent to quotation", "Consent to recording")
+                "Informants in interview", "Consent to quotation", "Consent to recording",
+                *COVERAGE_COLUMNS)
 IDENTITY_COLUMNS = ("Name", "Email", "Phone", "Job title", "Interviewers")
 RISK_COLUMN, VARIANT_COLUMN = "Re-identification risk", "Variant"
 # The coarsened variant: no organisation, role or study pseudonym code (which spells both out),
@@ -44,7 +50,7 @@ RISK_COLUMN, VARIANT_COLUMN = "Re-identification risk", "Variant"
 COARSE_COLUMNS = ("Case", "Informant", "Interview", "Role group", "Governance level", "Guide",
                   "Guide version", "Guide hash", "Date", "Mode", "Duration (minutes)",
                   "Transcript status", "Interview status", "Informants in interview",
-                  "Consent to quotation", "Consent to recording")
+                  "Consent to quotation", "Consent to recording", *COVERAGE_COLUMNS)
 PSEUDONYMISED, COARSENED, IDENTIFIED = "pseudonymised", "coarsened", "identified"
 # Interviews that are cases: held ones by default; "all" adds those still ahead and no-shows.
 INCLUDE_STATUSES = {
@@ -110,7 +116,30 @@ def _case_query(criteria, *, with_identities, order=_CASE_ORDER):
         # Whether a case may be quoted is read where quotes are chosen: in the analysis software.
         consent_allows(Informant.id, PARTICIPATION, QUOTATION).label("may_quote"),
         consent_allows(Informant.id, PARTICIPATION, RECORDING).label("may_record"),
+        *_coverage_columns(),
     ).order_by(*order)
+
+
+def _coverage_columns():
+    """Per case, its interview's coverage counts and pairs, each a subquery on the coverage
+    table's primary key: no extra statement and no row multiplication."""
+    of_interview = QuestionCoverage.interview_id == Interview.id
+
+    def count(coverage):
+        return (select(func.count()).where(of_interview, QuestionCoverage.coverage == coverage)
+                .correlate(Interview).scalar_subquery())
+
+    pairs = (select(func.aggregate_strings(
+        QuestionCoverage.question_key + "=" + cast(QuestionCoverage.coverage, String), "; "))
+        .where(of_interview).correlate(Interview).scalar_subquery())
+    return (count(Coverage.ALL).label("covered"), count(Coverage.SOME).label("partly"),
+            count(Coverage.NOT_REACHED).label("not_reached"), pairs.label("coverage"))
+
+
+def coverage_values(r):
+    """The COVERAGE_COLUMNS of a case row, pairs sorted by question key."""
+    pairs = "; ".join(sorted(r.coverage.split("; "))) if r.coverage else ""
+    return [r.covered, r.partly, r.not_reached, pairs]
 
 
 def _interviewer_query(criteria):
@@ -192,7 +221,7 @@ def _case_rows(criteria, *, variant, k, secret):
         duration = r.actual_duration_minutes or int((r.ends_at - r.starts_at).total_seconds() // 60)
         about = [r.guide, r.guide_version, r.content_sha256 or "", to_local(started).date(),
                  r.mode.value, duration, r.transcript_status.value, r.status.value,
-                 r.group_size, _yes_no(r.may_quote), _yes_no(r.may_record)]
+                 r.group_size, _yes_no(r.may_quote), _yes_no(r.may_record), *coverage_values(r)]
         if variant == COARSENED:
             level, group = shown[r.informant_id]
             mark = "level and role group withheld: too few informants even when merged" \

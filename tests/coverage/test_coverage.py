@@ -196,3 +196,34 @@ def test_two_saves_at_once_both_succeed_and_one_of_them_stands(app, coordinator,
     assert stored in answers
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "interview.coverage")) == 2
+
+
+def test_coverage_goes_into_the_case_exports_as_variables(app, coordinator, version):
+    import io
+    import zipfile
+    import xml.etree.ElementTree as ET
+
+    from fieldwork.exports import services as exports
+
+    interview = held(coordinator, version)
+    services.record_coverage(interview, {"q-who-decided": "not-reached", "t-workflow": "some",
+                                         "q-daily": "all"}, by=coordinator)
+    header, rows = exports.interview_cases(exports.ExportFilter())
+    [row] = list(rows)
+    values = dict(zip(header, row))
+    assert (values["Questions covered"], values["Questions partly covered"],
+            values["Questions not reached"]) == (1, 1, 1)
+    assert values["Question coverage"] == "q-daily=all; q-trust-ai=some; q-who-decided=not-reached"
+    header, rows = exports.interview_cases(exports.ExportFilter(), coarsened=True, secret="s")
+    assert dict(zip(header, next(iter(rows))))["Questions not reached"] == 1
+
+    chunks, _ = exports.export_project(exports.ExportFilter(), by=coordinator)
+    with zipfile.ZipFile(io.BytesIO(b"".join(chunks))) as archive:
+        project = ET.fromstring(archive.read("project.qde"))
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    names = {v.get("guid"): v.get("name") for v in project.iterfind(".//q:Variables/q:Variable", ns)}
+    case_values = {names[v.find("q:VariableRef", ns).get("targetGUID")]: v
+                   for v in project.iterfind(".//q:Cases/q:Case/q:VariableValue", ns)}
+    assert case_values["Questions covered"].findtext("q:IntegerValue", namespaces=ns) == "1"
+    assert "q-trust-ai=some" in case_values["Question coverage"].findtext("q:TextValue",
+                                                                         namespaces=ns)

@@ -225,6 +225,7 @@ def register_commands(app):
     from .consent.cli import consent_cli
     from .demo.cli import demo_cli
     from .outbox.cli import mail_cli
+    from .replies.cli import read_replies_command
     from .retention.cli import retention_cli
     from .scheduler import scheduler_cli
 
@@ -232,6 +233,7 @@ def register_commands(app):
     app.cli.add_command(retention_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    mail_cli.add_command(read_replies_command)
     app.cli.add_command(mail_cli)
     app.cli.add_command(consent_cli)
     app.cli.add_command(aggregates_cli)

@@ -1,4 +1,4 @@
-"""iCalendar files: invitations, cancellations, the .ics download and calendar feeds.
+"""iCalendar files: invitations, cancellations, refused proposals, the .ics download and calendar feeds.
 
 The only module that writes iCalendar. Pure functions over plain data: callers pass what the file
 needs (no request, user or config is read here) and get bytes back. It follows the project's notes
@@ -108,6 +108,14 @@ def build_request(event: Event, organizer: Participant, *, stamp: datetime) -> b
 def build_cancel(event: Event, organizer: Participant, *, stamp: datetime) -> bytes:
     """A cancellation (METHOD:CANCEL, STATUS:CANCELLED) naming the organizer and the attendees."""
     return _message("CANCEL", event, organizer, stamp, attendees=True, cancelled=True)
+
+
+def build_declinecounter(event: Event, organizer: Participant, *, stamp: datetime) -> bytes:
+    """The organizer's refusal of an attendee's proposed new time (METHOD:DECLINECOUNTER, RFC
+    5546 3.2.8), naming only the proposer (`event.attendees`); the event keeps its time."""
+    if len(event.attendees) != 1:
+        raise ValueError("a DECLINECOUNTER names the one attendee who proposed")
+    return _message("DECLINECOUNTER", event, organizer, stamp, attendees=True)
 
 
 def build_event_file(event: Event, organizer: Participant, *, stamp: datetime) -> bytes:

@@ -33,3 +33,9 @@ def follow_up_consent():
     from ..consent.services import send_consent_follow_ups
 
     return f"sent {len(send_consent_follow_ups(now=utcnow()))}"
+
+
+def read_replies():
+    from ..replies.services import read_replies
+
+    return read_replies(now=None).summary()  # each message is stamped as it is read

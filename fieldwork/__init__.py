@@ -149,6 +149,7 @@ def register_blueprints(app):
     from .interviews.views import blueprint as interviews_blueprint
     from .interviews.views import feed_blueprint as calendar_feed_blueprint
     from .jobs.views import blueprint as scheduler_blueprint
+    from .replies.views import blueprint as replies_blueprint
     from .retention.views import blueprint as retention_blueprint
     from .organisations.views import blueprint as organisations_blueprint
 
@@ -166,6 +167,7 @@ def register_blueprints(app):
     app.register_blueprint(audit_blueprint)
     app.register_blueprint(scheduler_blueprint)
     app.register_blueprint(retention_blueprint)
+    app.register_blueprint(replies_blueprint)
 
 
 def register_errorhandlers(app):

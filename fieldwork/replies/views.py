@@ -1,0 +1,60 @@
+"""Buttons on the interview page for a proposed new time, and the links a decline offers."""
+
+from flask import Blueprint, abort, current_app, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from ..access import MANAGING_ROLES, allow_roles
+from ..extensions import db
+from . import proposals
+from .models import CounterProposal
+
+blueprint = Blueprint("replies", __name__, url_prefix="/interviews")
+
+# Self-booking (offers of other times) is a separate capability; the link shows only where it
+# is installed.
+OFFER_ENDPOINT = "offers.new"
+
+
+@blueprint.post("/<int:interview_id>/proposals/<int:proposal_id>/accept")
+@allow_roles(MANAGING_ROLES)
+def accept_proposal(interview_id, proposal_id):
+    proposal = _proposal(interview_id, proposal_id)
+    return _act(interview_id, lambda: proposals.accept_proposal(proposal, by=current_user),
+                "The interview is moved to the proposed time; everyone gets the update.")
+
+
+@blueprint.post("/<int:interview_id>/proposals/<int:proposal_id>/decline")
+@allow_roles(MANAGING_ROLES)
+def decline_proposal(interview_id, proposal_id):
+    proposal = _proposal(interview_id, proposal_id)
+    return _act(interview_id, lambda: proposals.decline_proposal(proposal, by=current_user),
+                "Proposal declined; the proposer is told the interview keeps its time.")
+
+
+def _proposal(interview_id, proposal_id):
+    proposal = db.get_or_404(CounterProposal, proposal_id)
+    if proposal.interview_id != interview_id:
+        abort(404)
+    return proposal
+
+
+def _act(interview_id, do, message):
+    from ..interviews.views import _act as interview_button
+
+    return interview_button(interview_id, do, message)
+
+
+def offer_urls(answers):
+    """{informant id: link to offer them other times} for informants who declined, if the
+    self-booking capability is installed; {} otherwise."""
+    if OFFER_ENDPOINT not in current_app.view_functions:
+        return {}
+    urls = {}
+    for row in answers:
+        if row.is_informant and row.status_value == "declined":
+            try:
+                urls[row.informant_id] = url_for(OFFER_ENDPOINT, informant=row.informant_id)
+            except BuildError:
+                return {}
+    return urls

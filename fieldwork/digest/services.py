@@ -22,8 +22,8 @@ from ..consent.gates import consent_summaries
 from ..extensions import db
 from ..interviews.models import OPEN_STATUSES, Interview
 from ..outbox import services as outbox
-from ..replies.services import open_declines
 from ..outbox.models import OutboxMessage, OutboxStatus
+from ..replies.services import open_declines
 from ..timeutil import study_zone
 from .models import StaffNotice
 

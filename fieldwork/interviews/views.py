@@ -19,7 +19,7 @@ from ..organisations.services import organisation_choices, role_choices
 from ..outbox import services as outbox
 from ..outbox.models import OutboxMessage
 from ..replies import services as replies
-from ..replies import views as reply_views
+from ..replies.links import offer_urls
 from ..timeutil import format_local, to_local
 from . import afterwards, feeds, invitations, pipeline, queries, services
 from . import calendar as calendars
@@ -82,7 +82,7 @@ def _detail_page(interview_id):
     answers = replies.answers_for(interview)
     return render_template("interviews/detail.html", interview=interview, messages=messages,
                            answers=answers, proposals=replies.open_proposals(interview),
-                           offer_urls=reply_views.offer_urls(answers),
+                           offer_urls=offer_urls(answers),
                            confirm=ConfirmForm(), now=utcnow(), today=to_local(utcnow()).date(),
                            consents=consent_summaries(i.id for i in interview.informants),
                            transcript_form=TranscriptForm(

@@ -1,19 +1,15 @@
-"""Buttons on the interview page for a proposed new time, and the links a decline offers."""
+"""Buttons on the interview page for a proposed new time."""
 
-from flask import Blueprint, abort, current_app, url_for
+from flask import Blueprint, abort
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from ..access import MANAGING_ROLES, allow_roles
 from ..extensions import db
+from ..interviews.views import _act as interview_button
 from . import proposals
 from .models import CounterProposal
 
 blueprint = Blueprint("replies", __name__, url_prefix="/interviews")
-
-# Self-booking (offers of other times) is a separate capability; the link shows only where it
-# is installed.
-OFFER_ENDPOINT = "offers.new"
 
 
 @blueprint.post("/<int:interview_id>/proposals/<int:proposal_id>/accept")
@@ -40,21 +36,4 @@ def _proposal(interview_id, proposal_id):
 
 
 def _act(interview_id, do, message):
-    from ..interviews.views import _act as interview_button
-
     return interview_button(interview_id, do, message)
-
-
-def offer_urls(answers):
-    """{informant id: link to offer them other times} for informants who declined, if the
-    self-booking capability is installed; {} otherwise."""
-    if OFFER_ENDPOINT not in current_app.view_functions:
-        return {}
-    urls = {}
-    for row in answers:
-        if row.is_informant and row.status_value == "declined":
-            try:
-                urls[row.informant_id] = url_for(OFFER_ENDPOINT, informant=row.informant_id)
-            except BuildError:
-                return {}
-    return urls

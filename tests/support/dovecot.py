@@ -142,9 +142,11 @@ service stats {{
         imap.login(USER, PASSWORD)
         return imap
 
-    def append(self, raw, folder="INBOX"):
+    def append(self, *raws, folder="INBOX"):
+        """Add messages to `folder` with IMAP APPEND, as a mail server delivers them."""
         with _session(self) as imap:
-            _ok(imap.append(folder, None, None, raw))
+            for raw in raws:
+                _ok(imap.append(folder, None, None, raw))
 
     def message_ids(self, folder="INBOX"):
         """The Message-IDs in `folder`, in mailbox order ([] for a folder that does not exist)."""

@@ -11,7 +11,7 @@ mailbox; each is counted and audit-logged once, without its content (no address,
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -21,14 +21,8 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..database import lock_rows, utcnow
-from ..errors import NotAllowed
 from ..extensions import db
-from ..interviews.models import (
-    INVITED_STATUSES,
-    OPEN_STATUSES,
-    Interview,
-    InterviewStatus,
-)
+from ..interviews.models import OPEN_STATUSES, Interview, InterviewStatus
 from .mailbox import Mailbox, MailboxError, parse_imap_url
 from .models import (
     AnswerStatus,
@@ -56,7 +50,6 @@ class ReadReport:
     unmatched: int = 0
     malformed: int = 0
     moved: int = 0
-    counts: dict = field(default_factory=dict)
 
     def add(self, outcome, *, is_new):
         if is_new:
@@ -354,8 +347,3 @@ def left_in_mailbox():
     return db.session.scalar(select(func.count()).select_from(MailboxMessage).where(
         or_(MailboxMessage.outcome == MessageOutcome.UNMATCHED,
             MailboxMessage.outcome == MessageOutcome.MALFORMED)))
-
-
-def require_invited(interview):
-    if interview.status not in INVITED_STATUSES:
-        raise NotAllowed("Only an interview whose invitations went out can take a proposal.")

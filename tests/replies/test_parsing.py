@@ -56,3 +56,28 @@ def test_a_message_without_message_id_gets_a_stable_one():
     first, second = read_message(raw), read_message(raw)
     assert first.message_id == second.message_id
     assert first.message_id.startswith("<sha256.") and first.answer is not None
+
+
+def test_the_imap_url_is_checked_and_never_repeats_the_password():
+    import pytest
+
+    from fieldwork.replies.mailbox import InvalidImapURL, parse_imap_url
+
+    settings = parse_imap_url("imaps://study%40example.org:p%3Ass@imap.example.org/Svar%20inn")
+    assert (settings.scheme, settings.host, settings.port, settings.username,
+            settings.password, settings.folder) == (
+        "imaps", "imap.example.org", 993, "study@example.org", "p:ss", "Svar inn")
+    assert parse_imap_url("imap://u:p@host").port == 143
+    assert parse_imap_url("imap://u:p@host").folder == "INBOX"
+    assert "p:ss" not in repr(settings)
+    for url in ("smtp://u:secret-1@host", "imap://host/INBOX", "imaps://u:secret-1@host?tls=no",
+                "imaps://u:secret-1@host:99999", "imaps://u:secret-1@host?timeout=0"):
+        with pytest.raises(InvalidImapURL) as raised:
+            parse_imap_url(url)
+        assert "secret-1" not in str(raised.value)
+
+
+def test_the_imap_url_is_a_secret_setting():
+    from config import SETTING_BY_KEY
+
+    assert SETTING_BY_KEY["IMAP_URL"].secret  # start-up errors and messages never show it

@@ -23,6 +23,7 @@ from .. import audit
 from ..database import lock_rows, utcnow
 from ..extensions import db
 from ..interviews.models import OPEN_STATUSES, Interview, InterviewStatus
+from . import retention  # noqa: F401 (registers what erasure removes of the answers)
 from .mailbox import Mailbox, MailboxError, parse_imap_url
 from .models import (
     AnswerStatus,
@@ -223,7 +224,10 @@ def _record_reply(interview, informant, user, answer, *, now):
 
 
 def _answer_snapshot(answer):
-    return {"status": answer.status.value, "sequence": answer.sequence, "comment": answer.comment}
+    # Whether a comment came, not its words: the audit log outlives the erasure of free text
+    # (fieldwork.replies.retention), and the comment stays readable on the interview page.
+    return {"status": answer.status.value, "sequence": answer.sequence,
+            "has_comment": bool(answer.comment)}
 
 
 def _record_counter(interview, informant, user, answer, *, now):
@@ -238,7 +242,8 @@ def _record_counter(interview, informant, user, answer, *, now):
     audit.record("interview.counter", by=READER, entity=interview,
                  after={"attendee": attendee_code(informant, user), "proposal_id": proposal.id,
                         "starts_at": proposal.starts_at.isoformat(),
-                        "ends_at": proposal.ends_at.isoformat(), "comment": proposal.comment},
+                        "ends_at": proposal.ends_at.isoformat(),
+                        "has_comment": bool(proposal.comment)},
                  now=now)
     return MessageOutcome.PROPOSED
 

@@ -3,7 +3,9 @@
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
+from fieldwork.audit.models import AuditEvent
 from fieldwork.errors import NotAllowed
 from fieldwork.extensions import db
 from fieldwork.interviews import services as interviews
@@ -75,10 +77,6 @@ def test_a_proposal_for_a_cancelled_interview_is_set_aside(setup):
 
 
 def test_every_answer_and_decision_is_audited_with_the_code(setup):
-    from sqlalchemy import select
-
-    from fieldwork.audit.models import AuditEvent
-
     coordinator, informant, interview = setup
     proposal = _propose(interview, oslo(2026, 3, 27, 10), oslo(2026, 3, 27, 11))
     proposals.decline_proposal(proposal, by=coordinator, now=NOW)
@@ -88,3 +86,30 @@ def test_every_answer_and_decision_is_audited_with_the_code(setup):
     assert [(e.action, e.after["attendee"]) for e in events] == [
         ("interview.counter", informant.code), ("interview.counter_declined", informant.code)]
     assert events[1].actor_id == coordinator.id
+
+
+def test_comments_and_proposers_addresses_are_erased_after_the_study(app, setup):
+    from datetime import date
+
+    from fieldwork import audit
+    from fieldwork.replies.models import AttendeeAnswer, CounterProposal
+    from fieldwork.retention import services as retention
+
+    _, _, interview = setup
+    replies.handle_message(messages.thunderbird(interview.uid, 0, "ase@example.org",
+                                                comment="Ring meg på 912 34 567"), now=NOW)
+    _propose(interview, oslo(2026, 3, 27, 10), oslo(2026, 3, 27, 11))
+    app.config["STUDY_END"] = date(2026, 6, 30)
+    after_end = datetime(2026, 7, 1, 9, tzinfo=UTC)
+    found = {s.key: n for s, n in retention.retention_report(now=after_end).counts}
+    assert found["calendar-answers"] == 2
+
+    erased = retention.erase_identities(confirmation="ERASE", by=audit.COMMAND_LINE,
+                                        now=after_end)
+
+    assert erased["calendar-answers"] == 2
+    [answer] = db.session.scalars(select(AttendeeAnswer)).all()
+    [proposal] = db.session.scalars(select(CounterProposal)).all()
+    assert (answer.comment, proposal.comment, proposal.email) == ("", "", "[erased]")
+    logged = repr([(e.before, e.after) for e in db.session.scalars(select(AuditEvent))])
+    assert "912 34 567" not in logged

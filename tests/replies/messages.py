@@ -18,11 +18,11 @@ STAMP = "20260302T090000Z"
 
 def _vcalendar(method, uid, sequence, attendee, *, partstat=None, comment="", start=None,
                end=None, tz=None, organizer="coordinator@example.org", prodid="-//Test//EN",
-               extra=""):
+               extra="", stamp=STAMP):
     lines = ["BEGIN:VCALENDAR", f"PRODID:{prodid}", "VERSION:2.0", f"METHOD:{method}"]
     if tz:
         lines += tz
-    lines += ["BEGIN:VEVENT", f"UID:{uid}", f"SEQUENCE:{sequence}", f"DTSTAMP:{STAMP}",
+    lines += ["BEGIN:VEVENT", f"UID:{uid}", f"SEQUENCE:{sequence}", f"DTSTAMP:{stamp}",
               f"ORGANIZER:mailto:{organizer}"]
     params = f";PARTSTAT={partstat}" if partstat else ""
     lines.append(f"ATTENDEE{params}:{attendee}")
@@ -105,9 +105,9 @@ def apple(uid, sequence, address, *, partstat="TENTATIVE", message_id="<apple-1@
 
 
 def thunderbird(uid, sequence, address, *, partstat="DECLINED", comment="Jeg er på kurs den dagen",
-                message_id="<thunderbird-1@example.net>", charset="UTF-8"):
+                message_id="<thunderbird-1@example.net>", charset="UTF-8", stamp=STAMP):
     ics = _vcalendar("REPLY", uid, sequence, f"mailto:{address}", partstat=partstat,
-                     comment=comment, prodid="-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN")
+                     comment=comment, stamp=stamp, prodid="-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN")
     boundary = "------------tb0123456789"
     body = ics.encode(charset)
     return (_headers(address, "Declined: Research interview", message_id,

@@ -115,7 +115,8 @@ def build_declinecounter(event: Event, organizer: Participant, *, stamp: datetim
     5546 3.2.8), naming only the proposer (`event.attendees`); the event keeps its time."""
     if len(event.attendees) != 1:
         raise ValueError("a DECLINECOUNTER names the one attendee who proposed")
-    return _message("DECLINECOUNTER", event, organizer, stamp, attendees=True)
+    # No PARTSTAT or RSVP: nothing is asked of the proposer; their own answer stands.
+    return _message("DECLINECOUNTER", event, organizer, stamp, attendees=True, ask=False)
 
 
 def build_event_file(event: Event, organizer: Participant, *, stamp: datetime) -> bytes:
@@ -124,7 +125,7 @@ def build_event_file(event: Event, organizer: Participant, *, stamp: datetime) -
     return _message("PUBLISH", event, organizer, stamp, attendees=False)
 
 
-def _message(method, event, organizer, stamp, *, attendees, cancelled=None):
+def _message(method, event, organizer, stamp, *, attendees, cancelled=None, ask=True):
     """One message built with icalendar's Calendar and Event objects (imported here, on first
     use, so that start-up does not load icalendar)."""
     import icalendar
@@ -158,8 +159,9 @@ def _message(method, event, organizer, stamp, *, attendees, cancelled=None):
     if attendees:
         for attendee in event.attendees:
             # Item 6: the parameters every client needs to show Accept/Decline.
-            parameters = {"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT",
-                          "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE", **_cn_parameter(attendee)}
+            asked = {"PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"} if ask else {}
+            parameters = {"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT", **asked,
+                          **_cn_parameter(attendee)}
             vevent.add("attendee", vCalAddress(_address(attendee)), parameters=parameters)
     calendar.add_component(vevent)
     # Unsorted keeps properties and parameters in the order written above; icalendar ends lines

@@ -23,7 +23,6 @@ from .. import audit
 from ..database import lock_rows, utcnow
 from ..extensions import db
 from ..interviews.models import OPEN_STATUSES, Interview, InterviewStatus
-from . import retention  # noqa: F401 (registers what erasure removes of the answers)
 from .mailbox import Mailbox, MailboxError, parse_imap_url
 from .models import (
     AnswerStatus,

@@ -6,7 +6,10 @@ from flask_login import current_user
 from ..access import MANAGING_ROLES, allow_roles
 from ..extensions import db
 from ..interviews.views import _act as interview_button
-from . import proposals
+from . import (
+    proposals,
+    retention,  # noqa: F401 (registers with erasure what the answers hold of people)
+)
 from .models import CounterProposal
 
 blueprint = Blueprint("replies", __name__, url_prefix="/interviews")

@@ -159,3 +159,4 @@ def status_command():
         click.echo(f"{run.job_id:<10} {'ok' if run.is_ok else 'FAILED':<6} "
                    f"{format_local(run.finished_at, '%d.%m.%Y %H:%M:%S')}  {run.summary}")
     click.echo(f"emails     {status.pending} pending, {status.failed} failed")
+    click.echo(f"answers    {status.answers_left} left in the mailbox (not matched or unreadable)")

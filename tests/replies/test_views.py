@@ -115,11 +115,12 @@ def test_a_decline_goes_into_the_digest(app, interview, pair, outbox):
     assert "Invitations declined: 1" in text and f"{pair[0].code} declined" in text
 
 
-def test_the_status_page_counts_answers_left_in_the_mailbox(client, login_as, interview):
+def test_the_status_page_counts_answers_left_in_the_mailbox(client, login_as, interview, runner):
     _answer(messages.outlook(interview.uid, 0, "stranger@example.net"))
     login_as("admin")
     page = client.get("/admin/scheduler/").get_data(as_text=True)
     assert 'id="answers-left">1' in page
+    assert "answers    1 left in the mailbox" in runner.invoke(args=["scheduler", "status"]).output
 
 
 def _proposal(interview, address="ola@example.net", start=None):

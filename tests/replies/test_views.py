@@ -188,3 +188,19 @@ def test_analysts_and_researchers_cannot_answer_proposals(client, interview, log
     login_as("researcher")
     assert client.post(f"/interviews/{interview.id}/proposals/{proposal.id}/decline").status_code == 403
     assert client.post(f"/interviews/999/proposals/{proposal.id}/decline").status_code in (403, 404)
+
+
+def test_two_coordinators_answering_one_proposal_at_once(app, interview):
+    from tests.support.concurrency import fire_at_once, statuses
+
+    proposal = _proposal(interview)
+    coordinators = [factories.make_user(role="coordinator") for _ in range(2)]
+    url = f"/interviews/{interview.id}/proposals/{proposal.id}"
+    outcomes = fire_at_once(
+        app, [lambda c: c.post(f"{url}/accept"), lambda c: c.post(f"{url}/decline")],
+        prepare=lambda client, i: factories.log_client_in(client, coordinators[i]))
+    assert statuses(outcomes) == [302, 409], [o.text[-500:] for o in outcomes]
+    db.session.rollback()
+    decided = db.session.get(CounterProposal, proposal.id).status
+    moved = _fresh(interview).sequence == 1
+    assert (decided is ProposalStatus.ACCEPTED) == moved

@@ -137,12 +137,19 @@ class Mailbox:
 
     def ensure_folder(self, name):
         """Create `name` unless it exists (and subscribe to it, so mail programs show it)."""
-        data = self._check(self.imap.list('""', quoted(name)), "list folders")
-        if any(item for item in data if item):
+        if self._exists(name):
             return False
-        self._check(self.imap.create(quoted(name)), "create the done folder")
+        typ, _ = self.imap.create(quoted(name))
+        if typ != "OK":
+            if self._exists(name):  # another reader created it meanwhile
+                return False
+            raise MailboxError("could not create the done folder")
         self.imap.subscribe(quoted(name))
         return True
+
+    def _exists(self, name):
+        data = self._check(self.imap.list('""', quoted(name)), "list folders")
+        return any(item for item in data if item)
 
     def calendar_uids(self):
         """UIDs of the messages whose MIME structure holds a calendar part, oldest first."""

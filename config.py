@@ -142,7 +142,7 @@ class Setting:
 
 _SCHEDULER_INTERVALS = (("heartbeat", 10), ("mail", 30), ("reminders", 60), ("consent", 3600),
                         ("digest", 300), ("retention", 3600),
-                        ("busy", 60))
+                        ("busy", 60), ("replies", 60))
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 SETTINGS = (
@@ -164,6 +164,12 @@ SETTINGS = (
     Setting("MAIL_URL", Text(), f"file://{INSTANCE_DIR / 'mail'}",
             "where email goes (smtp://, smtps:// or file:///); may hold the SMTP password",
             secret=True),
+    Setting("IMAP_URL", Text(), None,
+            "the organizer address's mailbox, where calendar answers arrive (imaps://user:pass@host/"
+            "INBOX, or imap:// with STARTTLS); empty: answers are not read. Holds the password",
+            secret=True),
+    Setting("IMAP_DONE_FOLDER", Text(), "fieldwork-answers",
+            "the folder of that mailbox where answers go once recorded (created if missing)"),
     Setting("ORGANIZER_EMAIL", Text(), "coordinator@example.org",
             "the From of every message and the ORGANIZER of every invite: a mailbox someone reads"),
     # Names per language: an email or invite carries the names in its recipient's language.

@@ -151,6 +151,7 @@ def register_blueprints(app):
     from .interviews.views import blueprint as interviews_blueprint
     from .interviews.views import feed_blueprint as calendar_feed_blueprint
     from .jobs.views import blueprint as scheduler_blueprint
+    from .replies.views import blueprint as replies_blueprint
     from .retention.views import blueprint as retention_blueprint
     from .organisations.views import blueprint as organisations_blueprint
 
@@ -170,6 +171,7 @@ def register_blueprints(app):
     app.register_blueprint(audit_blueprint)
     app.register_blueprint(scheduler_blueprint)
     app.register_blueprint(retention_blueprint)
+    app.register_blueprint(replies_blueprint)
 
 
 def register_errorhandlers(app):
@@ -231,6 +233,7 @@ def register_commands(app):
     from .consent.cli import consent_cli
     from .demo.cli import demo_cli
     from .outbox.cli import mail_cli
+    from .replies.cli import read_replies_command
     from .retention.cli import retention_cli
     from .scheduler import scheduler_cli
 
@@ -238,6 +241,7 @@ def register_commands(app):
     app.cli.add_command(retention_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    mail_cli.add_command(read_replies_command)
     app.cli.add_command(mail_cli)
     app.cli.add_command(consent_cli)
     app.cli.add_command(aggregates_cli)

@@ -1,4 +1,4 @@
-"""iCalendar files: invitations, cancellations, the .ics download and calendar feeds.
+"""iCalendar files: invitations, cancellations, refused proposals, the .ics download and calendar feeds.
 
 The only module that writes iCalendar. Pure functions over plain data: callers pass what the file
 needs (no request, user or config is read here) and get bytes back. It follows the project's notes
@@ -110,13 +110,22 @@ def build_cancel(event: Event, organizer: Participant, *, stamp: datetime) -> by
     return _message("CANCEL", event, organizer, stamp, attendees=True, cancelled=True)
 
 
+def build_declinecounter(event: Event, organizer: Participant, *, stamp: datetime) -> bytes:
+    """The organizer's refusal of an attendee's proposed new time (METHOD:DECLINECOUNTER, RFC
+    5546 3.2.8), naming only the proposer (`event.attendees`); the event keeps its time."""
+    if len(event.attendees) != 1:
+        raise ValueError("a DECLINECOUNTER names the one attendee who proposed")
+    # No PARTSTAT or RSVP: nothing is asked of the proposer; their own answer stands.
+    return _message("DECLINECOUNTER", event, organizer, stamp, attendees=True, ask=False)
+
+
 def build_event_file(event: Event, organizer: Participant, *, stamp: datetime) -> bytes:
     """The .ics download (METHOD:PUBLISH): adds the interview to a calendar without asking anyone
     to reply. iTIP allows no ATTENDEE in PUBLISH, so the file lists none."""
     return _message("PUBLISH", event, organizer, stamp, attendees=False)
 
 
-def _message(method, event, organizer, stamp, *, attendees, cancelled=None):
+def _message(method, event, organizer, stamp, *, attendees, cancelled=None, ask=True):
     """One message built with icalendar's Calendar and Event objects (imported here, on first
     use, so that start-up does not load icalendar)."""
     import icalendar
@@ -150,8 +159,9 @@ def _message(method, event, organizer, stamp, *, attendees, cancelled=None):
     if attendees:
         for attendee in event.attendees:
             # Item 6: the parameters every client needs to show Accept/Decline.
-            parameters = {"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT",
-                          "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE", **_cn_parameter(attendee)}
+            asked = {"PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"} if ask else {}
+            parameters = {"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT", **asked,
+                          **_cn_parameter(attendee)}
             vevent.add("attendee", vCalAddress(_address(attendee)), parameters=parameters)
     calendar.add_component(vevent)
     # Unsorted keeps properties and parameters in the order written above; icalendar ends lines

@@ -18,3 +18,4 @@ from .retention.models import AuditRedaction  # noqa: F401
 from .aggregates.models import StudyVersion  # noqa: F401
 from .coverage.models import QuestionCoverage  # noqa: F401
 from .availability.models import BusyCalendar, BusyPeriod, DateAway, WorkingHours  # noqa: F401
+from .replies.models import (AttendeeAnswer, CounterProposal, MailboxMessage)  # noqa: F401

@@ -40,6 +40,7 @@ JOBS = (
     Job("digest", tasks.send_digest, "Coordinators' daily digest"),
     Job("retention", tasks.report_retention, "Retention report to admins after the study's end"),
     Job("busy", tasks.refresh_busy_times, "Busy times read from interviewers' own calendars"),
+    Job("replies", tasks.read_replies, "Calendar answers read from the study mailbox"),
 )
 
 
@@ -126,7 +127,7 @@ class SchedulerProcess:
             log.debug("job %s: %s", job.id, summary)
 
 
-scheduler_cli = AppGroup("scheduler", help="Background jobs: mail, reminders, consent follow-ups, digest, retention, busy times.")
+scheduler_cli = AppGroup("scheduler", help="Background jobs: mail, reminders, consent follow-ups, digest, retention, busy times, calendar answers.")
 
 
 @scheduler_cli.command("run")
@@ -159,3 +160,4 @@ def status_command():
         click.echo(f"{run.job_id:<10} {'ok' if run.is_ok else 'FAILED':<6} "
                    f"{format_local(run.finished_at, '%d.%m.%Y %H:%M:%S')}  {run.summary}")
     click.echo(f"emails     {status.pending} pending, {status.failed} failed")
+    click.echo(f"answers    {status.answers_left} left in the mailbox (not matched or unreadable)")

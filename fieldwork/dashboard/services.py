@@ -23,6 +23,7 @@ from .. import aggregates, audit
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..replies.services import open_declines
 from ..informants.models import Informant, RecruitmentStatus
 from ..interviews import queries as interviews
 from ..consent.gates import consent_summaries, participation_consented_ids
@@ -410,6 +411,7 @@ class Dashboard:
     progress: Progress
     chart: Chart | None
     consent_available: bool
+    declines: list = field(default_factory=list)  # invitations declined (fieldwork.replies)
 
 
 def dashboard(*, now=None, sees_mail=True):
@@ -422,4 +424,5 @@ def dashboard(*, now=None, sees_mail=True):
                      this_week=interviews_this_week(now), alerts=consent_alerts(now),
                      mail=failed_emails() if sees_mail else None, progress=data,
                      chart=progress_chart(data),
-                     consent_available=_consented_informant_ids() is not None)
+                     consent_available=_consented_informant_ids() is not None,
+                     declines=open_declines(now, limit=ALERT_LIMIT))

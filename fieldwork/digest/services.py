@@ -1,5 +1,5 @@
 """The coordinators' daily digest: tomorrow's interviews, the coming week's interviews that lack
-participation consent, and the emails that failed.
+participation consent, invitations declined, and the emails that failed.
 
 `send_daily_digest` runs as often as the scheduler likes; from FIELDWORK_DIGEST_HOUR (study time)
 each active coordinator gets one digest per local day, recorded in `staff_notice` with the outbox
@@ -24,6 +24,7 @@ from ..extensions import db
 from ..interviews.models import OPEN_STATUSES, Interview
 from ..outbox import services as outbox
 from ..outbox.models import OutboxMessage, OutboxStatus
+from ..replies.services import open_declines
 from ..timeutil import study_zone
 from .models import StaffNotice
 
@@ -82,7 +83,9 @@ def digest_content(day):
     failed_count = db.session.scalar(select(func.count()).select_from(OutboxMessage)
                                      .where(OutboxMessage.status == OutboxStatus.FAILED))
     failed = outbox.recent_failures(limit=FAILED_LISTED)
+    declines = open_declines(local_day_bounds(day)[0])
     return {"day": day, "tomorrow": day + timedelta(days=1), "interviews": interviews,
+            "declines": declines,
             "missing_consent": missing_consent, "consent_window_days": CONSENT_WINDOW_DAYS,
             "failed_count": failed_count, "failed": failed}
 

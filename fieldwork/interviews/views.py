@@ -20,6 +20,8 @@ from ..informants.models import Informant
 from ..organisations.services import organisation_choices, role_choices
 from ..outbox import services as outbox
 from ..outbox.models import OutboxMessage
+from ..replies import services as replies
+from ..replies.links import offer_urls
 from ..timeutil import format_local, to_local
 from . import afterwards, feeds, invitations, pipeline, queries, services
 from . import calendar as calendars
@@ -39,7 +41,8 @@ def list_interviews():
         return render_template("interviews/list.html", filters=filters, page=None), 400
     page = queries.interview_page(_criteria(filters), page=page_number(),
                                   per_page=current_app.config["PAGE_SIZE"])
-    return render_template("interviews/list.html", filters=filters, page=page,
+    marks = replies.answer_marks([i.id for i in page.items], now=utcnow())
+    return render_template("interviews/list.html", filters=filters, page=page, marks=marks,
                            filter_args={k: v for k, v in request.args.items() if k != "page"})
 
 
@@ -55,7 +58,9 @@ def calendar():
                                interviewer_id=form.interviewer.data,
                                with_names=current_user.sees_identities)
     previous, following = calendars.neighbours(view, day)
+    marks = replies.answer_marks([e.id for d in days for e in d.entries], now=utcnow())
     return render_template("interviews/calendar.html", form=form, view=view, day=day,
+                           marks=marks,
                            weeks=[days[n:n + 7] for n in range(0, len(days), 7)],
                            grid=calendars.week_grid(days) if view == "week" else None,
                            previous=previous, following=following,
@@ -76,7 +81,10 @@ def _detail_page(interview_id):
         messages = db.session.scalars(
             select(OutboxMessage).where(OutboxMessage.interview_id == interview.id)
             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())).all()
+    answers = replies.answers_for(interview)
     return render_template("interviews/detail.html", interview=interview, messages=messages,
+                           answers=answers, proposals=replies.open_proposals(interview),
+                           offer_urls=offer_urls(answers),
                            confirm=ConfirmForm(), now=utcnow(), today=to_local(utcnow()).date(),
                            consents=consent_summaries(i.id for i in interview.informants),
                            transcript_form=TranscriptForm(

@@ -13,6 +13,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..outbox import services as outbox
 from ..outbox.models import OutboxStatus
+from ..replies.services import left_in_mailbox
 from .lock import current_lock, stale_after
 from .models import JobRun, SchedulerLock
 
@@ -70,6 +71,7 @@ class SchedulerStatus:
     pending: int
     failed: int
     next_due_at: datetime | None
+    answers_left: int = 0  # calendar answers left in the mailbox: unmatched or unreadable
 
 
 def scheduler_status(*, now=None):
@@ -84,4 +86,5 @@ def scheduler_status(*, now=None):
         lock=lock, is_alive=is_alive,
         runs=db.session.scalars(select(JobRun).order_by(JobRun.job_id)).all(),
         pending=counts[OutboxStatus.PENDING] + counts[OutboxStatus.SENDING],
-        failed=counts[OutboxStatus.FAILED], next_due_at=outbox.next_due_at())
+        failed=counts[OutboxStatus.FAILED], next_due_at=outbox.next_due_at(),
+        answers_left=left_in_mailbox())

@@ -39,3 +39,9 @@ def refresh_busy_times():
     from ..availability.busy import refresh_due_calendars
 
     return refresh_due_calendars(now=utcnow())
+
+
+def read_replies():
+    from ..replies.services import read_replies
+
+    return read_replies(now=None).summary()  # each message is stamped as it is read

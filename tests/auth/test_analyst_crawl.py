@@ -20,7 +20,9 @@ from fieldwork.consent import services as consent
 from fieldwork.documents import services as documents
 from fieldwork.extensions import db
 from fieldwork.interviews import afterwards
+from fieldwork.replies import services as replies
 from tests import factories
+from tests.replies import messages as answers
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -36,6 +38,7 @@ HIDDEN_FROM_ANALYSTS = {
     "informant_import": ["content"],
     "interview_reminder": ["recipient"],
     "busy_calendar": ["username"],
+    "attendee_answer": ["comment"], "counter_proposal": ["email", "comment"],
 }
 # Study material analysts work with, and the staff's own names: shown to them on purpose.
 SHOWN_TO_ANALYSTS = {
@@ -64,10 +67,12 @@ NOT_FREE_TEXT = {
     # cache validators and our own error sentence. Analysts have no availability pages.
     "busy_calendar": ["sealed_url", "sealed_password", "address_hint", "etag", "last_modified",
                       "error"],
+    "mailbox_message": ["message_id"],
 }
 # Seeded through the services below; the others are checked when rows exist.
 MUST_BE_SEEDED = {"informant", "interview", "consent_data_task", "consent_event",
-                  "transcript_status_change", "outbox_message"}
+                  "transcript_status_change", "outbox_message", "attendee_answer",
+                  "counter_proposal"}
 MARKER = re.compile(r"zqm\d\d")
 # One marker per hidden column; append-only history gets it through the services instead.
 MARKERS = {f"{table}.{column}": f"zqm{n:02d}" for n, (table, column) in enumerate(
@@ -112,6 +117,14 @@ def seed_study():
     afterwards.set_transcript_status(held, "transcribed", by=coordinator, note=MARKERS["transcript_status_change.note"])
     factories.make_interview(by=coordinator, informants=[gone], guide_version=guide_version,
                              place="Office", notes="Ahead")
+    # Calendar answers read from the mailbox: a comment, and a proposal with its address.
+    answered = factories.make_interview(by=coordinator, informants=[kept],
+                                        guide_version=guide_version, place="Office",
+                                        start=start + timedelta(days=10))
+    for raw in (answers.thunderbird(answered.uid, 0, kept.email, comment="Hidden"),
+                answers.counter(answered.uid, 0, kept.email, start + timedelta(days=11),
+                                start + timedelta(days=11, hours=1))):
+        replies.handle_message(raw, now=datetime.now(OSLO))
     consent.withdraw_consent(gone, by=coordinator, note=MARKERS["consent_event.note"])
     for task in consent.data_tasks_of(gone.id):
         consent.complete_data_task(task, by=coordinator, note="Deleted from the laptop")

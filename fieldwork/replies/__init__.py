@@ -1,0 +1,1 @@
+"""Calendar answers (iTIP REPLY and COUNTER) read back from the study mailbox."""

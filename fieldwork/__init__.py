@@ -205,7 +205,9 @@ def _record_refusal():
 
 def register_template_helpers(app):
     from . import languages, timeutil
+    from .forms import kept_form_markup
     from .markup import render_markdown
+    from .routing import IdUrl
 
     app.jinja_env.filters["local"] = timeutil.format_local
     app.jinja_env.filters["local_date"] = timeutil.format_local_date
@@ -213,6 +215,8 @@ def register_template_helpers(app):
     app.jinja_env.filters["when_in"] = languages.format_when  # emails: {{ at|when_in(language) }}
     app.jinja_env.filters["language_label"] = languages.label
     app.jinja_env.globals["field_language"] = languages.field_language
+    app.jinja_env.globals["kept_form_markup"] = kept_form_markup
+    app.jinja_env.globals["id_url"] = IdUrl
 
     @app.context_processor
     def study():

@@ -119,13 +119,17 @@ class ListPage(Pagination):
     subquery; a list's total needs only the filtered base table. `rows` is any select: ORM
     entities (`scalars=True`) or plain columns, already filtered and sorted."""
 
-    def __init__(self, rows, count, *, scalars=False, **kwargs):
+    def __init__(self, rows, count, *, scalars=False, complete=None, **kwargs):
+        """`complete(rows)`, if given, turns the page's rows into what the page shows (adds what
+        further queries load for those rows)."""
         self._rows, self._count, self._scalars = rows, count, scalars
+        self._complete = complete
         super().__init__(**kwargs)
 
     def _query_items(self):
         page = self._rows.limit(self.per_page).offset(self._query_offset)
-        return (db.session.scalars(page) if self._scalars else db.session.execute(page)).all()
+        items = (db.session.scalars(page) if self._scalars else db.session.execute(page)).all()
+        return self._complete(items) if self._complete else items
 
     def _query_count(self):
         return db.session.scalar(self._count)

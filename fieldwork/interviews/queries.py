@@ -9,6 +9,7 @@ from sqlalchemy import (Integer, bindparam, column, func, literal, literal_colum
                         true, union_all, values)
 from sqlalchemy.orm import selectinload
 
+from .. import aggregates
 from ..auth.models import User
 from ..database import ListPage, UTCDateTime, utcnow
 from ..extensions import db
@@ -123,8 +124,14 @@ def interview_page(criteria, *, page, per_page, now=None):
             .join(Guide, Guide.id == GuideVersion.guide_id)
             .where(*conditions).order_by(*order))
     count = select(func.count()).select_from(Interview).where(*conditions)
+    if not conditions:  # every interview: counted once per version of the study's data
+        count = _kept_total(count)
     return ListPage(rows, count, complete=_listed, page=page, per_page=per_page,
                     max_per_page=200, error_out=False)
+
+
+def _kept_total(count):
+    return lambda: aggregates.kept("interview total", None, lambda: db.session.scalar(count))
 
 
 def _listed(rows):

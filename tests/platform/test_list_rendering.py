@@ -1,6 +1,8 @@
 """What the list pages keep between requests or build once per page gives the same markup as
 building it every time: the filter form kept by its values and choices, and the rows' links."""
 
+from datetime import datetime, timedelta, timezone
+
 from flask import url_for
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
@@ -70,3 +72,28 @@ def test_a_new_organisation_is_in_the_list_filters_at_once(client, login_as):
     for path in ("/informants/", "/interviews/"):
         page = client.get(path).get_data(as_text=True)
         assert "Before trust (BEF)" in page and "After trust (AFT)" in page
+
+
+def test_the_whole_lists_totals_are_kept_until_the_study_changes(client, login_as, count_queries):
+    """Everyone (no filter) is counted once per version of the study's data; a change shows at
+    once, and a filtered list is counted as before."""
+    coordinator = login_as("coordinator")
+    organisation, role = factories.make_organisation(), factories.make_role()
+    people = [factories.make_informant(organisation, role) for _ in range(3)]
+    factories.make_interview(informants=people[:1], interviewers=[coordinator],
+                             by=coordinator, send_invites=False)
+    db.session.commit()
+    assert "3 in all." in client.get("/informants/").get_data(as_text=True)
+    assert "1 in all." in client.get("/interviews/?when=all").get_data(as_text=True)
+    with count_queries:
+        assert "3 in all." in client.get("/informants/").get_data(as_text=True)
+        assert "1 in all." in client.get("/interviews/?when=all").get_data(as_text=True)
+    assert not any("count(" in statement.lower() for statement in count_queries.statements)
+    factories.make_informant(organisation, role, status="agreed")
+    factories.make_interview(informants=people[1:2], interviewers=[coordinator],
+                             by=coordinator, send_invites=False,
+                             start=datetime.now(timezone.utc) + timedelta(days=9))
+    db.session.commit()
+    assert "4 in all." in client.get("/informants/").get_data(as_text=True)
+    assert "2 in all." in client.get("/interviews/?when=all").get_data(as_text=True)
+    assert "1 in all." in client.get("/informants/?status=agreed").get_data(as_text=True)

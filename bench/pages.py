@@ -20,10 +20,15 @@ Exports are not here: bench/exports.py measures them. Run from the project direc
     .venv/bin/python bench/pages.py [--rounds 30] [--database sqlite --database postgresql]
         [--informants 5000 --interviews 20000 --documents 500]
         [--large-informants 50000 --large-interviews 100000 --large-documents 5000]
-        [--database-url URL_1X --database-url URL_10X]
+        [--database-url URL_1X --database-url URL_10X [--prebuilt]]
+        [--data-dir DIR] [--page LABEL ...]
 
 PostgreSQL runs in a throwaway cluster (tests/support/postgres.py) unless two empty databases
-are given with --database-url (the schema is built with the migrations).
+are given with --database-url (the schema is built with the migrations). Building the 10x
+database takes minutes: `--data-dir DIR` keeps the SQLite databases there and measures those it
+finds there again; `--prebuilt` measures the two --database-url databases built by an earlier
+run. Either way the migrations made since are applied first. `--page informants` measures only
+the pages whose label contains that word.
 """
 
 import argparse
@@ -38,12 +43,13 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 
 from bench import bare  # noqa: E402
 from bench.seed import DOCUMENTS, INFORMANTS, INTERVIEWS, build  # noqa: E402,F401
 from config import TestConfig  # noqa: E402
 from fieldwork import create_app  # noqa: E402
+from fieldwork.auth.models import User  # noqa: E402
 from fieldwork.auth.services import start_session  # noqa: E402
 from fieldwork.extensions import db  # noqa: E402
 from tests.factories import log_client_in  # noqa: E402
@@ -68,6 +74,7 @@ PAGES = ([("dashboard", "/", None)]
             ("interview page", "/interviews/1", None)])
 GOAL_SCALE, GOAL_BARE = 1.3, 1.3
 PAGE_SIZE = 50  # production's page size: the issue's "one page of 50 informants"
+COORDINATOR = "coordinator@example.org"  # the user bench/seed.py's build() makes
 
 
 class Target:
@@ -90,13 +97,19 @@ class Target:
         return elapsed, cpu, self.statements
 
 
-def app_target(url, sizes, now):
+def app_target(url, sizes, now, *, prebuilt=False):
+    """The app over one database, built here at these sizes, or built by an earlier run
+    (`prebuilt`: its coordinator is looked up; `built` is then None)."""
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url, "PAGE_SIZE": PAGE_SIZE})
     with app.app_context():
-        upgrade()
-        started = time.perf_counter()
-        coordinator = build(now, **sizes)
-        built = time.perf_counter() - started
+        upgrade()  # a prebuilt database gets the migrations made since it was built
+        if prebuilt:
+            coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
+            built = None
+        else:
+            started = time.perf_counter()
+            coordinator = build(now, **sizes)
+            built = time.perf_counter() - started
         client = app.test_client()
         log_client_in(client, coordinator)
         bare_session = f"{coordinator.id}:{start_session(coordinator)}"
@@ -145,10 +158,11 @@ def report(backend, sizes, built, results, rounds):
     in this thread's CPU time, which other processes on the machine disturb less (on PostgreSQL
     it leaves out the server's own work)."""
     small, large = sizes
+    built = [f"built in {b:.0f} s" if b is not None else "built earlier" for b in built]
     print(f"\n{backend}: 1x = {small['informants']:,} informants, {small['interviews']:,} "
-          f"interviews, {small['documents']:,} documents (built in {built[0]:.0f} s); 10x = "
+          f"interviews, {small['documents']:,} documents ({built[0]}); 10x = "
           f"{large['informants']:,} / {large['interviews']:,} / {large['documents']:,} "
-          f"(built in {built[1]:.0f} s); {rounds} interleaved rounds; times in ms")
+          f"({built[1]}); {rounds} interleaved rounds; times in ms")
     print(f"{'page':<32} {'statements':>10} {'p50 1x':>7} {'p95 1x':>7} {'p50 10x':>7} "
           f"{'p95 10x':>7} {'10x/1x':>6} {'(cpu)':>6} {'bare 1x':>7} {'(cpu)':>6} {'bare 10x':>8} "
           f"{'(cpu)':>6}  goals")
@@ -191,7 +205,16 @@ def main():
     parser.add_argument("--large-informants", type=int, default=10 * INFORMANTS)
     parser.add_argument("--large-interviews", type=int, default=5 * INTERVIEWS)
     parser.add_argument("--large-documents", type=int, default=10 * DOCUMENTS)
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="keep the SQLite databases in this directory, and measure those "
+                        "found there again instead of building them")
+    parser.add_argument("--prebuilt", action="store_true",
+                        help="the --database-url databases were built by an earlier run")
+    parser.add_argument("--page", action="append", default=[],
+                        help="measure only the pages whose label contains this (repeatable)")
     args = parser.parse_args()
+    if args.page:
+        PAGES[:] = [p for p in PAGES if any(word in p[0] for word in args.page)]
     if args.database_url and len(args.database_url) != 2:
         parser.error("--database-url takes two databases: 1x, then 10x")
     backends = args.database or ["sqlite", "postgresql"]
@@ -205,10 +228,16 @@ def main():
         cluster = None
         with tempfile.TemporaryDirectory() as directory:
             try:
+                prebuilt = [False, False]
                 if backend == "sqlite":
-                    urls = [f"sqlite:///{directory}/bench-1x.db", f"sqlite:///{directory}/bench-10x.db"]
+                    folder = args.data_dir or Path(directory)
+                    folder.mkdir(parents=True, exist_ok=True)
+                    files = [folder / "bench-1x.db", folder / "bench-10x.db"]
+                    prebuilt = [args.data_dir is not None and f.exists() for f in files]
+                    urls = [f"sqlite:///{f}" for f in files]
                 elif args.database_url:
                     urls = args.database_url
+                    prebuilt = [args.prebuilt, args.prebuilt]
                 else:
                     bindir = find_bindir()
                     if bindir is None:
@@ -217,8 +246,9 @@ def main():
                     cluster = ThrowawayCluster(bindir).start()
                     urls = [cluster.create_database("bench_1x"), cluster.create_database("bench_10x")]
                 targets, built = {}, []
-                for variant, url, size in zip(("1x", "10x"), urls, sizes):
-                    targets[variant], seconds, session = app_target(url, size, now)
+                for variant, url, size, ready in zip(("1x", "10x"), urls, sizes, prebuilt):
+                    targets[variant], seconds, session = app_target(url, size, now,
+                                                                    prebuilt=ready)
                     targets[f"bare {variant}"] = bare_target(url, session)
                     built.append(seconds)
                 results = measure(targets, args.rounds)

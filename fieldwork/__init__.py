@@ -211,7 +211,9 @@ def _record_refusal():
 
 def register_template_helpers(app):
     from . import languages, timeutil
+    from .forms import kept_form_markup
     from .markup import render_markdown
+    from .routing import IdUrl
 
     app.jinja_env.filters["local"] = timeutil.format_local
     app.jinja_env.filters["local_date"] = timeutil.format_local_date
@@ -221,6 +223,8 @@ def register_template_helpers(app):
     app.jinja_env.filters["local_in"] = languages.format_local
     app.jinja_env.globals["study_name_in"] = languages.study_name  # informants' pages
     app.jinja_env.filters["language_label"] = languages.label
+    app.jinja_env.globals["kept_form_markup"] = kept_form_markup
+    app.jinja_env.globals["id_url"] = IdUrl
 
     @app.context_processor
     def study():

@@ -117,15 +117,20 @@ class ListPage(Pagination):
 
     `db.paginate` counts by wrapping the whole query (every joined column, the sort) in a
     subquery; a list's total needs only the filtered base table. `rows` is any select: ORM
-    entities (`scalars=True`) or plain columns, already filtered and sorted."""
+    entities (`scalars=True`) or plain columns, already filtered and sorted. `count` is a select,
+    or a function that returns the total (one kept between requests)."""
 
-    def __init__(self, rows, count, *, scalars=False, **kwargs):
+    def __init__(self, rows, count, *, scalars=False, complete=None, **kwargs):
+        """`complete(rows)`, if given, turns the page's rows into what the page shows (adds what
+        further queries load for those rows)."""
         self._rows, self._count, self._scalars = rows, count, scalars
+        self._complete = complete
         super().__init__(**kwargs)
 
     def _query_items(self):
         page = self._rows.limit(self.per_page).offset(self._query_offset)
-        return (db.session.scalars(page) if self._scalars else db.session.execute(page)).all()
+        items = (db.session.scalars(page) if self._scalars else db.session.execute(page)).all()
+        return self._complete(items) if self._complete else items
 
     def _query_count(self):
-        return db.session.scalar(self._count)
+        return self._count() if callable(self._count) else db.session.scalar(self._count)

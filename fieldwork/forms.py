@@ -1,6 +1,10 @@
 """Helpers shared by every feature's forms."""
 
+import threading
+from collections import OrderedDict
+
 from flask import abort, flash, render_template, request
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from werkzeug.exceptions import BadRequest
@@ -215,3 +219,43 @@ def page_number():
 def options(pairs):
     """Select options from (value, label) pairs."""
     return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+FORM_MARKUP_KEPT = 128  # rendered filter forms kept per process, oldest dropped first
+_form_markup = OrderedDict()
+_form_markup_lock = threading.Lock()
+
+
+def kept_form_markup(render, form, *args):
+    """`render(form, *args)` (a template macro), kept between requests for a form without CSRF
+    token or errors: its markup then depends only on the form's class, the arguments, each
+    field's submitted and current values and choices, and the reader's language (date fields
+    carry it). A list's filter form is the same for most requests, and rendering it field by
+    field was a large part of the list pages' time."""
+    if form.meta.csrf or form.errors:
+        return render(form, *args)
+    try:
+        key = (type(form), args, getattr(current_user, "language", None),
+               tuple(_field_key(field) for field in form))
+        hash(key)
+    except TypeError:  # a value or choice that cannot be a key: render as usual
+        return render(form, *args)
+    with _form_markup_lock:
+        markup = _form_markup.get(key)
+        if markup is not None:
+            _form_markup.move_to_end(key)
+            return markup
+    markup = render(form, *args)
+    with _form_markup_lock:
+        _form_markup[key] = markup
+        while len(_form_markup) > FORM_MARKUP_KEPT:
+            _form_markup.popitem(last=False)
+    return markup
+
+
+def _field_key(field):
+    choices = getattr(field, "choices", None)
+    if choices is not None:
+        choices = tuple((c.value, c.label, repr(c.render_kw) if c.render_kw else None, c.optgroup)
+                        if isinstance(c, SelectChoice) else tuple(c) for c in choices)
+    return field.name, tuple(field.raw_data or ()), repr(field.data), choices

@@ -39,3 +39,23 @@ class WholeNumberConverter(IntegerConverter):
     def to_url(self, value):
         return str(int(value))
 
+
+
+class IdUrl:
+    """The URL of `endpoint` for any id, as url_for writes it, built once per page: a list of 50
+    rows links each row, and url_for per row was a noticeable part of rendering it.
+
+    `IdUrl("informants.detail", "informant_id")(42)` == url_for("informants.detail",
+    informant_id=42). The URL is built once with a marker id and split there; an id is written as
+    WholeNumberConverter writes it (its digits), so nothing needs escaping."""
+
+    MARKER = 987654321
+
+    def __init__(self, endpoint, name, **values):
+        from flask import url_for
+
+        self._before, self._after = url_for(endpoint, **{name: self.MARKER}, **values) \
+            .rsplit(str(self.MARKER), 1)
+
+    def __call__(self, value):
+        return f"{self._before}{int(value)}{self._after}"

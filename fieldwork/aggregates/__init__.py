@@ -34,6 +34,7 @@ WATCHED = frozenset({
     "document_theme", "theme"})
 
 CHANGED = "fieldwork.aggregates.changed"
+VERSION_READ = "fieldwork.aggregates.version_read"  # (transaction, version) read in it
 KEPT = 256  # figures kept per process, oldest dropped first
 
 _kept = OrderedDict()
@@ -42,11 +43,22 @@ _lock = threading.Lock()
 
 def current_version():
     """(epoch, number) of the database's data now, or None while this transaction has changed
-    watched rows it has not committed (its own view differs from every kept figure)."""
-    row = db.session.execute(select(StudyVersion.epoch, StudyVersion.number)
-                             .where(StudyVersion.id == 1)).first()
-    if row is None or db.session.info.get(CHANGED):
+    watched rows it has not committed (its own view differs from every kept figure).
+
+    Read once per transaction: a page that shows several kept figures (a list's filter choices
+    and its total, say) reads the version once. A figure computed later in the same transaction
+    is labelled with that version, which a commit in between has already left behind, so it is
+    never kept past a change."""
+    session = db.session()  # the session itself: the scoped proxy lacks get_transaction()
+    memo = session.info.get(VERSION_READ)
+    if memo is not None and memo[0] is session.get_transaction() \
+            and not (session.new or session.dirty or session.deleted):
+        return None if session.info.get(CHANGED) else memo[1]
+    row = session.execute(select(StudyVersion.epoch, StudyVersion.number)
+                          .where(StudyVersion.id == 1)).first()
+    if row is None or session.info.get(CHANGED):
         return None
+    session.info[VERSION_READ] = (session.get_transaction(), (row.epoch, row.number))
     return row.epoch, row.number
 
 
@@ -117,6 +129,7 @@ def _before_commit(session):
 
 def _forget_change(session, *args):
     session.info.pop(CHANGED, None)
+    session.info.pop(VERSION_READ, None)
 
 
 # Registered once on SQLAlchemy's Session class, as fieldwork.outbox.tracking does.

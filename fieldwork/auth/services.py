@@ -1,9 +1,10 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from .. import audit
 from ..access import UserRole
@@ -111,14 +112,19 @@ def user_for_session(user_id, token, *, now=None):
     if not token or not str(user_id).isdigit():
         return None
     now = now or utcnow()
-    user = db.session.scalar(
-        select(User).join(UserSession).where(
-            User.id == int(user_id),
-            UserSession.token_hash == _hash_token(token),
-            UserSession.expires_at > now,
-        )
-    )
+    user = db.session.scalar(_user_for_session_statement(),
+                             {"user_id": int(user_id), "token_hash": _hash_token(token), "now": now})
     return user if user is not None and user.is_active else None
+
+
+@cache
+def _user_for_session_statement():
+    """Built once: every request runs it, and building it each time cost as much as running it."""
+    return select(User).join(UserSession).where(
+        User.id == bindparam("user_id"),
+        UserSession.token_hash == bindparam("token_hash"),
+        UserSession.expires_at > bindparam("now"),
+    )
 
 
 def log_out(user, token, *, now=None):

@@ -4,7 +4,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
-from .. import audit
+from .. import aggregates, audit
 from ..database import ListPage, utcnow
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
@@ -233,7 +233,14 @@ def informant_page(criteria, *, sees_identities, page, per_page):
                    sees_identities=sees_identities)
     count = _matching(select(func.count()).select_from(Informant), criteria,
                       sees_identities=sees_identities)
+    if count.whereclause is None:
+        # Everyone: a count over the whole table, kept per version of the study's data.
+        count = _kept_total(count)
     return ListPage(rows, count, page=page, per_page=per_page, max_per_page=200, error_out=False)
+
+
+def _kept_total(count):
+    return lambda: aggregates.kept("informant total", None, lambda: db.session.scalar(count))
 
 
 def get_informant(informant_id):

@@ -12,7 +12,7 @@ from ..forms import (ConfirmForm, button_action, form_page, options, page_number
 from ..consent.services import consent_panel
 from ..interviews.queries import interviews_of_informant
 from ..organisations.models import GovernanceLevel
-from ..organisations.services import organisation_choices, role_choices
+from ..organisations.services import filter_choices, organisation_choices, role_choices
 from ..outbox import services as outbox
 from ..validation import clean_text
 from . import exporting, importing, services
@@ -152,8 +152,9 @@ def _informant_form(**kwargs):
 
 def _filter_form():
     form = InformantFilterForm(request.args)
-    form.organisation.choices = options([("", "Any organisation")] + organisation_choices())
-    form.role.choices = options([("", "Any role")] + role_choices())
+    organisations, roles = filter_choices()
+    form.organisation.choices = options([("", "Any organisation")] + organisations)
+    form.role.choices = options([("", "Any role")] + roles)
     if not current_user.sees_identities:
         form.sort.choices = [c for c in form.sort.choices if c.value not in services.IDENTITY_SORTS]
     return form

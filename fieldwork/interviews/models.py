@@ -77,6 +77,7 @@ interview_present_interviewer = Table(
 
 
 RECORDING_PENDING = "recording_location != '' AND recording_deleted_at IS NULL"
+TRANSCRIPT_UNMOVED = "status = 'conducted' AND transcript_updated_at IS NULL"
 
 
 class Interview(db.Model):
@@ -108,6 +109,15 @@ class Interview(db.Model):
         Index("ix_interview_recording_pending", "transcript_status", "status",
               "transcript_updated_at", "starts_at", "id",
               sqlite_where=text(RECORDING_PENDING), postgresql_where=text(RECORDING_PENDING)),
+        # The same lanes while the transcript never moved (transcript_updated_at IS NULL), in
+        # start order: PostgreSQL does not take the order of the indexes above after an IS NULL,
+        # and walked every conducted interview by start instead. With the condition in the
+        # index's predicate, each lane is a bounded walk.
+        Index("ix_interview_stage_unmoved", "transcript_status", "starts_at", "id",
+              sqlite_where=text(TRANSCRIPT_UNMOVED), postgresql_where=text(TRANSCRIPT_UNMOVED)),
+        Index("ix_interview_recording_pending_unmoved", "transcript_status", "starts_at", "id",
+              sqlite_where=text(f"{TRANSCRIPT_UNMOVED} AND {RECORDING_PENDING}"),
+              postgresql_where=text(f"{TRANSCRIPT_UNMOVED} AND {RECORDING_PENDING}")),
         CheckConstraint("actual_duration_minutes IS NULL OR actual_duration_minutes > 0",
                         name="actual_duration_positive"),
     )

@@ -7,18 +7,20 @@ from functools import lru_cache
 
 from sqlalchemy import (Integer, bindparam, column, func, literal, literal_column, or_, select,
                         true, union_all, values)
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
+from .. import aggregates
 from ..auth.models import User
 from ..database import ListPage, UTCDateTime, utcnow
 from ..extensions import db
-from ..guides.models import GuideVersion, VersionStatus, guide_target_role
+from ..guides.models import Guide, GuideVersion, VersionStatus, guide_target_role
 from ..consent.models import ConsentRecord, ConsentStatus
 from ..informants.models import Informant, Language, RecruitmentStatus
 from ..organisations.models import Organisation, Role
 from ..timeutil import where_on_local_days
 from .models import (
     Interview,
+    InterviewMode,
     InterviewStatus,
     TranscriptStatusChange,
     interview_informant,
@@ -85,17 +87,72 @@ def interview_query(criteria, *, now=None):
     return select(Interview).options(*with_people()).where(*conditions).order_by(*order)
 
 
+@dataclass(frozen=True)
+class ListedPerson:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ListedInterview:
+    """What the list shows of one interview: its columns, the guide's title and version number,
+    and the informants (by code) and interviewers (by name) on it."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    mode: InterviewMode
+    status: InterviewStatus
+    guide_title: str
+    guide_number: int
+    informants: list
+    interviewers: list
+
+    @property
+    def duration_minutes(self):
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
 def interview_page(criteria, *, page, per_page, now=None):
     """One page of the list, with what its rows show (informants' codes and names, the
-    interviewers, the guide) loaded in a fixed number of queries; the total counted on the
+    interviewers, the guide) in three queries of plain columns; the total counted on the
     interview table alone."""
     conditions, order = _matching(criteria, now or utcnow())
-    rows = (select(Interview).where(*conditions).order_by(*order)
-            .options(selectinload(Interview.informants), selectinload(Interview.interviewers),
-                     joinedload(Interview.guide_version).joinedload(GuideVersion.guide)))
+    rows = (select(Interview.id, Interview.starts_at, Interview.ends_at, Interview.mode,
+                   Interview.status, Guide.title, GuideVersion.number)
+            .join(GuideVersion, GuideVersion.id == Interview.guide_version_id)
+            .join(Guide, Guide.id == GuideVersion.guide_id)
+            .where(*conditions).order_by(*order))
     count = select(func.count()).select_from(Interview).where(*conditions)
-    return ListPage(rows, count, scalars=True, page=page, per_page=per_page, max_per_page=200,
-                    error_out=False)
+    if not conditions:  # every interview: counted once per version of the study's data
+        count = _kept_total(count)
+    return ListPage(rows, count, complete=_listed, page=page, per_page=per_page,
+                    max_per_page=200, error_out=False)
+
+
+def _kept_total(count):
+    return lambda: aggregates.kept("interview total", None, lambda: db.session.scalar(count))
+
+
+def _listed(rows):
+    """The page's rows with their informants and interviewers, in the order the interview page
+    shows them (informants by code, interviewers by name)."""
+    ids = [row.id for row in rows]
+    informants, interviewers = {}, {}
+    if ids:
+        for row in db.session.execute(
+                select(interview_informant.c.interview_id, Informant.code, Informant.name)
+                .join(Informant, Informant.id == interview_informant.c.informant_id)
+                .where(interview_informant.c.interview_id.in_(ids)).order_by(Informant.code)):
+            informants.setdefault(row.interview_id, []).append(ListedPerson(row.code, row.name))
+        for row in db.session.execute(
+                select(interview_interviewer.c.interview_id, User.name)
+                .join(User, User.id == interview_interviewer.c.user_id)
+                .where(interview_interviewer.c.interview_id.in_(ids)).order_by(User.name)):
+            interviewers.setdefault(row.interview_id, []).append(ListedPerson("", row.name))
+    return [ListedInterview(row.id, row.starts_at, row.ends_at, row.mode, row.status, row.title,
+                            row.number, informants.get(row.id, []), interviewers.get(row.id, []))
+            for row in rows]
 
 
 def get_interview(interview_id):
@@ -209,8 +266,8 @@ def interviews_of_informant(informant_id):
 
 
 def interviewer_choices():
-    users = db.session.scalars(select(User).where(User.role.in_(INTERVIEWER_ROLES),
-                                                  User.is_enabled.is_(True))
+    users = db.session.execute(select(User.id, User.name)
+                               .where(User.role.in_(INTERVIEWER_ROLES), User.is_enabled.is_(True))
                                .order_by(func.lower(User.name))).all()
     return [(u.id, u.name) for u in users]
 

@@ -17,7 +17,7 @@ from ..forms import (ConfirmForm, button_action, coerce_optional_id, form_page, 
 from ..guides.services import choosable_versions
 from ..guides.views import render_printable
 from ..informants.models import Informant
-from ..organisations.services import organisation_choices, role_choices
+from ..organisations.services import filter_choices
 from ..outbox import services as outbox
 from ..outbox.models import OutboxMessage
 from ..replies import services as replies
@@ -388,8 +388,9 @@ def _interview_form(current=None, **kwargs):
 
 
 def _filter_form(form):
-    form.organisation.choices = options([("", "Any organisation")] + organisation_choices())
-    form.role.choices = options([("", "Any role")] + role_choices())
+    organisations, roles = filter_choices()
+    form.organisation.choices = options([("", "Any organisation")] + organisations)
+    form.role.choices = options([("", "Any role")] + roles)
     return _with_interviewers(form)
 
 

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import aggregates, audit
 from ..database import utcnow
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
@@ -114,3 +114,17 @@ def organisation_choices():
 
 def role_choices():
     return [(r.id, r.name) for r in list_roles()]
+
+
+def filter_choices():
+    """(organisation choices, role choices) for the lists' filters, read once per version of the
+    study's data and kept between requests: one small query instead of two on every list page.
+    Organisations and roles are among the tables whose changes raise that version."""
+    def compute():
+        organisations = db.session.execute(
+            select(Organisation.id, Organisation.name, Organisation.code)
+            .order_by(Organisation.governance_level, Organisation.name)).all()
+        roles = db.session.execute(select(Role.id, Role.name).order_by(Role.name)).all()
+        return ([(o.id, f"{o.name} ({o.code})") for o in organisations],
+                [(r.id, r.name) for r in roles])
+    return aggregates.kept("filter choices", None, compute)

@@ -28,6 +28,7 @@ from flask import current_app
 from sqlalchemy import false, select
 
 from ..documents.models import document_interview
+from ..database import utcnow
 from ..downloads import read_only
 from ..extensions import db
 from ..guides.formats import markdown_body
@@ -330,3 +331,17 @@ def qdpx_chunks(criteria, *, variant, k, now, with_notes):
         file.seek(0)
         while chunk := file.read(_CHUNK_BYTES):
             yield chunk
+
+
+def export_project(criteria, *, by, with_identities=False, coarsened=False, now=None):
+    """The study as a REFI-QDA project (.qdpx) as (chunks, mimetype), after its audit event is
+    committed; identities only for admins, as for the case tables, notes not for analysts."""
+    now = now or utcnow()
+    with_identities = with_identities and getattr(by, "is_admin", True)
+    variant = services.variant_of(with_identities=with_identities, coarsened=coarsened)
+    k = services.min_cell_size()
+    services.audit_export(criteria, by=by, now=now, file_format="qdpx", variant=variant, k=k)
+    # Field notes and memos go to those who read them in the app, not to analysts.
+    with_notes = getattr(by, "sees_identities", True)
+    return (qdpx_chunks(criteria, variant=variant, k=k, now=now, with_notes=with_notes),
+            MIMETYPE)

@@ -17,7 +17,6 @@ from sqlalchemy import String, cast, func, select
 from .. import audit
 from ..audit import security
 from ..auth.models import User
-from ..database import utcnow
 from ..consent.gates import consent_allows
 from ..consent.models import PARTICIPATION, QUOTATION, RECORDING
 from ..coverage.models import Coverage, QuestionCoverage
@@ -271,7 +270,7 @@ def export_interviews(criteria, *, by, file_format, with_identities=False, coars
     with_identities = with_identities and getattr(by, "is_admin", True)
     variant = variant_of(with_identities=with_identities, coarsened=coarsened)
     k = min_cell_size()
-    rows = _audit_export(criteria, by=by, now=now, file_format=file_format, variant=variant, k=k)
+    rows = audit_export(criteria, by=by, now=now, file_format=file_format, variant=variant, k=k)
     header, cases = interview_cases(criteria, with_identities=with_identities,
                                     coarsened=coarsened, k=k,
                                     secret=current_app.config["SECRET_KEY"])
@@ -281,7 +280,7 @@ def export_interviews(criteria, *, by, file_format, with_identities=False, coars
                                ("Minimum cell size (k)", k), ("Cases", rows)])
 
 
-def _audit_export(criteria, *, by, now, file_format, variant, k):
+def audit_export(criteria, *, by, now, file_format, variant, k):
     """Record who took which export and commit, before a row is read; the number of rows."""
     rows = count_cases(criteria)
     audit.record("interview.export", by=by, now=now, after={
@@ -291,22 +290,6 @@ def _audit_export(criteria, *, by, now, file_format, variant, k):
         security.add_identity_export(by=by, export="interviews", rows=rows, now=now)
     db.session.commit()
     return rows
-
-
-def export_project(criteria, *, by, with_identities=False, coarsened=False, now=None):
-    """The study as a REFI-QDA project (.qdpx) as (chunks, mimetype), after its audit event is
-    committed; identities only for admins, as for the case tables, notes not for analysts."""
-    from . import qdpx  # ElementTree and zipfile only for the processes that build one
-
-    now = now or utcnow()
-    with_identities = with_identities and getattr(by, "is_admin", True)
-    variant = variant_of(with_identities=with_identities, coarsened=coarsened)
-    k = min_cell_size()
-    _audit_export(criteria, by=by, now=now, file_format="qdpx", variant=variant, k=k)
-    # Field notes and memos go to those who read them in the app, not to analysts.
-    with_notes = getattr(by, "sees_identities", True)
-    return (qdpx.qdpx_chunks(criteria, variant=variant, k=k, now=now, with_notes=with_notes),
-            qdpx.MIMETYPE)
 
 
 DOCUMENT_COLUMNS = ("Document", "Title", "Type", "Issuing organisation", "Governance level",

@@ -84,9 +84,11 @@ def _project(*, name, with_identities=False, coarsened=False):
     filters = _filter_form()
     if not filters.validate():
         return _index_page(filters), 400
-    chunks, mimetype = services.export_project(_criteria(filters), by=current_user,
-                                               with_identities=with_identities,
-                                               coarsened=coarsened)
+    from . import qdpx  # ElementTree and zipfile only for the processes that build one
+
+    chunks, mimetype = qdpx.export_project(_criteria(filters), by=current_user,
+                                           with_identities=with_identities,
+                                           coarsened=coarsened)
     return send(chunks, filename=f"{name}.qdpx", mimetype=mimetype, name=name)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from fieldwork.consent import services as consent
 from fieldwork.consent.gates import consent_summaries
+from fieldwork.dashboard import progress
 from fieldwork.dashboard import services as dashboard
 from fieldwork.documents import services as documents
 from fieldwork.errors import DomainError
@@ -57,8 +58,8 @@ def assert_figures_fresh(now):
              or cell.interviewed}
     fresh = {key: counts for key, counts in dashboard._matrix_counts().items() if any(counts)}
     assert shown == fresh
-    monday, _, _ = dashboard.week_bounds(dashboard.to_local(now).date())
-    assert dashboard.progress(now) == dashboard._progress(monday, dashboard.CHART_WEEKS)
+    monday, _, _ = progress.week_bounds(progress.to_local(now).date())
+    assert progress.progress(now) == progress._progress(monday, progress.CHART_WEEKS)
     assert pipeline.column_counts(now=now) == pipeline._column_counts(now=now)[2]
     assert documents.theme_choices() == documents._theme_choices()
     assert _stored_standing() == _expected_standing()

@@ -203,6 +203,7 @@ def test_coverage_goes_into_the_case_exports_as_variables(app, coordinator, vers
     import zipfile
     import xml.etree.ElementTree as ET
 
+    from fieldwork.exports import qdpx
     from fieldwork.exports import services as exports
 
     interview = held(coordinator, version)
@@ -217,7 +218,7 @@ def test_coverage_goes_into_the_case_exports_as_variables(app, coordinator, vers
     header, rows = exports.interview_cases(exports.ExportFilter(), coarsened=True, secret="s")
     assert dict(zip(header, next(iter(rows))))["Questions not reached"] == 1
 
-    chunks, _ = exports.export_project(exports.ExportFilter(), by=coordinator)
+    chunks, _ = qdpx.export_project(exports.ExportFilter(), by=coordinator)
     with zipfile.ZipFile(io.BytesIO(b"".join(chunks))) as archive:
         project = ET.fromstring(archive.read("project.qde"))
     ns = {"q": "urn:QDA-XML:project:1.0"}

@@ -35,7 +35,8 @@ def test_dashboard_targets_chart_print_and_a_document(app, page):
     expect(page.get_by_role("heading", name="Sampling matrix")).to_be_visible()
     cell = page.locator("td.cell").first
     expect(cell).to_have_attribute("aria-label", "Radiologist at VVHT: target none, recruited 1, "
-                                                 "consented 0, interviewed 1")
+                                                 "consented 0, interviewed 1; small cell, fewer than 3 "
+                                                 "interviewed: re-identification risk")
     expect(page.get_by_role("img", name="Interviews conducted, cumulative, per week")).to_be_visible()
 
     page.get_by_role("link", name="Edit targets").click()
@@ -43,7 +44,8 @@ def test_dashboard_targets_chart_print_and_a_document(app, page):
     page.get_by_role("button", name="Save targets").click()
     expect(page.locator(".flash-success")).to_contain_text("Targets saved (1 changed)")
     expect(page.locator("td.cell").first).to_have_attribute(
-        "aria-label", "Radiologist at VVHT: target 3, recruited 1, consented 0, interviewed 1")
+        "aria-label", "Radiologist at VVHT: target 3, recruited 1, consented 0, interviewed 1; "
+                     "small cell, fewer than 3 interviewed: re-identification risk")
 
     # On paper: no navigation, the date line instead, the chart still there.
     page.emulate_media(media="print")

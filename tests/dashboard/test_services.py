@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from fieldwork.audit.models import AuditEvent
-from fieldwork.dashboard import services
+from fieldwork.dashboard import progress, services
 from fieldwork.dashboard.models import SamplingTarget
 from fieldwork.errors import DomainError
 from fieldwork.extensions import db
@@ -121,20 +121,20 @@ def test_progress_is_cumulative_per_week_and_the_chart_scales_to_it(app, frame):
             for start in (_oslo(2026, 2, 2, 10), _oslo(2026, 2, 4, 10), _oslo(2026, 2, 18, 10),
                           _oslo(2026, 2, 19, 10))]
     _conduct(*made[:3])  # the fourth was not conducted
-    data = services.progress(_oslo(2026, 2, 25, 12))
+    data = progress.progress(_oslo(2026, 2, 25, 12))
     assert [m.isoformat() for m in data.weeks] == ["2026-02-02", "2026-02-09", "2026-02-16",
                                                    "2026-02-23"]
     assert data.conducted == [2, 2, 3, 3]
-    chart = services.progress_chart(data)
+    chart = progress.progress_chart(data)
     assert chart.last[2] == 3 and len(chart.points.split()) == 4
     assert [label for _, label in chart.y_ticks] == ["0", "1", "2", "3"]
     assert [label for _, label in chart.x_ticks][0] == "W6"
-    assert services.progress(_oslo(2026, 2, 25, 12), weeks=2).weeks[0].isoformat() == "2026-02-16"
+    assert progress.progress(_oslo(2026, 2, 25, 12), weeks=2).weeks[0].isoformat() == "2026-02-16"
 
 
 @pytest.mark.parametrize("peak, step", [(0, 1), (3, 1), (7, 2), (12, 5), (48, 10), (20000, 5000)])
 def test_chart_ticks_are_round_numbers(peak, step):
-    assert services._nice_step(peak) == step
+    assert progress._nice_step(peak) == step
 
 
 def test_consented_counts_and_alerts_come_from_the_consent_gate(app, frame, now):

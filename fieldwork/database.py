@@ -75,6 +75,13 @@ def _configure_sqlite(dbapi_connection, connection_record):
 PING_AFTER_IDLE_SECONDS = 2.0
 
 
+def _readable(fd):
+    # poll, not select: select refuses descriptors above 1023, which a busy process can reach.
+    poller = io_select.poll()
+    poller.register(fd, io_select.POLLIN)
+    return bool(poller.poll(0))
+
+
 @event.listens_for(Pool, "checkin")
 def _note_check_in(dbapi_connection, connection_record):
     if dbapi_connection is not None:
@@ -98,7 +105,7 @@ def _check_out(dbapi_connection, connection_record, connection_proxy):
     if pgconn is None or checked_in_at is None:  # a connection just made
         return
     try:
-        if pgconn.status != 0 or io_select.select([pgconn.socket], [], [], 0)[0]:  # 0: CONNECTION_OK
+        if pgconn.status != 0 or _readable(pgconn.socket):  # 0: CONNECTION_OK
             raise exc.DisconnectionError("the server closed the connection")
         if time.monotonic() - checked_in_at > PING_AFTER_IDLE_SECONDS:
             dbapi_connection.cursor().execute(";")  # what SQLAlchemy's pre-ping sends

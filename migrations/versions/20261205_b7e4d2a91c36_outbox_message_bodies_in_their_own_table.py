@@ -32,17 +32,20 @@ def upgrade():
     )
     op.execute('INSERT INTO outbox_message_body (outbox_message_id, raw) '
                'SELECT id, raw FROM outbox_message')
-    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.drop_column('raw')
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch operation: SQLite would rebuild
+    # outbox_message, and dropping the old table deletes its rows first, which with foreign keys
+    # on fires their ON DELETE actions: the bodies just copied would be deleted with it.
+    op.drop_column('outbox_message', 'raw')
 
 
 def downgrade():
-    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('raw', sa.LargeBinary(), nullable=False,
-                                      server_default=sa.text("''")))
+    op.add_column('outbox_message', sa.Column('raw', sa.LargeBinary(), nullable=False,
+                                              server_default=sa.text("''")))
     op.execute('UPDATE outbox_message SET raw = (SELECT raw FROM outbox_message_body '
                'WHERE outbox_message_body.outbox_message_id = outbox_message.id) '
                'WHERE id IN (SELECT outbox_message_id FROM outbox_message_body)')
-    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.alter_column('raw', server_default=None)
+    if op.get_bind().dialect.name != 'sqlite':
+        # On SQLite the default stays: removing it means rebuilding the table (see upgrade),
+        # which would empty the links that reminders and digests keep to their messages.
+        op.alter_column('outbox_message', 'raw', server_default=None)
     op.drop_table('outbox_message_body')

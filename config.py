@@ -278,7 +278,9 @@ class Config:
 
     TESTING = False
     DEBUG = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: a round trip before every transaction. fieldwork.database checks each
+    # PostgreSQL connection as it leaves the pool instead, and pings only those idle for a while.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False}
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -26,7 +26,7 @@ from fieldwork.extensions import db
 from fieldwork.informants.models import Informant
 from fieldwork.interviews.models import Interview, interview_informant, interview_interviewer
 from fieldwork.organisations.services import create_organisation, create_role
-from fieldwork.outbox.models import OutboxMessage
+from fieldwork.outbox.models import OutboxBody, OutboxMessage
 from tests.factories import PASSWORD, published_version
 
 INFORMANTS, INTERVIEWS, DOCUMENTS = 5_000, 20_000, 500
@@ -122,11 +122,13 @@ def build(now, *, informants=INFORMANTS, interviews=INTERVIEWS, documents=DOCUME
          "is_given": records[n]["status"] in ("given", "partly-given")
          and not (key == "direct_quotation" and records[n]["status"] == "partly-given")}
         for n, record_id in enumerate(record_ids) for key in STANDARD_ITEMS])
-    db.session.execute(insert(OutboxMessage), [
+    failed_ids = db.session.scalars(insert(OutboxMessage).returning(OutboxMessage.id), [
         {"message_id": f"<failed-{n}@example.org>", "purpose": "invite",
-         "recipient_email": f"informant{n}@example.org", "subject": "Invitation", "raw": b"x",
+         "recipient_email": f"informant{n}@example.org", "subject": "Invitation",
          "status": "failed", "attempts": 8, "next_attempt_at": now, "created_at": now}
-        for n in range(20)])
+        for n in range(20)]).all()
+    db.session.execute(insert(OutboxBody), [{"outbox_message_id": message_id, "raw": b"x"}
+                                            for message_id in failed_ids])
     # Statistics, as PostgreSQL's autovacuum and an informant import leave them.
     refresh_statistics(*db.metadata.tables)
     db.session.commit()

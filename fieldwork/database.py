@@ -1,11 +1,14 @@
 """Column types and engine settings shared by every model."""
 
 import enum
+import select as io_select
+import time
 from datetime import datetime, timezone
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import DateTime, event, select, text
+from sqlalchemy import DateTime, event, exc, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
@@ -65,6 +68,50 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# A pooled PostgreSQL connection idle for longer than this is pinged (a round trip) before it is
+# used; one used more recently is only checked for a closed socket (see `_check_out`).
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
+def _readable(fd):
+    # poll, not select: select refuses descriptors above 1023, which a busy process can reach.
+    poller = io_select.poll()
+    poller.register(fd, io_select.POLLIN)
+    return bool(poller.poll(0))
+
+
+@event.listens_for(Pool, "checkin")
+def _note_check_in(dbapi_connection, connection_record):
+    if dbapi_connection is not None:
+        connection_record.info["checked_in_at"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _check_out(dbapi_connection, connection_record, connection_proxy):
+    """A pooled PostgreSQL connection that the server has dropped is replaced before it is used,
+    as SQLAlchemy's pool_pre_ping would do, without a round trip for every transaction.
+
+    A server that ends a connection (a restart, pg_terminate_backend, idle_session_timeout, a
+    crash) says so or closes the socket, which then becomes readable: an idle connection that
+    listens to no notifications has nothing else to read. That check costs no round trip. Only
+    a peer that vanished without a word (a host gone, an address moved to a standby) leaves the
+    socket quiet, and that takes longer than PING_AFTER_IDLE_SECONDS, so a connection idle that
+    long is also pinged. Raising DisconnectionError makes the pool take a new connection.
+    """
+    checked_in_at = connection_record.info.pop("checked_in_at", None)
+    pgconn = getattr(dbapi_connection, "pgconn", None)  # psycopg's; SQLite's never drops
+    if pgconn is None or checked_in_at is None:  # a connection just made
+        return
+    try:
+        if pgconn.status != 0 or _readable(pgconn.socket):  # 0: CONNECTION_OK
+            raise exc.DisconnectionError("the server closed the connection")
+        if time.monotonic() - checked_in_at > PING_AFTER_IDLE_SECONDS:
+            dbapi_connection.cursor().execute(";")  # what SQLAlchemy's pre-ping sends
+    except (OSError, type(dbapi_connection).Error) as error:  # psycopg.Error and its kind
+        raise exc.DisconnectionError(
+            f"the connection failed its check ({type(error).__name__})") from None
 
 
 class LabelledEnum(enum.Enum):

@@ -1,7 +1,7 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from ..extensions import db
@@ -23,7 +23,8 @@ UNFINISHED_STATUSES = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 class OutboxMessage(db.Model):
-    """One email, complete as it will be sent (`raw`), and where its delivery stands.
+    """One email and where its delivery stands; the email itself, complete as it will be sent,
+    is `raw` (kept in `OutboxBody`).
 
     The bytes and the Message-ID are made once, when the message is queued, so every attempt
     sends the same message and a recipient's client recognises a repeat. `subject`, `purpose` and
@@ -55,7 +56,6 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(500))
     method: Mapped[str | None] = mapped_column(String(16))
     sequence: Mapped[int | None] = mapped_column(Integer)
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -75,3 +75,26 @@ class OutboxMessage(db.Model):
                 "informant_id": self.informant_id, "user_id": self.user_id,
                 "interview_id": self.interview_id,
                 "last_error": self.last_error}
+
+
+class OutboxBody(db.Model):
+    """The bytes of one outbox message, written once when it is queued and never changed by
+    delivery (only the retention erasure empties them).
+
+    Apart from the message's row because delivery changes that row two or three times (pending,
+    sending, sent), and SQLite writes a row whole on every change: with the 8 KB of an
+    invitation in it, each change wrote the whole email again (issue 14).
+    """
+
+    __tablename__ = "outbox_message_body"
+
+    outbox_message_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox_message.id", ondelete="CASCADE"), primary_key=True)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# Read as a column of the message (message.raw, select(OutboxMessage.raw)), loaded only when
+# asked for: the history pages list messages without their bytes. Written by queue_emails.
+OutboxMessage.raw = column_property(
+    select(OutboxBody.raw).where(OutboxBody.outbox_message_id == OutboxMessage.id)
+    .scalar_subquery(), deferred=True)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import aliased
 from .. import mail
 from ..database import utcnow
 from ..extensions import db
-from .models import UNFINISHED_STATUSES, OutboxMessage, OutboxStatus
+from .models import UNFINISHED_STATUSES, OutboxBody, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ def _claim_statements(by_ids):
     """(pick, claim) for `_claim_batch`, built once: every batch runs the same two statements
     with new values (`now`, `size`, `token`, the ids), so SQLAlchemy neither rebuilds nor
     re-hashes them."""
-    table = OutboxMessage.__table__
+    table, body = OutboxMessage.__table__, OutboxBody.__table__
     due = (table.c.status == OutboxStatus.PENDING) & (table.c.next_attempt_at <= bindparam("now"))
     pick = select(table.c.id).where(due, ~_waits_for_an_older_one(table))
     if by_ids:
@@ -200,7 +200,10 @@ def _claim_statements(by_ids):
              .where(table.c.id.in_(bindparam("picked", expanding=True)), due)
              .values(status=OutboxStatus.SENDING, attempts=table.c.attempts + 1,
                      claimed_at=bindparam("now"), claim_token=bindparam("token"))
-             .returning(table.c.id, table.c.raw, table.c.recipient_email, table.c.attempts))
+             .returning(table.c.id,
+                        select(body.c.raw).where(body.c.outbox_message_id == table.c.id)
+                        .scalar_subquery(),
+                        table.c.recipient_email, table.c.attempts))
     return pick, claim
 
 

@@ -9,6 +9,7 @@ Delivery lives in fieldwork.outbox.sending; its public functions are re-exported
 the rest of the app finds the outbox.
 """
 
+import functools
 import logging
 import re
 import secrets
@@ -17,7 +18,8 @@ from contextvars import ContextVar
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import (ARRAY, Integer, LargeBinary, bindparam, exists, func, insert, select,
+                        update)
 from sqlalchemy.orm import class_mapper, make_transient_to_detached
 
 from .. import audit, languages, mail
@@ -26,7 +28,7 @@ from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..validation import clean_email
 from . import tracking
-from .models import OutboxMessage, OutboxStatus
+from .models import OutboxBody, OutboxMessage, OutboxStatus
 from .sending import (BATCH_SIZE, DispatchReport, behind_a_message_in_flight,  # noqa: F401
                       dispatch, dispatch_pending, recover_interrupted, retry_delay, where)
 
@@ -127,26 +129,83 @@ def _unsaved(**values):
 
 
 def queue_emails(messages):
-    """Add messages from `new_email` (the emails of one change) with one multi-row INSERT; no
-    commit. Returns them, with their ids, in the session.
+    """Add messages from `new_email` (the emails of one change) with one INSERT of their rows and
+    one of their bytes (`OutboxBody`); no commit. Returns them, with their ids, in the session.
 
-    Executed with all rows as parameters, SQLAlchemy sends INSERT ... VALUES (...), (...)
-    RETURNING ("insertmanyvalues"), compiled once and cached; the returned ids are matched by
-    Message-ID, since the order of RETURNING rows is not promised. (The ORM's flush would insert
-    them one statement each here.)
+    The returned ids are matched by Message-ID, since the order of RETURNING rows is not
+    promised. (The ORM's flush would insert them one statement each here.)
     """
     if not messages:
         return messages
-    table = OutboxMessage.__table__
-    ids = dict(db.session.execute(
-        insert(table).returning(table.c.message_id, table.c.id),
-        [{c: vars(m).get(c) for c in _COLUMNS} for m in messages]).all())
+    rows = [{c: vars(m).get(c) for c in _COLUMNS} for m in messages]
+    raws = [vars(m).get("raw") or b"" for m in messages]
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        ids = _insert_unnested(rows, raws)
+    else:
+        ids = _insert_values(rows, raws)
     for message in messages:
         message.id = ids[message.message_id]
-        make_transient_to_detached(message)  # what it holds is what the row holds
+        make_transient_to_detached(message)  # what it holds is what the rows hold
         db.session.add(message)
     tracking.note_queued([m.id for m in messages if m.status is OutboxStatus.PENDING])
     return messages
+
+
+def _insert_values(rows, raws):
+    """INSERT ... VALUES (...), (...) RETURNING: SQLAlchemy's "insertmanyvalues", compiled once
+    and cached; then the bodies, one executemany (in-process on SQLite, so cheap)."""
+    table = OutboxMessage.__table__
+    ids = dict(db.session.execute(
+        insert(table).returning(table.c.message_id, table.c.id), rows).all())
+    db.session.execute(insert(OutboxBody.__table__), [
+        {"outbox_message_id": ids[row["message_id"]], "raw": raw} for row, raw in zip(rows, raws)])
+    return ids
+
+
+def _insert_unnested(rows, raws):
+    """PostgreSQL: both inserts in one statement (one round trip), the rows passed as one array
+    per column and read back with unnest().
+
+    A multi-row VALUES of ten messages has some 180 parameters, and psycopg parses such a
+    statement anew on every execution (it caches only statements of at most 50 parameters),
+    which cost more than the insert itself; this one has a parameter per column whatever the
+    number of rows, so psycopg parses it once and, after a few runs, prepares it on the server.
+    The bytes go as one bytea with each message's place in it: an array of bytea would be
+    quoted element by element in Python, slower than everything else here together.
+    """
+    values = {c: [row[c] for row in rows] for c in _COLUMNS}
+    starts, start = [], 1  # substring() counts from 1
+    for raw in raws:
+        starts.append(start)
+        start += len(raw)
+    values.update(body_message_ids=values["message_id"], body_starts=starts,
+                  body_lengths=[len(raw) for raw in raws], bodies=b"".join(raws))
+    return dict(db.session.execute(_unnested_statement(), values).all())
+
+
+@functools.cache
+def _unnested_statement():
+    """WITH message AS (INSERT INTO outbox_message ... SELECT * FROM unnest(:message_id, ...)
+    RETURNING id, message_id), body AS (INSERT INTO outbox_message_body SELECT message.id,
+    substring(:bodies FROM start FOR length) ... joined on the Message-ID)
+    SELECT message_id, id FROM message"""
+    table, body = OutboxMessage.__table__, OutboxBody.__table__
+    columns = func.unnest(*[bindparam(c, type_=ARRAY(table.c[c].type)) for c in _COLUMNS]) \
+        .table_valued(*_COLUMNS).render_derived()
+    message = insert(table).from_select(_COLUMNS, select(*[columns.c[c] for c in _COLUMNS])) \
+        .returning(table.c.id, table.c.message_id).cte("message")
+    places = func.unnest(bindparam("body_message_ids", type_=ARRAY(table.c.message_id.type)),
+                         bindparam("body_starts", type_=ARRAY(Integer)),
+                         bindparam("body_lengths", type_=ARRAY(Integer))) \
+        .table_valued("message_id", "start", "length").render_derived()
+    raw = func.substring(bindparam("bodies", type_=LargeBinary), places.c.start,
+                         places.c.length, type_=LargeBinary)
+    bodies = insert(body).from_select(
+        ["outbox_message_id", "raw"],
+        select(message.c.id, raw).join(places, places.c.message_id == message.c.message_id)) \
+        .cte("body")
+    return select(message.c.message_id, message.c.id).add_cte(bodies)
 
 
 _COLUMNS = [c.key for c in OutboxMessage.__table__.columns if c.key != "id"]

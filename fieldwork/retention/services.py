@@ -31,7 +31,7 @@ from ..consent import files as consent_files
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..informants.models import IDENTITY_FIELDS, Informant, InformantImport
-from ..outbox.models import OutboxMessage, OutboxStatus
+from ..outbox.models import OutboxBody, OutboxMessage, OutboxStatus
 from ..timeutil import study_zone
 from .models import AuditRedaction
 
@@ -84,7 +84,7 @@ def _erase_informants(now):
 
 
 def _outbox_holding():
-    return func.length(OutboxMessage.raw) > 0
+    return func.length(OutboxMessage.raw) > 0  # the bytes, in outbox_message_body
 
 
 def _count_outbox():
@@ -98,10 +98,13 @@ def _erase_outbox(now):
                        .where(OutboxMessage.status.in_([OutboxStatus.PENDING]))
                        .values(status=OutboxStatus.CANCELLED, claimed_at=None)
                        .execution_options(synchronize_session=False))
-    return db.session.execute(
+    erased = db.session.execute(
         update(OutboxMessage).where(_outbox_holding())
-        .values(raw=b"", recipient_email=ERASED, subject=ERASED)
+        .values(recipient_email=ERASED, subject=ERASED)
         .execution_options(synchronize_session=False)).rowcount
+    db.session.execute(update(OutboxBody).where(func.length(OutboxBody.raw) > 0).values(raw=b"")
+                       .execution_options(synchronize_session=False))
+    return erased
 
 
 def _redacted(snapshot, fields):
@@ -177,7 +180,7 @@ def _erase_evidence(now):
 register(IdentityStore("informants", "Informants with a name, email, phone, job title or notes",
                        _count_informants, _erase_informants, ("informant",)))
 register(IdentityStore("outbox", "Emails kept with their text and recipient",
-                       _count_outbox, _erase_outbox, ("outbox_message",)))
+                       _count_outbox, _erase_outbox, ("outbox_message", "outbox_message_body")))
 register(IdentityStore("audit", "Audit events with an informant's name, email or phone",
                        _count_audit, _erase_audit, ("audit_event",)))
 register(IdentityStore("imports", "Uploaded CSV files not yet imported",

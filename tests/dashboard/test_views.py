@@ -21,7 +21,7 @@ def _failed_email(informant_id=None):
     db.session.execute(insert(OutboxMessage).values(
         message_id="<failed-1@example.org>", purpose="interview_invite",
         recipient_email="person@example.org", informant_id=informant_id,
-        subject="Invitation to a research interview 12.03.2026", raw=b"x", status="failed",
+        subject="Invitation to a research interview 12.03.2026", status="failed",
         attempts=8, last_error="550 mailbox unavailable",
         next_attempt_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
         created_at=datetime(2026, 3, 1, tzinfo=timezone.utc)))

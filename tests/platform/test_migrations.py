@@ -5,7 +5,8 @@ import uuid
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
 
 from config import TestConfig
 from fieldwork import create_app
@@ -50,4 +51,29 @@ def test_downgrade_to_base_and_up_again(empty_database_url):
     engine.dispose()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     with app.app_context():
+        db.engine.dispose()
+
+
+def test_outbox_bytes_keep_to_their_message_up_and_down(empty_database_url):
+    """Moving each email's bytes to outbox_message_body (and back) keeps every one with its
+    message; on SQLite a rebuilt outbox_message would have deleted them through the cascade."""
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="b7e3d1a9c5f2")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO outbox_message (message_id, purpose, recipient_email, subject, raw,"
+                " status, attempts, next_attempt_at, created_at) VALUES ('<fw.1@example.org>',"
+                " 'invite', 'a@example.org', 'Invitation', :raw, 'sent', 1, CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP)"), {"raw": b"the email's bytes"})
+        upgrade(revision="b7e4d2a91c36")
+        with db.engine.connect() as connection:
+            assert connection.execute(text(
+                "SELECT m.message_id, b.raw FROM outbox_message m JOIN outbox_message_body b"
+                " ON b.outbox_message_id = m.id")).all() == [("<fw.1@example.org>",
+                                                             b"the email's bytes")]
+        downgrade(revision="b7e3d1a9c5f2")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT message_id, raw FROM outbox_message")) \
+                .all() == [("<fw.1@example.org>", b"the email's bytes")]
         db.engine.dispose()

@@ -1,12 +1,14 @@
 """UTC storage, display in the study time zone across daylight-saving changes, SQLite settings."""
 
+import time
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from config import TestConfig
-from fieldwork import create_app
+from fieldwork import create_app, database
 from fieldwork.extensions import db
 from fieldwork.timeutil import format_local
 from tests import factories
@@ -75,3 +77,47 @@ def test_foreign_keys_are_enforced(app):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def _backend_pid():
+    pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+    db.session.commit()  # the connection goes back to the pool
+    return pid
+
+
+def _end_backends(pids):
+    """What a server restart or an administrator's pg_terminate_backend does to the app's idle
+    pooled connections; returns once those server processes are gone."""
+    engine = create_engine(db.engine.url, poolclass=NullPool)
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(pid) FROM unnest(:pids) AS pid"),
+                           {"pids": pids})
+        deadline = time.monotonic() + 10
+        while connection.scalar(text("SELECT count(*) FROM pg_stat_activity "
+                                     "WHERE pid = ANY(:pids)"), {"pids": pids}):
+            assert time.monotonic() < deadline, "the backends did not end"
+            connection.rollback()  # a new snapshot of pg_stat_activity
+    engine.dispose()
+
+
+def test_a_pooled_connection_the_database_server_ended_is_replaced_before_use(
+        postgres_database, monkeypatch):
+    """PostgreSQL: connections are not pinged before every transaction, yet one the server has
+    ended while it sat in the pool costs no request: whether it was used a moment ago (its
+    closed socket gives it away) or a while ago (pinged), the next transaction gets a new one.
+    A healthy connection is reused."""
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": postgres_database})
+    with app.app_context():
+        first = _backend_pid()
+        assert _backend_pid() == first  # reused, not replaced
+
+        _end_backends([first])
+        second = _backend_pid()  # used a moment ago: no ping, the socket tells
+        assert second != first
+
+        monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0)  # every one "idle a while"
+        assert _backend_pid() == second
+        _end_backends([second])
+        assert _backend_pid() not in (first, second)
+        db.session.remove()
+        db.engine.dispose()

@@ -16,3 +16,4 @@ from .reminders.models import InterviewReminder  # noqa: F401
 from .digest.models import StaffNotice  # noqa: F401
 from .retention.models import AuditRedaction  # noqa: F401
 from .aggregates.models import StudyVersion  # noqa: F401
+from .offers.models import Offer, OfferLink, OfferSlot, offer_interviewer  # noqa: F401

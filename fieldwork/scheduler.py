@@ -39,6 +39,7 @@ JOBS = (
     Job("consent", tasks.follow_up_consent, "Follow-ups of unanswered consent requests"),
     Job("digest", tasks.send_digest, "Coordinators' daily digest"),
     Job("retention", tasks.report_retention, "Retention report to admins after the study's end"),
+    Job("offers", tasks.follow_up_offers, "Follow-ups and expiry of offered times"),
 )
 
 

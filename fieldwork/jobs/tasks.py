@@ -33,3 +33,9 @@ def follow_up_consent():
     from ..consent.services import send_consent_follow_ups
 
     return f"sent {len(send_consent_follow_ups(now=utcnow()))}"
+
+
+def follow_up_offers():
+    from ..offers.services import follow_up_offers
+
+    return follow_up_offers(now=utcnow())

@@ -51,3 +51,19 @@ def text_of(raw):
 
     message = BytesParser(policy=policy.default).parsebytes(raw)
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def ahead(days, hour=10):
+    """`days` from today at `hour` in Oslo: for tests through the pages, which use the clock."""
+    from datetime import datetime, time
+
+    today = datetime.now(factories.OSLO).date()
+    return datetime.combine(today + timedelta(days=days), time(hour), tzinfo=factories.OSLO)
+
+
+def offers_now(*, by, **values):
+    """Offers made now, with three times 3, 4 and 5 days ahead unless told otherwise."""
+    from fieldwork.database import utcnow
+
+    values.setdefault("starts", [ahead(3), ahead(4), ahead(5)])
+    return make_offers(by=by, now=utcnow(), **values)

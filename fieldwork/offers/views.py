@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from .. import languages
 from ..access import MANAGING_ROLES, allow_roles, public
 from ..audit import security
 from ..consent.forms import LinkAnswerForm
@@ -188,7 +189,7 @@ def _offer_page(token, context, status=200, *, error=None, consent_form=None, bo
                 message_form=None):
     consent_form = consent_form or LinkAnswerForm()
     return _link_page("offers/link.html", status, context=context, token=token,
-                      language=context.language, error=error, consent_form=consent_form,
+                      language=context.language, study_name=languages.study_name(context.language), error=error, consent_form=consent_form,
                       book_form=book_form or BookForm(), message_form=message_form or MessageForm())
 
 

@@ -42,7 +42,7 @@ class OfferForm(FlaskForm):
     interviewer_ids = SelectMultipleField("Interviewers", coerce=coerce_id,
                                           description="Hold Ctrl (⌘ on a Mac) to choose several.")
     need = RadioField("The interview needs", default=OfferNeed.ALL.value,
-                      choices=[(n.value, n.label) for n in OfferNeed])
+                      choices=options((n.value, n.label) for n in OfferNeed))
     duration_minutes = IntegerField("Duration (minutes)", default=60,
                                     validators=[InputRequired("Enter the duration in minutes.")])
     mode = SelectField("Mode", choices=options((m.value, m.label) for m in InterviewMode))

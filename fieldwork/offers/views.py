@@ -118,8 +118,8 @@ def _offer_form(**data):
     # The times come with the request: from the finder's address, or back from the form.
     starts = request.form.getlist("times") if request.method == "POST" else data.get("times", [])
     instants = [(value, services.parse_instant(value)) for value in starts]
-    form.times.choices = [(value, local_when(instant, "en")) for value, instant in instants
-                          if instant is not None]
+    form.times.choices = options((value, local_when(instant, "en")) for value, instant in instants
+                                 if instant is not None)
     return form
 
 
@@ -238,7 +238,7 @@ def _informant_action(token, act, *, form, done_message):
 def _slot_form(token):
     form = BookForm()
     # Any whole number is a choice here: the service refuses a slot of another offer.
-    form.slot.choices = [(form.slot.data, "")] if isinstance(form.slot.data, int) else []
+    form.slot.choices = options([(form.slot.data, "")]) if isinstance(form.slot.data, int) else []
     return form
 
 

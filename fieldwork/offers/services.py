@@ -628,6 +628,24 @@ def status_counts():
     return {status: counts.get(status, 0) for status in OfferStatus}
 
 
+@dataclass(frozen=True)
+class DashboardOffers:
+    waiting: int   # sent or opened, not answered yet
+    answers: list  # the newest answers of the last 7 days
+
+
+def dashboard_summary(*, now=None, limit=10):
+    """The dashboard's part: offers waiting and the newest answers, in two queries."""
+    now = now or utcnow()
+    waiting = db.session.scalar(select(func.count()).select_from(Offer)
+                                .where(Offer.status.in_(OPEN_OFFER_STATUSES)))
+    answers = db.session.scalars(
+        select(Offer).where(Offer.answered_at >= now - timedelta(days=7))
+        .options(selectinload(Offer.informant), selectinload(Offer.interview))
+        .order_by(Offer.answered_at.desc(), Offer.id.desc()).limit(limit)).all()
+    return DashboardOffers(waiting, answers)
+
+
 def recent_answers(start, end):
     """Offers answered (booked, declined, cancelled) between `start` and `end`, for the digest
     and the dashboard, with their interviews."""

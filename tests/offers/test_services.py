@@ -276,3 +276,22 @@ def test_times_across_the_spring_daylight_saving_change(team, now):
     assert interview.starts_at.hour == 8
     from fieldwork.offers.views import offer_when
     assert offer_when(interview.starts_at, "en") == "Sunday 29 March 2026 at 10:00"
+
+
+def test_a_booking_shows_in_the_daily_digest_and_on_the_dashboard(team, now, outbox):
+    from fieldwork.digest.services import send_daily_digest
+
+    coordinator, researcher = team
+    informant = consenting()
+    [offer] = make_offers(by=coordinator, now=now, informants=[informant],
+                          interviewers=[researcher])
+    context = offers.open_offer(token_for(offer), now=now)
+    offers.book(context, context.slots[0].id, now=now)
+    assert send_daily_digest(now=now + timedelta(hours=1)).startswith("sent ")  # 10:00 Oslo
+    [digest] = outbox.rows(user_id=coordinator.id, purpose="digest")
+    text = text_of(digest.raw)
+    assert "Answers to offered times since yesterday: 1" in text
+    assert f"- {informant.code} booked: interview Wed 04.03 10:00" in text
+    assert informant.name not in text
+    summary = offers.dashboard_summary(now=now)
+    assert summary.waiting == 0 and [o.id for o in summary.answers] == [offer.id]

@@ -203,3 +203,13 @@ def test_an_overlapping_not_identical_time_is_also_held(app, forms, coordinator,
         for token, slot in pairs])
     assert statuses(outcomes) == [302, 409], [o.text[:500] for o in outcomes]
     assert _count(Interview) == 1
+
+
+def test_the_dashboard_shows_offers_to_those_who_manage_them(client, login_as, forms,
+                                                            researcher):
+    coordinator = login_as("coordinator")
+    offers_now(by=coordinator, informants=[consenting()], interviewers=[researcher])
+    page = client.get("/").get_data(as_text=True)
+    assert "Offered times" in page and "1 offer waiting for an answer" in page
+    login_as("analyst")
+    assert "Offered times" not in client.get("/").get_data(as_text=True)

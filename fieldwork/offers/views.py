@@ -212,8 +212,12 @@ def _informant_action(token, act, *, form, done_message):
     except TokenProblem as problem:
         return _problem(problem)
     if not form.validate_on_submit():
-        return _offer_page(token, context, 400 if not form.errors.get("message") else 422,
-                           error="choose" if "slot" in form.errors else "message")
+        # A message refused by the text rules is invalid input (422); a missing or unreadable
+        # choice, or a missing CSRF token, is a request no page of ours sends (400).
+        if form.errors.get("message"):
+            return _offer_page(token, context, 422, error="message")
+        return _offer_page(token, context, 400,
+                           error="choose" if "slot" in form.errors else "state")
     try:
         act(context, form)
     except TokenProblem as problem:

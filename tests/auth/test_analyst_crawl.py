@@ -34,6 +34,7 @@ HIDDEN_FROM_ANALYSTS = {
     "outbox_message": ["recipient_email", "subject", "last_error"],
     "informant_import": ["content"],
     "interview_reminder": ["recipient"],
+    "offer": ["place", "meeting_url", "message"],
 }
 # Study material analysts work with, and the staff's own names: shown to them on purpose.
 SHOWN_TO_ANALYSTS = {
@@ -57,6 +58,7 @@ NOT_FREE_TEXT = {
     "consent_evidence": ["stored_name", "content_type", "sha256"], "consent_record_item": ["key"],
     "interview": ["uid"], "outbox_message": ["message_id", "purpose", "method", "claim_token"],
     "consent_event": ["action"], "staff_notice": ["kind", "period"],
+    "offer_link": ["token_hash"],
 }
 # Seeded through the services below; the others are checked when rows exist.
 MUST_BE_SEEDED = {"informant", "interview", "consent_data_task", "consent_event",

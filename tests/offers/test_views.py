@@ -73,6 +73,7 @@ def test_an_unusable_address_from_the_finder_is_a_400(login_as, client, query):
 
 def test_sending_an_offer_from_the_form(login_as, client, forms, researcher, outbox):
     coordinator = login_as("coordinator")
+    assert client.get("/offers/new").status_code == 200  # without the finder, times by hand
     informant = consenting(language="en")
     version = factories.published_version(by=coordinator)
     iso = utc_text(ahead(4))

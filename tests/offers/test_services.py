@@ -295,3 +295,20 @@ def test_a_booking_shows_in_the_daily_digest_and_on_the_dashboard(team, now, out
     assert informant.name not in text
     summary = offers.dashboard_summary(now=now)
     assert summary.waiting == 0 and [o.id for o in summary.answers] == [offer.id]
+
+
+def test_times_in_the_hour_the_autumn_change_repeats_are_kept_apart(team, now):
+    """Sunday 25 October 2026, 02:30 happens twice in Oslo: at 00:30 and at 01:30 UTC. The
+    finder sends instants, so both can be offered and booked exactly."""
+    from datetime import datetime
+
+    coordinator, researcher = team
+    twice = [datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+             datetime(2026, 10, 25, 1, 30, tzinfo=UTC)]
+    made = make_offers(by=coordinator, now=now, informants=[consenting(), consenting()],
+                       interviewers=[researcher], starts=twice, duration=30)
+    booked = []
+    for offer, slot in zip(made, (0, 1)):
+        context = offers.open_offer(token_for(offer), now=now)
+        booked.append(offers.book(context, context.slots[slot].id, now=now).starts_at)
+    assert booked == twice

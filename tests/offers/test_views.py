@@ -214,3 +214,20 @@ def test_the_dashboard_shows_offers_to_those_who_manage_them(client, login_as, f
     assert "Offered times" in page and "1 offer waiting for an answer" in page
     login_as("analyst")
     assert "Offered times" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_offers_page_runs_the_same_statements_for_few_and_many(client, login_as, forms,
+                                                                   researcher, count_queries):
+    coordinator = login_as("coordinator")
+    counts = []
+    for informants in (1, 8):
+        offers_now(by=coordinator, interviewers=[researcher],
+                   informants=[consenting() for _ in range(informants)])
+        with count_queries:
+            response = client.get("/offers/")
+        assert response.status_code == 200
+        counts.append(count_queries.count)
+    assert counts[0] == counts[1], counts
+    assert client.get("/offers/?status=booked").status_code == 200
+    assert client.get("/offers/?status=nonsense").status_code == 400
+    assert client.get("/offers/?page=x").status_code == 400

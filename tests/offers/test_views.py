@@ -231,3 +231,54 @@ def test_the_offers_page_runs_the_same_statements_for_few_and_many(client, login
     assert client.get("/offers/?status=booked").status_code == 200
     assert client.get("/offers/?status=nonsense").status_code == 400
     assert client.get("/offers/?page=x").status_code == 400
+
+
+def test_the_team_withdraws_an_offer_once(client, login_as, forms, researcher):
+    coordinator = login_as("coordinator")
+    [offer] = offers_now(by=coordinator, informants=[consenting()], interviewers=[researcher])
+    token = token_for(offer)
+    assert client.post(f"/offers/{offer.id}/cancel").status_code == 302
+    assert factories.reload(Offer, offer.id).status is OfferStatus.CANCELLED
+    assert client.post(f"/offers/{offer.id}/cancel").status_code == 409
+    assert client.post("/offers/999999/cancel").status_code == 404
+    assert client.get(f"/o/{token}").status_code == 410
+    login_as("researcher")
+    assert client.post(f"/offers/{offer.id}/cancel").status_code == 403
+
+
+def test_an_expired_offer_says_so(client, forms, coordinator, researcher):
+    [offer] = offers_now(by=coordinator, informants=[consenting()], interviewers=[researcher])
+    token = token_for(offer)
+    stored = db.session.get(Offer, offer.id)
+    stored.expires_at = stored.created_at - timedelta(minutes=1)
+    db.session.commit()
+    response = client.get(f"/o/{token}")
+    assert response.status_code == 410 and "utløpt" in response.get_data(as_text=True)
+
+
+def test_consent_on_the_offer_page_follows_the_consent_links_rules(client, forms, coordinator,
+                                                                   researcher):
+    from fieldwork.consent.gates import consent_summaries
+
+    first, second = factories.make_informant(), factories.make_informant()
+    made = offers_now(by=coordinator, informants=[first, second], interviewers=[researcher])
+    token = token_for(made[0])
+    page = client.get(f"/o/{token}").get_data(as_text=True)
+    assert "Før du velger tid" in page and 'name="slot"' not in page
+    # Participation unticked is no consent: the page comes back, nothing recorded.
+    response = client.post(f"/o/{token}/consent", data={"items": ["audio_recording"],
+                                                        "consent": "1"})
+    assert response.status_code == 422
+    assert not consent_summaries([first.id])[first.id].may_participate
+    assert client.post(f"/o/{token}/book", data={"slot": "1"}).status_code == 409
+    response = client.post(f"/o/{token}/consent", data={"items": ["participation"],
+                                                        "consent": "1"})
+    assert response.status_code == 302
+    assert consent_summaries([first.id])[first.id].may_participate
+    assert 'name="slot"' in client.get(f"/o/{token}").get_data(as_text=True)
+    # Not wanting to take part declines the offer too.
+    other = token_for(made[1])
+    response = client.post(f"/o/{other}/consent", data={"decline": "1"})
+    assert response.status_code == 200
+    assert factories.reload(Offer, made[1].id).status is OfferStatus.DECLINED
+    assert client.get(f"/o/{other}").status_code == 410

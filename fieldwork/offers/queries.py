@@ -84,3 +84,23 @@ def recent_answers(start, end):
         select(Offer).where(Offer.answered_at >= start, Offer.answered_at < end)
         .options(selectinload(Offer.informant), selectinload(Offer.interview))
         .order_by(Offer.answered_at, Offer.id)).all()
+
+
+def pending_offer_times(user_ids, start, end, *, now):
+    """Times offered to informants who have not answered yet (open offers not expired) that
+    involve any of these interviewers and fall between `start` and `end`: [(starts_at, ends_at,
+    offer id)] in time order. Not booked, so not busy; a finder of free times may show them as
+    offered, since the first informant to book one takes it."""
+    from .models import OfferSlot, offer_interviewer
+
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    return [tuple(row) for row in db.session.execute(
+        select(OfferSlot.starts_at, OfferSlot.ends_at, OfferSlot.offer_id)
+        .join(Offer, Offer.id == OfferSlot.offer_id)
+        .where(Offer.status.in_(OPEN_OFFER_STATUSES), Offer.expires_at > now,
+               OfferSlot.starts_at < end, OfferSlot.ends_at > start,
+               Offer.id.in_(select(offer_interviewer.c.offer_id)
+                            .where(offer_interviewer.c.user_id.in_(ids))))
+        .order_by(OfferSlot.starts_at, OfferSlot.offer_id)).all()]

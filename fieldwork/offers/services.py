@@ -3,32 +3,11 @@ their personal link (booking), the scheduler follows up and expires what was not
 team's pages read them (queries). This module gathers the public functions in one place."""
 
 from ..consent.tokens import TokenProblem  # noqa: F401
-from .booking import (  # noqa: F401
-                      OfferContext,
-                      Slot,
-                      book,
-                      cancel_booking,
-                      decline,
-                      free_interviewers,
-                      give_consent_through_offer,
-                      mark_opened,
-                      move,
-                      open_offer,
-)
+from .booking import (OfferContext, Slot, book, cancel_booking, decline,  # noqa: F401
+                      free_interviewers, give_consent_through_offer, mark_opened, move,
+                      open_offer)
 from .making import create_offers, follow_up_offers, parse_instant, withdraw_offer  # noqa: F401
-from .queries import (  # noqa: F401
-                      DashboardOffers,
-                      dashboard_summary,
-                      get_offer,
-                      offer_page,
-                      recent_answers,
-                      status_counts,
-)
-from .rules import (  # noqa: F401
-                      FOLLOW_UP_HOURS,
-                      MAX_SLOTS,
-                      CutoffPassed,
-                      SlotTaken,
-                      cutoff_hours,
-                      informant_actor,
-)
+from .queries import (DashboardOffers, dashboard_summary, get_offer, offer_page,  # noqa: F401
+                      pending_offer_times, recent_answers, status_counts)
+from .rules import (FOLLOW_UP_HOURS, MAX_SLOTS, CutoffPassed, SlotTaken,  # noqa: F401
+                    cutoff_hours, informant_actor)

@@ -312,3 +312,17 @@ def test_times_in_the_hour_the_autumn_change_repeats_are_kept_apart(team, now):
         context = offers.open_offer(token_for(offer), now=now)
         booked.append(offers.book(context, context.slots[slot].id, now=now).starts_at)
     assert booked == twice
+
+
+def test_times_offered_and_not_yet_answered_are_listed_for_a_finder(team, now):
+    coordinator, researcher = team
+    [offer] = make_offers(by=coordinator, now=now, informants=[consenting()],
+                          interviewers=[researcher])
+    window = (STARTS[0] - timedelta(hours=1), STARTS[1] + timedelta(hours=2))
+    listed = offers.pending_offer_times([researcher.id], *window, now=now)
+    assert [(start, offer_id) for start, _, offer_id in listed] == [
+        (utc(STARTS[0]), offer.id), (utc(STARTS[1]), offer.id)]
+    assert offers.pending_offer_times([coordinator.id], *window, now=now) == []
+    context = offers.open_offer(token_for(offer), now=now)
+    offers.book(context, context.slots[0].id, now=now)
+    assert offers.pending_offer_times([researcher.id], *window, now=now) == []

@@ -101,3 +101,44 @@ def test_informant_consents_books_and_moves_at_phone_width(app, page, browser, l
     db.session.rollback()
     [interview] = db.session.scalars(db.select(Interview)).all()
     assert interview.starts_at == second and interview.guide_version_id == version.id
+
+
+def test_the_offer_page_meets_wcag_aa_at_phone_width_in_each_state(app, browser, live_server):
+    """axe-core over the informant's page: asking for consent, choosing a time, a refusal
+    and the booking (see tests/platform/test_accessibility_browser.py)."""
+    from fieldwork.database import utcnow
+    from tests.offers.helpers import make_offers, token_for
+    from tests.platform.test_accessibility_browser import serious_violations
+
+    coordinator = factories.make_user(role="coordinator")
+    researcher = factories.make_user(role="researcher")
+    factories.make_consent_form("en", by=coordinator)
+    informant = factories.make_informant(language="en")
+    [offer] = make_offers(by=coordinator, now=utcnow(), informants=[informant],
+                          interviewers=[researcher], starts=[ahead(3), ahead(4)])
+    path = f"/o/{token_for(offer)}"
+    db.session.commit()
+    context = browser.new_context(base_url=live_server, viewport=PHONE, is_mobile=True,
+                                  has_touch=True)
+    phone = context.new_page()
+    phone.set_default_timeout(10_000)
+    try:
+        phone.goto(path)
+        assert serious_violations(phone) == [], "consent"
+        phone.get_by_role("button", name="I consent to what I have ticked").click()
+        expect(phone.locator(".flash-error")).to_be_visible()  # participation not ticked
+        assert serious_violations(phone) == [], "consent refused"
+        phone.get_by_label(re.compile("required")).check()
+        phone.get_by_role("button", name="I consent to what I have ticked").click()
+        expect(phone.get_by_role("heading", level=1)).to_have_text("Choose a time for the interview")
+        assert serious_violations(phone) == [], "choose"
+        phone.get_by_role("button", name="Book the time chosen").click()
+        expect(phone.locator(".flash-error")).to_contain_text("Choose one of the times")
+        assert serious_violations(phone) == [], "nothing chosen"
+        phone.get_by_role("radio").first.check()
+        phone.get_by_role("button", name="Book the time chosen").click()
+        expect(phone.get_by_role("heading", level=1)).to_have_text("Your interview")
+        assert serious_violations(phone) == [], "booked"
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        context.close()

@@ -21,7 +21,7 @@ from ..auth.models import User
 from ..consent.gates import consent_summaries
 from ..extensions import db
 from ..interviews.models import OPEN_STATUSES, Interview
-from ..offers import services as offers
+from ..offers import queries as offers
 from ..outbox import services as outbox
 from ..outbox.models import OutboxMessage, OutboxStatus
 from ..timeutil import study_zone

@@ -3,6 +3,7 @@ their personal link (booking), the scheduler follows up and expires what was not
 team's pages read them (queries). This module gathers the public functions in one place."""
 
 from ..consent.tokens import TokenProblem  # noqa: F401
+from . import retention  # noqa: F401  (registers what the study's erasure removes)
 from .booking import (OfferContext, Slot, book, cancel_booking, decline,  # noqa: F401
                       free_interviewers, give_consent_through_offer, mark_opened, move,
                       open_offer)

@@ -326,3 +326,27 @@ def test_times_offered_and_not_yet_answered_are_listed_for_a_finder(team, now):
     context = offers.open_offer(token_for(offer), now=now)
     offers.book(context, context.slots[0].id, now=now)
     assert offers.pending_offer_times([researcher.id], *window, now=now) == []
+
+
+def test_the_studys_erasure_removes_informants_messages(app, team, now):
+    from datetime import date
+
+    from fieldwork import audit as audit_log
+    from fieldwork.retention import services as retention
+
+    coordinator, researcher = team
+    [offer] = make_offers(by=coordinator, now=now, informants=[consenting()],
+                          interviewers=[researcher])
+    offers.decline(offers.open_offer(token_for(offer), now=now), message="Call me on 99 88 77 66",
+                   now=now)
+    app.config["STUDY_END"] = date(2026, 6, 30)
+    report = dict((store.key, count) for store, count in retention.retention_report(
+        now=now).counts)
+    assert report["offer-messages"] == 1
+    erased = retention.erase_identities(confirmation="ERASE", by=audit_log.COMMAND_LINE,
+                                        now=factories.oslo(2026, 7, 1, 12))
+    assert erased["offer-messages"] == 1
+    assert factories.reload(Offer, offer.id).message == retention.ERASED
+    texts = [str(e.before) + str(e.after) for e in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "offer"))]
+    assert not any("99 88 77 66" in text for text in texts)

@@ -25,23 +25,13 @@ from ..extensions import db
 from ..informants.models import Informant
 from ..interviews import services as interviews
 from ..interviews.models import Interview
-from ..interviews.planning import (
-    TimeTaken,
-    clashes,
-    open_interviews_near,
-)
+from ..interviews.planning import TimeTaken, clashes, open_interviews_near
 from ..interviews.queries import get_interview
 from ..outbox import services as outbox
 from ..validation import clean_text
 from .models import Offer, OfferNeed, OfferStatus
 from .queries import load_offer, lock_offer
-from .rules import (
-    STAFF_LANGUAGE,
-    CutoffPassed,
-    SlotTaken,
-    cutoff_hours,
-    informant_actor,
-)
+from .rules import STAFF_LANGUAGE, CutoffPassed, SlotTaken, cutoff_hours, informant_actor
 from .tokens import find_offer
 
 # What the informant sees

@@ -1,28 +1,11 @@
 from flask_wtf import FlaskForm
-from wtforms import (
-    FieldList,
-    Form,
-    FormField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-    TimeField,
-)
+from wtforms import (FieldList, Form, FormField, IntegerField, RadioField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField, TimeField)
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import (
-    StudyDateField,
-    coerce_id,
-    coerce_optional_id,
-    filter_select,
-    free_text,
-    options,
-)
+from ..forms import (StudyDateField, coerce_id, coerce_optional_id, filter_select, free_text,
+                     options)
 from ..informants.models import Language
 from ..interviews.models import InterviewMode
 from .models import OfferNeed, OfferStatus

@@ -14,15 +14,9 @@ from ..extensions import db
 from ..informants.models import Informant
 from ..interviews.invitations import local_when
 from ..interviews.models import InterviewMode
-from ..interviews.planning import (
-    MIN_DURATION,
-    _clean_meeting_url,
-    _guide_version,
-    _informant_language,
-    load_interviewers,
-    parse_duration,
-    parse_ids,
-)
+from ..interviews.planning import (MIN_DURATION, _clean_meeting_url, _guide_version,
+                                   _informant_language, load_interviewers, parse_duration,
+                                   parse_ids)
 from ..outbox import services as outbox
 from ..timeutil import local_to_utc
 from ..validation import clean_text

@@ -2,16 +2,8 @@
 
 from datetime import timedelta
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
 from flask_login import current_user
 
 from .. import languages
@@ -21,14 +13,7 @@ from ..consent.forms import LinkAnswerForm
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import (
-    BadNumber,
-    ConfirmForm,
-    button_action,
-    form_page,
-    options,
-    page_number,
-)
+from ..forms import BadNumber, ConfirmForm, button_action, form_page, options, page_number
 from ..guides.services import choosable_versions
 from ..interviews import queries
 from ..interviews.invitations import local_when
@@ -189,8 +174,10 @@ def _offer_page(token, context, status=200, *, error=None, consent_form=None, bo
                 message_form=None):
     consent_form = consent_form or LinkAnswerForm()
     return _link_page("offers/link.html", status, context=context, token=token,
-                      language=context.language, study_name=languages.study_name(context.language), error=error, consent_form=consent_form,
-                      book_form=book_form or BookForm(), message_form=message_form or MessageForm())
+                      language=context.language,
+                      study_name=languages.study_name(context.language), error=error,
+                      consent_form=consent_form, book_form=book_form or BookForm(),
+                      message_form=message_form or MessageForm())
 
 
 @link_blueprint.get("/o/<token>")

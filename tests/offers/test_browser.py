@@ -130,7 +130,8 @@ def test_the_offer_page_meets_wcag_aa_at_phone_width_in_each_state(app, browser,
         assert serious_violations(phone) == [], "consent refused"
         phone.get_by_label(re.compile("required")).check()
         phone.get_by_role("button", name="I consent to what I have ticked").click()
-        expect(phone.get_by_role("heading", level=1)).to_have_text("Choose a time for the interview")
+        heading = phone.get_by_role("heading", level=1)
+        expect(heading).to_have_text("Choose a time for the interview")
         assert serious_violations(phone) == [], "choose"
         phone.get_by_role("button", name="Book the time chosen").click()
         expect(phone.locator(".flash-error")).to_contain_text("Choose one of the times")

@@ -59,7 +59,8 @@ def test_the_finders_choice_fills_the_form(login_as, client, researcher, informa
     assert f'<input checked id="times-0" name="times" type="checkbox" value="{iso}">' in page
     assert '<input checked id="need-1" name="need" type="radio" value="any">' in page
     assert 'value="90"' in page
-    assert f"{start:%A} {start.day} {start:%B %Y} at 14:00" in page  # the weekday spelled out, in Oslo time
+    # The weekday spelled out, in Oslo time.
+    assert f"{start:%A} {start.day} {start:%B %Y} at 14:00" in page
 
 
 @pytest.mark.parametrize("query", ["informant=abc", "start=2026-12-09T13:00:00",

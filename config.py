@@ -142,7 +142,7 @@ class Setting:
 
 _SCHEDULER_INTERVALS = (("heartbeat", 10), ("mail", 30), ("reminders", 60), ("consent", 3600),
                         ("digest", 300), ("retention", 3600),
-                        ("busy", 60), ("replies", 60))
+                        ("busy", 60), ("replies", 60), ("offers", 900))
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 SETTINGS = (
@@ -205,6 +205,9 @@ SETTINGS = (
     Setting("CONSENT_UPLOAD_MAX_BYTES", Integer(1, MAX_CONTENT_LENGTH), 10 * 1024 * 1024,
             "largest consent evidence or information-letter PDF accepted (below the request "
             "limit)"),
+    Setting("OFFER_CUTOFF_HOURS", Integer(0, 30 * 24), 24,
+            "hours before an interview booked from an offer until which the informant may move "
+            "or cancel it through their link"),
     Setting("REMINDER_HOURS", Number(0, 30 * 24), 24,
             "hours before an interview its reminders go out"),
     Setting("DIGEST_HOUR", Integer(0, 23), 7,

@@ -152,6 +152,8 @@ def register_blueprints(app):
     from .interviews.views import feed_blueprint as calendar_feed_blueprint
     from .jobs.views import blueprint as scheduler_blueprint
     from .replies.views import blueprint as replies_blueprint
+    from .offers.views import blueprint as offers_blueprint
+    from .offers.views import link_blueprint as offer_link_blueprint
     from .retention.views import blueprint as retention_blueprint
     from .organisations.views import blueprint as organisations_blueprint
 
@@ -172,6 +174,8 @@ def register_blueprints(app):
     app.register_blueprint(scheduler_blueprint)
     app.register_blueprint(retention_blueprint)
     app.register_blueprint(replies_blueprint)
+    app.register_blueprint(offers_blueprint)
+    app.register_blueprint(offer_link_blueprint)
 
 
 def register_errorhandlers(app):

@@ -41,6 +41,7 @@ JOBS = (
     Job("retention", tasks.report_retention, "Retention report to admins after the study's end"),
     Job("busy", tasks.refresh_busy_times, "Busy times read from interviewers' own calendars"),
     Job("replies", tasks.read_replies, "Calendar answers read from the study mailbox"),
+    Job("offers", tasks.follow_up_offers, "Follow-ups and expiry of offered times"),
 )
 
 

@@ -31,11 +31,12 @@ def record_access_refused(*, by, endpoint, method, now=None):
     db.session.commit()
 
 
-def record_link_refused(*, purpose, problem, token_id=None, now=None):
+def record_link_refused(*, purpose, problem, token_id=None, now=None,
+                        entity_type="consent_token"):
     """A personal link that is forged, mistyped, expired or used up. `token_id` names the stored
     link when there is one (expired, used); the token itself is never kept."""
     db.session.rollback()
-    record(SECURITY_PREFIX + "link_refused", by="anonymous", entity_type="consent_token",
+    record(SECURITY_PREFIX + "link_refused", by="anonymous", entity_type=entity_type,
            entity_id=token_id, after={"purpose": purpose, "problem": problem},
            now=now or utcnow())
     db.session.commit()

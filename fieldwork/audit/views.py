@@ -26,7 +26,7 @@ class AuditFilterForm(FlaskForm):
                          description="For example informant.update, or informant. for all")
     entity_type = SelectField("Record type", validators=[Optional()], choices=options([
         ("", "Any"), ("user", "User"), ("organisation", "Organisation"), ("role", "Role"),
-        ("informant", "Informant")]))
+        ("informant", "Informant"), ("offer", "Offer")]))
     entity_id = StringField("Record id", validators=[free_text("Record id", max_length=64)])
     actor = StringField("Who (email)", validators=[free_text("Who", max_length=254)])
     date_from = StudyDateField("From", validators=[Optional()])

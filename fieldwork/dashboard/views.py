@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from ..access import ALL_ROLES, MANAGING_ROLES, allow_roles
 from ..forms import form_page
+from ..offers import services as offers
 from . import services
 from .forms import targets_form, targets_from
 from .setup import setup_steps
@@ -16,6 +17,7 @@ def index():
     board = services.dashboard(sees_mail=current_user.role in MANAGING_ROLES)
     steps = setup_steps() if current_user.manages else []
     return render_template("dashboard/index.html", board=board,
+                           offers=offers.dashboard_summary() if current_user.manages else None,
                            setup=steps if not all(step.done for step in steps) else [])
 
 

@@ -22,6 +22,7 @@ from ..auth.models import User
 from ..consent.gates import consent_summaries
 from ..extensions import db
 from ..interviews.models import OPEN_STATUSES, Interview
+from ..offers import queries as offers
 from ..outbox import services as outbox
 from ..outbox.models import OutboxMessage, OutboxStatus
 from ..replies.services import open_declines
@@ -84,8 +85,13 @@ def digest_content(day):
                                      .where(OutboxMessage.status == OutboxStatus.FAILED))
     failed = outbox.recent_failures(limit=FAILED_LISTED)
     declines = open_declines(local_day_bounds(day)[0])
+    # What informants answered to offers since the start of yesterday: bookings made this way
+    # reach no coordinator's inbox otherwise.
+    since, _ = local_day_bounds(day - timedelta(days=1))
+    _, until = local_day_bounds(day)
+    offer_answers = offers.recent_answers(since, until)
     return {"day": day, "tomorrow": day + timedelta(days=1), "interviews": interviews,
-            "declines": declines,
+            "declines": declines, "offer_answers": offer_answers,
             "missing_consent": missing_consent, "consent_window_days": CONSENT_WINDOW_DAYS,
             "failed_count": failed_count, "failed": failed}
 

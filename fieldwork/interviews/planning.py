@@ -120,10 +120,12 @@ def make_plan(values, *, now, current=None):
             raise DomainError(f"{informant.code} {informant.status.no_contact_reason}, so they "
                               "cannot be scheduled.", "informant_ids")
 
-    day, start_time = values.get("start_date"), values.get("start_time")
-    if not isinstance(day, date) or not isinstance(start_time, time):
-        raise DomainError("Enter the date and time the interview starts.", "start_date")
-    starts_at = local_to_utc(day, start_time)
+    starts_at = values.get("starts_at")  # an instant chosen already (an offered time)
+    if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
+        day, start_time = values.get("start_date"), values.get("start_time")
+        if not isinstance(day, date) or not isinstance(start_time, time):
+            raise DomainError("Enter the date and time the interview starts.", "start_date")
+        starts_at = local_to_utc(day, start_time)
     if parse_minutes(values.get("duration_minutes"), "duration_minutes") <= 0:
         raise DomainError("The interview must end after it starts: enter a positive duration.",
                           "duration_minutes")
@@ -204,18 +206,19 @@ def _guide_version(value, current):
     return version
 
 
-def _check_overlaps(plan, *, exclude_id=None):
-    """Refuse a time when an interviewer or informant is already booked, counting a travel
-    buffer before and after whichever of the two interviews is in person. Only sound with
-    everyone in the plan locked, as `make_plan` does before calling it."""
+class TimeTaken(DomainError):
+    """The time clashes with an interview someone in the plan already has."""
+
+
+def open_interviews_near(starts_at, ends_at, informant_ids, user_ids, *, exclude_id=None):
+    """Open interviews of these informants or interviewers that come within the travel buffer
+    of `starts_at`..`ends_at`, with their people loaded: the candidates `clashes` judges."""
     buffer = timedelta(minutes=current_app.config["INTERVIEW_TRAVEL_BUFFER_MINUTES"])
-    informant_ids = [i.id for i in plan.informants]
-    user_ids = [u.id for u in plan.interviewers]
-    candidates = db.session.scalars(
+    return db.session.scalars(
         select(Interview)
         .where(Interview.status.in_(OPEN_STATUSES),
-               Interview.starts_at < plan.ends_at + buffer,
-               Interview.ends_at > plan.starts_at - buffer,
+               Interview.starts_at < ends_at + buffer,
+               Interview.ends_at > starts_at - buffer,
                Interview.id != (exclude_id or 0),
                or_(exists().where(interview_informant.c.interview_id == Interview.id,
                                   interview_informant.c.informant_id.in_(informant_ids)),
@@ -223,9 +226,28 @@ def _check_overlaps(plan, *, exclude_id=None):
                                   interview_interviewer.c.user_id.in_(user_ids))))
         .options(selectinload(Interview.informants), selectinload(Interview.interviewers))
         .order_by(Interview.starts_at)).all()
-    for other in candidates:
-        travel = buffer if InterviewMode.IN_PERSON in (plan.mode, other.mode) else timedelta(0)
-        if not (other.starts_at < plan.ends_at + travel and other.ends_at > plan.starts_at - travel):
+
+
+def clashes(starts_at, ends_at, mode, other):
+    """The travel time kept around the two (a timedelta, maybe zero) when an interview from
+    `starts_at` to `ends_at` in `mode` would clash with `other`; None when it would not."""
+    buffer = timedelta(minutes=current_app.config["INTERVIEW_TRAVEL_BUFFER_MINUTES"])
+    travel = buffer if InterviewMode.IN_PERSON in (mode, other.mode) else timedelta(0)
+    if other.starts_at < ends_at + travel and other.ends_at > starts_at - travel:
+        return travel
+    return None
+
+
+def _check_overlaps(plan, *, exclude_id=None):
+    """Refuse a time when an interviewer or informant is already booked, counting a travel
+    buffer before and after whichever of the two interviews is in person. Only sound with
+    everyone in the plan locked, as `make_plan` does before calling it."""
+    informant_ids = [i.id for i in plan.informants]
+    user_ids = [u.id for u in plan.interviewers]
+    for other in open_interviews_near(plan.starts_at, plan.ends_at, informant_ids, user_ids,
+                                      exclude_id=exclude_id):
+        travel = clashes(plan.starts_at, plan.ends_at, plan.mode, other)
+        if travel is None:
             continue
         busy_users = [u.name for u in other.interviewers if u.id in user_ids]
         busy_informants = [i.code for i in other.informants if i.id in informant_ids]
@@ -234,4 +256,4 @@ def _check_overlaps(plan, *, exclude_id=None):
         slot = f"{format_local(other.starts_at)}–{format_local(other.ends_at, '%H:%M')}"
         why = (f", and in-person interviews keep {int(travel.total_seconds() // 60)} minutes free "
                "around them for travel") if travel else ""
-        raise DomainError(f"{who} is already booked for an interview {slot}{why}.", field_name)
+        raise TimeTaken(f"{who} is already booked for an interview {slot}{why}.", field_name)

@@ -19,10 +19,17 @@ from .queries import get_interview
 
 def schedule_interview(values, *, by, now=None, send_invites=True):
     """A new interview; with `send_invites`, the invitations go out (SEQUENCE 0)."""
-    now = now or utcnow()
+    interview = create_interview(values, by=by, now=now or utcnow(), send_invites=send_invites)
+    db.session.commit()
+    return interview
+
+
+def create_interview(values, *, by, now, send_invites=True):
+    """`schedule_interview` without the commit, for a caller whose change includes it (an
+    informant booking an offered time). `by` may be a label for someone without an account."""
     plan = make_plan(values, now=now)
     interview = Interview(uid=invitations.new_uid(), sequence=0, status=InterviewStatus.PLANNED,
-                          created_by_id=by.id if by else None, created_at=now, updated_at=now)
+                          created_by_id=getattr(by, "id", None), created_at=now, updated_at=now)
     _apply(interview, plan)
     db.session.add(interview)
     db.session.flush()
@@ -31,7 +38,6 @@ def schedule_interview(values, *, by, now=None, send_invites=True):
     _record_override(interview, plan, by=by, now=now)
     if send_invites:
         _invite(interview, by=by, now=now)
-    db.session.commit()
     return interview
 
 
@@ -98,7 +104,16 @@ def reschedule_interview(interview, values, *, by, now=None):
     """Change an interview. Once invitations have gone out, a change attendees see raises the
     SEQUENCE and sends everyone the new version; someone added gets an invitation, someone
     removed a cancellation; a change to internal notes or the guide sends nothing."""
-    now = now or utcnow()
+    interview, changed = update_interview(interview, values, by=by, now=now or utcnow())
+    if changed:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return interview
+
+
+def update_interview(interview, values, *, by, now):
+    """`reschedule_interview` without the commit: (interview, whether anything changed)."""
     interview = get_interview(interview.id)
     _require_open(interview, "changed")
     plan = make_plan(values, now=now, current=interview)
@@ -123,13 +138,11 @@ def reschedule_interview(interview, values, *, by, now=None):
             invitations.queue_cancel(interview, removed, by=by, now=now)
             if moved and interview.status is InterviewStatus.CONFIRMED:
                 interview.status = InterviewStatus.INVITED  # the new time needs a new yes
-    if audit.record_update("interview.update", by=by, entity=interview, before=before,
-                           after=interview.audit_snapshot(), now=now):
+    changed = audit.record_update("interview.update", by=by, entity=interview, before=before,
+                                  after=interview.audit_snapshot(), now=now)
+    if changed:
         _record_override(interview, plan, by=by, now=now)
-        db.session.commit()
-    else:
-        db.session.rollback()
-    return interview
+    return interview, changed
 
 
 def cancel_interview(interview, *, by, now=None):

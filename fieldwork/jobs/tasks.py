@@ -45,3 +45,9 @@ def read_replies():
     from ..replies.services import read_replies
 
     return read_replies(now=None).summary()  # each message is stamped as it is read
+
+
+def follow_up_offers():
+    from ..offers.services import follow_up_offers
+
+    return follow_up_offers(now=utcnow())

@@ -39,6 +39,7 @@ HIDDEN_FROM_ANALYSTS = {
     "interview_reminder": ["recipient"],
     "busy_calendar": ["username"],
     "attendee_answer": ["comment"], "counter_proposal": ["email", "comment"],
+    "offer": ["place", "meeting_url", "message"],
 }
 # Study material analysts work with, and the staff's own names: shown to them on purpose.
 SHOWN_TO_ANALYSTS = {
@@ -68,6 +69,7 @@ NOT_FREE_TEXT = {
     "busy_calendar": ["sealed_url", "sealed_password", "address_hint", "etag", "last_modified",
                       "error"],
     "mailbox_message": ["message_id"],
+    "offer_link": ["token_hash"],
 }
 # Seeded through the services below; the others are checked when rows exist.
 MUST_BE_SEEDED = {"informant", "interview", "consent_data_task", "consent_event",

@@ -1,0 +1,1 @@
+"""Offered times and informants who book their own interview."""

@@ -353,3 +353,24 @@ def test_the_studys_erasure_removes_informants_messages(app, team, now):
     texts = [str(e.before) + str(e.after) for e in db.session.scalars(
         select(AuditEvent).where(AuditEvent.entity_type == "offer"))]
     assert not any("99 88 77 66" in text for text in texts)
+
+
+def test_an_offered_time_outside_working_hours_is_booked_and_the_warning_audited(team, now):
+    """The coordinator chose the time; the informant's booking must not fail on a warning only
+    the coordinator could override. The interview's audit trail says which warning and why."""
+    from fieldwork.availability import services as availability
+
+    coordinator, researcher = team
+    # Mornings only, every weekday: the offered 10:00-11:00 is outside (09:00-10:00).
+    availability.set_working_hours(researcher, {day: "09:00-10:00" for day in (
+        "monday", "tuesday", "wednesday", "thursday", "friday")}, by=coordinator, now=now)
+    [offer] = make_offers(by=coordinator, now=now, informants=[consenting()],
+                          interviewers=[researcher])
+    context = offers.open_offer(token_for(offer), now=now)
+    interview = offers.book(context, context.slots[0].id, now=now)
+    assert interview.starts_at == utc(STARTS[0])
+    [override] = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "interview.availability_override",
+        AuditEvent.entity_id == str(interview.id))).all()
+    assert override.after["reason"] == "A time the coordinator offered, chosen by the informant"
+    assert override.after["conflicts"]

@@ -141,7 +141,7 @@ class Setting:
 
 
 _SCHEDULER_INTERVALS = (("heartbeat", 10), ("mail", 30), ("reminders", 60), ("consent", 3600),
-                        ("digest", 300), ("retention", 3600))
+                        ("digest", 300), ("retention", 3600), ("memberchecks", 600))
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 SETTINGS = (
@@ -198,6 +198,9 @@ SETTINGS = (
     Setting("CONSENT_UPLOAD_MAX_BYTES", Integer(1, MAX_CONTENT_LENGTH), 10 * 1024 * 1024,
             "largest consent evidence or information-letter PDF accepted (below the request "
             "limit)"),
+    Setting("MEMBER_CHECK_REMINDER_DAYS", Integer(1, 60), 3,
+            "days before a member check's deadline its one reminder goes out (halfway, when the "
+            "deadline is nearer than twice that)"),
     Setting("REMINDER_HOURS", Number(0, 30 * 24), 24,
             "hours before an interview its reminders go out"),
     Setting("DIGEST_HOUR", Integer(0, 23), 7,

@@ -16,3 +16,4 @@ from .reminders.models import InterviewReminder  # noqa: F401
 from .digest.models import StaffNotice  # noqa: F401
 from .retention.models import AuditRedaction  # noqa: F401
 from .aggregates.models import StudyVersion  # noqa: F401
+from .memberchecks.models import MemberCheckLink, MemberCheckRequest, Quote  # noqa: F401

@@ -149,6 +149,8 @@ def register_blueprints(app):
     from .interviews.views import blueprint as interviews_blueprint
     from .interviews.views import feed_blueprint as calendar_feed_blueprint
     from .jobs.views import blueprint as scheduler_blueprint
+    from .memberchecks.views import blueprint as memberchecks_blueprint
+    from .memberchecks.views import link_blueprint as memberchecks_link_blueprint
     from .retention.views import blueprint as retention_blueprint
     from .organisations.views import blueprint as organisations_blueprint
 
@@ -162,6 +164,8 @@ def register_blueprints(app):
     app.register_blueprint(calendar_feed_blueprint)
     app.register_blueprint(consent_blueprint)
     app.register_blueprint(consent_link_blueprint)
+    app.register_blueprint(memberchecks_blueprint)
+    app.register_blueprint(memberchecks_link_blueprint)
     app.register_blueprint(exports_blueprint)
     app.register_blueprint(audit_blueprint)
     app.register_blueprint(scheduler_blueprint)

@@ -39,6 +39,7 @@ JOBS = (
     Job("consent", tasks.follow_up_consent, "Follow-ups of unanswered consent requests"),
     Job("digest", tasks.send_digest, "Coordinators' daily digest"),
     Job("retention", tasks.report_retention, "Retention report to admins after the study's end"),
+    Job("memberchecks", tasks.run_member_checks, "Member-check reminders and deadlines"),
 )
 
 
@@ -125,7 +126,7 @@ class SchedulerProcess:
             log.debug("job %s: %s", job.id, summary)
 
 
-scheduler_cli = AppGroup("scheduler", help="Background jobs: mail, reminders, consent follow-ups, digest, retention.")
+scheduler_cli = AppGroup("scheduler", help="Background jobs: mail, reminders, consent follow-ups, digest, retention, member checks.")
 
 
 @scheduler_cli.command("run")

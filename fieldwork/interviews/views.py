@@ -15,6 +15,7 @@ from ..forms import (ConfirmForm, button_action, coerce_optional_id, form_page, 
 from ..guides.services import choosable_versions
 from ..guides.views import render_printable
 from ..informants.models import Informant
+from ..memberchecks.queries import quote_states
 from ..organisations.services import organisation_choices, role_choices
 from ..outbox import services as outbox
 from ..outbox.models import OutboxMessage
@@ -79,7 +80,8 @@ def _detail_page(interview_id):
                            consents=consent_summaries(i.id for i in interview.informants),
                            transcript_form=TranscriptForm(
                                transcript_status=interview.transcript_status.value),
-                           transcript_history=queries.transcript_history(interview.id))
+                           transcript_history=queries.transcript_history(interview.id),
+                           quotes=quote_states([interview.id])[interview.id])
 
 
 @blueprint.route("/new", methods=["GET", "POST"])

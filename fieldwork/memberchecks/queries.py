@@ -2,12 +2,13 @@
 the exports."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..informants.models import Informant
+from ..timeutil import to_local
 from .models import MemberCheckRequest, Quote, QuoteState
 
 
@@ -23,6 +24,13 @@ class QuoteStatus:
     state: QuoteState
     deadline_at: datetime | None  # of the member check that asked about it, if any
     answered_at: datetime | None
+
+    @property
+    def answer_by(self):
+        """The local day the informant was asked to answer by (the deadline ends it)."""
+        if self.deadline_at is None:
+            return None
+        return to_local(self.deadline_at - timedelta(microseconds=1)).date()
 
     @property
     def usable_text(self):

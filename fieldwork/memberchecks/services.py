@@ -31,6 +31,10 @@ LONGEST_DEADLINE_DAYS = 90
 SCHEDULER = "scheduler"
 
 
+class SameWording(DomainError):
+    """An edit that changes nothing: the informant meant to approve, or forgot to edit."""
+
+
 def _clean(value, field, label, max_length, *, required):
     try:
         return clean_text(value, max_length=max_length, required=required, label=label,
@@ -71,6 +75,11 @@ def add_quote(interview, values, *, by, now=None):
 def deadline_instant(day):
     """The end of `day` in the study's time zone: a deadline is a whole day."""
     return local_to_utc(day + timedelta(days=1), time(0))
+
+
+def deadline_day(request):
+    """The local day a request must be answered by (its deadline is the end of that day)."""
+    return to_local(request.deadline_at - timedelta(microseconds=1)).date()
 
 
 def reminder_instant(created_at, deadline_at):
@@ -140,14 +149,13 @@ def ask_informant(interview, informant, *, deadline, by, now=None):
 def _queue_email(request, informant, *, by, now, is_reminder):
     language = request.language.value
     links = informant_links(informant, now, offer_consent=False)
-    deadline_day = to_local(request.deadline_at - timedelta(microseconds=1)).date()
     return outbox.queue_rendered_email(
         "member_check_request", language, recipient=(informant.email, informant.name),
         purpose="member-check-reminder" if is_reminder else "member-check", now=now,
         informant_id=informant.id, by=None if isinstance(by, str) else by,
         context={"recipient_name": informant.name, "member_check_url": issue_link(request, now=now),
                  "withdraw_url": links.withdraw_url, "is_reminder": is_reminder,
-                 "deadline": languages.format_date(deadline_day, language)})
+                 "deadline": languages.format_date(deadline_day(request), language)})
 
 
 # The informant's side, through their link
@@ -183,7 +191,7 @@ def answer_quote(context, quote_id, answer, *, edited_text=None, now=None):
     if quote is None:
         raise TokenProblem("unknown", context.link.id)
     if answer is QuoteState.EDITED and edited_text == quote.text:
-        raise DomainError("Your wording is the same as the quote: choose Approve instead, or "
+        raise SameWording("Your wording is the same as the quote: choose Approve instead, or "
                           "change the wording.", "edited_text")
     changed = db.session.execute(
         update(Quote).where(Quote.id == quote.id, Quote.state == QuoteState.REQUESTED)

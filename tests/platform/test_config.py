@@ -90,7 +90,8 @@ def test_defaults_are_what_they_were():
             config.REMINDER_HOURS, config.CONSENT_UPLOAD_MAX_BYTES) == (30, 0, 7, 24, 10485760)
     assert config.MAIL_SEND_AFTER_REQUEST is True
     assert config.SCHEDULER_INTERVALS == {"heartbeat": 10, "mail": 30, "reminders": 60,
-                                          "consent": 3600, "digest": 300, "retention": 3600}
+                                          "consent": 3600, "digest": 300, "retention": 3600,
+                                          "memberchecks": 600}
     assert config_from_environment() is DevelopmentConfig
 
 

@@ -43,6 +43,8 @@ SHOWN_TO_ANALYSTS = {
     "consent_form_version": ["title", "version_label", "letter_markdown", "approval_reference"],
     "consent_item": ["wording"], "informant": ["code"], "user": ["name", "email"],
     "consent_event": ["actor_label"],
+    # Quotes come from pseudonymised transcripts and are what the analysis publishes.
+    "quote": ["text", "context", "edited_text"],
 }
 # Not typed by people about anyone: keys, hashes, tokens, ids and machine words. The audit log
 # is for admins only, and its rows cannot be changed.
@@ -57,6 +59,7 @@ NOT_FREE_TEXT = {
     "consent_evidence": ["stored_name", "content_type", "sha256"], "consent_record_item": ["key"],
     "interview": ["uid"], "outbox_message": ["message_id", "purpose", "method", "claim_token"],
     "consent_event": ["action"], "staff_notice": ["kind", "period"],
+    "member_check_link": ["token_hash"],
 }
 # Seeded through the services below; the others are checked when rows exist.
 MUST_BE_SEEDED = {"informant", "interview", "consent_data_task", "consent_event",

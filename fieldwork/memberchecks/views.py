@@ -13,6 +13,7 @@ from flask import (
 from flask_login import current_user
 
 from ..access import ALL_ROLES, IDENTITY_ROLES, allow_roles, public
+from ..consent.gates import consent_summaries
 from ..consent.tokens import TokenProblem
 from ..database import utcnow
 from ..errors import DomainError, NotAllowed
@@ -22,7 +23,6 @@ from ..informants.services import get_informant
 from ..interviews.queries import get_interview
 from . import links, queries, services
 from .forms import AnswerForm, AskForm, QuoteForm
-from .models import QuoteState
 
 blueprint = Blueprint("memberchecks", __name__, url_prefix="/quotes")
 link_blueprint = Blueprint("memberchecks_link", __name__)
@@ -37,7 +37,7 @@ def quote_list(interview_id):
     interview = get_interview(interview_id) or abort(404)
     return render_template("memberchecks/list.html", interview=interview,
                            quotes=queries.quotes_of_interview(interview.id),
-                           ask_form=AskForm(), QuoteState=QuoteState)
+                           consents=consent_summaries(i.id for i in interview.informants))
 
 
 @blueprint.route("/interview/<int:interview_id>/new", methods=["GET", "POST"])

@@ -28,10 +28,15 @@ def test_the_informant_answers_each_quote_on_a_phone(app, page, browser, live_se
     log_in(page, coordinator)
     page.goto(f"/interviews/{interview.id}")
     page.get_by_role("link", name="Add quotes and send member checks").click()
+    assert serious_violations(page) == []
     page.get_by_role("link", name=re.compile("Send member check to")).click()
+    assert serious_violations(page) == []
     page.get_by_label("Answer by").fill(deadline.strftime("%d.%m.%Y"))
     page.get_by_role("button", name="Send member check").click()
     expect(page.locator(".flash-success")).to_contain_text(f"Member check sent to {informant.code}")
+    expect(page.locator("table.quotes")).to_contain_text("Waiting for answer")
+    page.get_by_role("link", name="Add quote").click()
+    assert serious_violations(page) == []
 
     text = outbox.last.get_body(("plain",)).get_content()
     [path] = LINK.findall(text)

@@ -127,6 +127,8 @@ def test_an_informant_without_quotation_consent_is_not_asked(client, coordinator
                            data={"deadline": (to_local(utcnow()).date() + timedelta(days=5))
                                  .strftime("%d.%m.%Y")})
     assert response.status_code == 409 and "direct quotation" in response.text
+    page = client.get(f"/quotes/interview/{interview.id}").text
+    assert "do not quote" in page and "Send member check" not in page
     assert len(outbox.rows(purpose="member-check")) == 0
 
 

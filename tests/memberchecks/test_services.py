@@ -1,7 +1,7 @@
 """Member checks without HTTP: quotes, asking, answering through the link, the one reminder,
 the deadline, and a withdrawal cancelling what is open."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -319,3 +319,15 @@ def test_quote_states_reads_many_interviews_at_once(held, coordinator, count_que
         found = quote_states(ids)
     assert counter.count == 1
     assert len(found[ids[0]]) == 3 and found[ids[1]] == []
+
+
+@pytest.mark.parametrize("day, end", [
+    # The last day of winter time, and the day the clocks go forward (a 23-hour day).
+    (date(2026, 3, 28), datetime(2026, 3, 28, 23, 0, tzinfo=timezone.utc)),
+    (date(2026, 3, 29), datetime(2026, 3, 29, 22, 0, tzinfo=timezone.utc)),
+    # The day the clocks go back (25 hours) ends in winter time again.
+    (date(2026, 10, 25), datetime(2026, 10, 25, 23, 0, tzinfo=timezone.utc)),
+    (date(2026, 10, 24), datetime(2026, 10, 24, 22, 0, tzinfo=timezone.utc)),
+])
+def test_a_deadline_ends_at_local_midnight_across_daylight_saving_changes(app, day, end):
+    assert services.deadline_instant(day) == end

@@ -23,6 +23,12 @@ def cancel_open_requests(informant_id, *, by, now):
                                              MemberCheckRequest.status == RequestStatus.OPEN)
             .values(status=RequestStatus.CANCELLED, closed_at=now)
             .execution_options(synchronize_session=False))
+    # The informant is locked by the withdrawal, so no quote of theirs is added or asked about
+    # between this read and the update below.
+    before = dict(db.session.execute(
+        select(Quote.id, Quote.state).where(Quote.informant_id == informant_id,
+                                            Quote.state.in_([QuoteState.DRAFT,
+                                                             QuoteState.REQUESTED]))).all())
     quotes = db.session.scalars(
         update(Quote).where(Quote.informant_id == informant_id,
                             Quote.state.in_([QuoteState.DRAFT, QuoteState.REQUESTED]))
@@ -31,6 +37,9 @@ def cancel_open_requests(informant_id, *, by, now):
     if requests or quotes:
         audit.record("member_check.cancel", by=by, entity_type="informant",
                      entity_id=informant_id,
+                     before={"request_ids": list(requests),
+                             "quote_states": {str(i): before[i].value for i in sorted(quotes)
+                                              if i in before}},
                      after={"request_ids": list(requests), "quote_ids": sorted(quotes),
                             "reason": "withdrawal"}, now=now)
     return requests

@@ -304,6 +304,7 @@ def test_a_withdrawal_cancels_open_member_checks_in_its_own_transaction(held, co
     assert db.session.get(MemberCheckRequest, request.id).status is RequestStatus.CANCELLED
     [event] = events("member_check.cancel")
     assert event.after["request_ids"] == [request.id]
+    assert sorted(event.before["quote_states"].values()) == ["requested", "requested"]
     with pytest.raises(TokenProblem) as problem:
         links.open_link(token, now=HELD + timedelta(hours=2))
     assert problem.value.kind == "used"

@@ -235,3 +235,20 @@ def test_a_withdrawal_through_the_team_page_ends_the_link(client, coordinator, o
         QuoteState.CANCELLED] * 3
     page = client.get(f"/interviews/{interview.id}").text
     assert page.count("Cancelled") >= 3
+
+
+def test_the_pages_read_quotes_in_a_fixed_number_of_statements(client, coordinator, held,
+                                                               count_queries):
+    interview, informant = held
+    factories.log_client_in(client, coordinator)
+    paths = (f"/interviews/{interview.id}", f"/quotes/interview/{interview.id}")
+    counts = []
+    for more in (0, 12):
+        add_quotes(interview, informant, coordinator, texts=[f"More {n}" for n in range(more)])
+        found = []
+        for path in paths:
+            with count_queries as counter:
+                assert client.get(path).status_code == 200
+            found.append(counter.count)
+        counts.append(found)
+    assert counts[0] == counts[1], counts

@@ -142,7 +142,7 @@ class Setting:
 
 _SCHEDULER_INTERVALS = (("heartbeat", 10), ("mail", 30), ("reminders", 60), ("consent", 3600),
                         ("digest", 300), ("retention", 3600),
-                        ("busy", 60), ("replies", 60), ("offers", 900))
+                        ("busy", 60), ("replies", 60), ("offers", 900), ("memberchecks", 600))
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 SETTINGS = (
@@ -208,6 +208,9 @@ SETTINGS = (
     Setting("OFFER_CUTOFF_HOURS", Integer(0, 30 * 24), 24,
             "hours before an interview booked from an offer until which the informant may move "
             "or cancel it through their link"),
+    Setting("MEMBER_CHECK_REMINDER_DAYS", Integer(1, 60), 3,
+            "days before a member check's deadline its one reminder goes out (halfway, when the "
+            "deadline is nearer than twice that)"),
     Setting("REMINDER_HOURS", Number(0, 30 * 24), 24,
             "hours before an interview its reminders go out"),
     Setting("DIGEST_HOUR", Integer(0, 23), 7,

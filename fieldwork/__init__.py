@@ -154,6 +154,8 @@ def register_blueprints(app):
     from .replies.views import blueprint as replies_blueprint
     from .offers.views import blueprint as offers_blueprint
     from .offers.views import link_blueprint as offer_link_blueprint
+    from .memberchecks.views import blueprint as memberchecks_blueprint
+    from .memberchecks.views import link_blueprint as memberchecks_link_blueprint
     from .retention.views import blueprint as retention_blueprint
     from .organisations.views import blueprint as organisations_blueprint
 
@@ -169,6 +171,8 @@ def register_blueprints(app):
     app.register_blueprint(calendar_feed_blueprint)
     app.register_blueprint(consent_blueprint)
     app.register_blueprint(consent_link_blueprint)
+    app.register_blueprint(memberchecks_blueprint)
+    app.register_blueprint(memberchecks_link_blueprint)
     app.register_blueprint(exports_blueprint)
     app.register_blueprint(audit_blueprint)
     app.register_blueprint(scheduler_blueprint)

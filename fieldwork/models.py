@@ -20,3 +20,4 @@ from .coverage.models import QuestionCoverage  # noqa: F401
 from .availability.models import BusyCalendar, BusyPeriod, DateAway, WorkingHours  # noqa: F401
 from .replies.models import (AttendeeAnswer, CounterProposal, MailboxMessage)  # noqa: F401
 from .offers.models import Offer, OfferLink, OfferSlot, offer_interviewer  # noqa: F401
+from .memberchecks.models import MemberCheckLink, MemberCheckRequest, Quote  # noqa: F401

@@ -42,6 +42,7 @@ JOBS = (
     Job("busy", tasks.refresh_busy_times, "Busy times read from interviewers' own calendars"),
     Job("replies", tasks.read_replies, "Calendar answers read from the study mailbox"),
     Job("offers", tasks.follow_up_offers, "Follow-ups and expiry of offered times"),
+    Job("memberchecks", tasks.run_member_checks, "Member-check reminders and deadlines"),
 )
 
 
@@ -128,7 +129,7 @@ class SchedulerProcess:
             log.debug("job %s: %s", job.id, summary)
 
 
-scheduler_cli = AppGroup("scheduler", help="Background jobs: mail, reminders, consent follow-ups, digest, retention, busy times, calendar answers.")
+scheduler_cli = AppGroup("scheduler", help="Background jobs: mail, reminders, consent follow-ups, digest, retention, busy times, calendar answers, offers, member checks.")
 
 
 @scheduler_cli.command("run")

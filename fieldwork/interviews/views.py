@@ -17,6 +17,7 @@ from ..forms import (ConfirmForm, button_action, coerce_optional_id, form_page, 
 from ..guides.services import choosable_versions
 from ..guides.views import render_printable
 from ..informants.models import Informant
+from ..memberchecks.queries import quote_states
 from ..organisations.services import filter_choices
 from ..outbox import services as outbox
 from ..outbox.models import OutboxMessage
@@ -90,7 +91,8 @@ def _detail_page(interview_id):
                            transcript_form=TranscriptForm(
                                transcript_status=interview.transcript_status.value),
                            transcript_history=queries.transcript_history(interview.id),
-                           coverage=coverage_of(interview.id))
+                           coverage=coverage_of(interview.id),
+                           quotes=quote_states([interview.id])[interview.id])
 
 
 @blueprint.route("/new", methods=["GET", "POST"])

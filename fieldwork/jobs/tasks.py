@@ -29,6 +29,12 @@ def report_retention():
     return send_retention_report(now=utcnow())
 
 
+def run_member_checks():
+    from ..memberchecks.services import run_member_checks
+
+    return run_member_checks(now=utcnow())
+
+
 def follow_up_consent():
     from ..consent.services import send_consent_follow_ups
 

@@ -49,6 +49,8 @@ SHOWN_TO_ANALYSTS = {
     "consent_form_version": ["title", "version_label", "letter_markdown", "approval_reference"],
     "consent_item": ["wording"], "informant": ["code"], "user": ["name", "email"],
     "consent_event": ["actor_label"],
+    # Quotes come from pseudonymised transcripts and are what the analysis publishes.
+    "quote": ["text", "context", "edited_text"],
 }
 # Not typed by people about anyone: keys, hashes, tokens, ids and machine words. The audit log
 # is for admins only, and its rows cannot be changed.
@@ -70,6 +72,7 @@ NOT_FREE_TEXT = {
                       "error"],
     "mailbox_message": ["message_id"],
     "offer_link": ["token_hash"],
+    "member_check_link": ["token_hash"],
 }
 # Seeded through the services below; the others are checked when rows exist.
 MUST_BE_SEEDED = {"informant", "interview", "consent_data_task", "consent_event",

@@ -80,9 +80,10 @@ def readable(raw):
     for boundary, mask in boundaries.items():
         text = text.replace(boundary, mask)
     text = re.sub(r"^UID:.*$", "UID:<uid>", text, flags=re.MULTILINE)
-    # Personal consent and withdrawal links: /c/<token> and /w/<token> (secrets.token_urlsafe).
+    # Personal consent, withdrawal and member-check links: /c/<token>, /w/<token> and
+    # /m/<token> (secrets.token_urlsafe).
     tokens = {}
-    for token in re.findall(r"/[cw]/([A-Za-z0-9_-]{43})", text):
+    for token in re.findall(r"/[cwm]/([A-Za-z0-9_-]{43})", text):
         tokens.setdefault(token, f"<token-{len(tokens) + 1}>")
     for token, mask in tokens.items():
         text = text.replace(token, mask)

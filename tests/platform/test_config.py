@@ -91,7 +91,8 @@ def test_defaults_are_what_they_were():
     assert config.MAIL_SEND_AFTER_REQUEST is True
     assert config.SCHEDULER_INTERVALS == {"heartbeat": 10, "mail": 30, "reminders": 60,
                                           "consent": 3600, "digest": 300, "retention": 3600,
-                                          "busy": 60, "replies": 60, "offers": 900}
+                                          "busy": 60, "replies": 60, "offers": 900,
+                                          "memberchecks": 600}
     assert (config.BUSY_REFRESH_MINUTES, config.BUSY_FETCH_TIMEOUT_SECONDS,
             config.BUSY_MAX_BYTES) == (15, 20, 5 * 1024 * 1024)
     assert config_from_environment() is DevelopmentConfig

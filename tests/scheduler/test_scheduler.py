@@ -151,7 +151,7 @@ def test_a_job_run_is_recorded_and_a_failure_names_only_its_type(app):
 def test_jobs_coalesce_and_never_skip_a_late_run():
     assert job_defaults() == {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
     assert [job.id for job in JOBS] == ["mail", "reminders", "consent", "digest", "retention",
-                                       "busy", "replies", "offers"]
+                                       "busy", "replies", "offers", "memberchecks"]
 
 
 def test_the_status_page_shows_the_heartbeat_jobs_and_email_counts(app, client, login_as):

@@ -15,6 +15,7 @@ from ...extensions import db
 from ...informants.models import Informant, RecruitmentStatus
 from ...interviews import services as interviews
 from ...interviews.models import OPEN_STATUSES, Interview, interview_informant
+from ...memberchecks.cancelling import cancel_open_requests
 from ...outbox import services as outbox
 from ...timeutil import to_local
 from ..models import STANDARD_ITEMS, ConsentRecord, ConsentStatus, DataTask, DataTaskKind
@@ -55,7 +56,7 @@ def withdraw_consent(informant, *, by, now=None, note="", token=None):
     2. mark the consent record withdrawn, every item no longer given, from `now`;
     3. cancel their future interviews, or take them off group interviews; the CANCEL that takes
        the event out of their calendar is queued after step 1, so it is the one email (with the
-       confirmation in step 6) that still reaches them;
+       confirmation in step 6) that still reaches them; cancel their open member checks;
     4. set their recruitment status to withdrawn, so no one schedules or asks them again;
     5. open the data-handling checklist for the team, with a due date;
     6. confirm the withdrawal to them, without any further link.
@@ -87,6 +88,10 @@ def withdraw_consent(informant, *, by, now=None, note="", token=None):
             else:
                 interview = interviews.cancel_open_interview(interview, by=by, now=now)
             outcome.cancelled_interviews.append(interview)
+
+        # Quotes can no longer be asked about: open member checks end here, and their links
+        # with them.
+        cancel_open_requests(informant.id, by=by, now=now)
 
         if informant.status is not RecruitmentStatus.WITHDRAWN:
             set_recruitment(informant, RecruitmentStatus.WITHDRAWN, by=by, now=now)

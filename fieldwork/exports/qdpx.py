@@ -69,6 +69,13 @@ CASE_VARIABLES = (
     ("Questions not reached", "Integer", "guide questions it did not reach"),
     ("Question coverage", "Text", ("question key=all, some or not-reached, for each question "
                                    "recorded, separated by semicolons")),
+    ("Quotes usable", "Integer", ("quotes the informants approved in their member check, as "
+                                  "said or in their own edited wording: only these may be "
+                                  "published")),
+    ("Quote states", "Text", ("how many of the interview's quotes are in each member-check "
+                              "state: draft (not asked yet), requested (waiting), approved, "
+                              "edited, refused, no-answer (deadline passed), cancelled "
+                              "(withdrawn from the study); e.g. approved=2; refused=1")),
     ("Informant names", "Text", "identified export only: personal data"),
 )
 DOCUMENT_VARIABLES = (
@@ -230,6 +237,8 @@ def build_project(criteria, *, variant, k, secret, base_url, study_name, now, wi
                 ("Consent to recording", all(m.may_record for m in members)),
                 ("Re-identification risk", marks),
                 *zip(services.COVERAGE_COLUMNS, services.coverage_values(first)),
+                *zip(services.QUOTE_COLUMNS, services.quote_values(
+                    ";".join(m.quote_states for m in members if m.quote_states))),
                 ("Informant names", joined(m.name for m in members) if with_identities else "")):
             value(case, variable, kinds[variable], data)
         version_guid = next((guid("guide-version", v.id) for v in versions

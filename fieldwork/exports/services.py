@@ -8,6 +8,7 @@ cases (transcripts) of a project; an informant interviewed again gets "CODE #2",
 both programs need each case name once. The other columns are the case's attributes.
 """
 
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -28,6 +29,7 @@ from ..guides.models import Guide, GuideVersion
 from ..informants.models import Informant
 from ..interviews.models import (Interview, InterviewStatus, interview_informant,
                                  interview_interviewer)
+from ..memberchecks.models import Quote, QuoteState
 from ..organisations.models import Organisation, Role
 from ..timeutil import to_local, where_on_local_days
 from . import risk
@@ -37,11 +39,14 @@ from .spreadsheets import table_chunks
 # counts and as "question key=coverage" pairs for the analysis program.
 COVERAGE_COLUMNS = ("Questions covered", "Questions partly covered", "Questions not reached",
                     "Question coverage")
+# Where the member checks of the case's quotes stand (fieldwork.memberchecks): how many the
+# informant approved (as said or as edited), and how many are in each state.
+QUOTE_COLUMNS = ("Quotes usable", "Quote states")
 CASE_COLUMNS = ("Case", "Informant code", "Interview", "Role", "Organisation",
                 "Governance level", "Guide", "Guide version", "Guide hash", "Date", "Mode",
                 "Duration (minutes)", "Transcript status", "Interview status",
                 "Informants in interview", "Consent to quotation", "Consent to recording",
-                *COVERAGE_COLUMNS)
+                *COVERAGE_COLUMNS, *QUOTE_COLUMNS)
 IDENTITY_COLUMNS = ("Name", "Email", "Phone", "Job title", "Interviewers")
 RISK_COLUMN, VARIANT_COLUMN = "Re-identification risk", "Variant"
 # The coarsened variant: no organisation, role or study pseudonym code (which spells both out),
@@ -49,7 +54,8 @@ RISK_COLUMN, VARIANT_COLUMN = "Re-identification risk", "Variant"
 COARSE_COLUMNS = ("Case", "Informant", "Interview", "Role group", "Governance level", "Guide",
                   "Guide version", "Guide hash", "Date", "Mode", "Duration (minutes)",
                   "Transcript status", "Interview status", "Informants in interview",
-                  "Consent to quotation", "Consent to recording", *COVERAGE_COLUMNS)
+                  "Consent to quotation", "Consent to recording", *COVERAGE_COLUMNS,
+                  *QUOTE_COLUMNS)
 PSEUDONYMISED, COARSENED, IDENTIFIED = "pseudonymised", "coarsened", "identified"
 # Interviews that are cases: held ones by default; "all" adds those still ahead and no-shows.
 INCLUDE_STATUSES = {
@@ -116,6 +122,7 @@ def _case_query(criteria, *, with_identities, order=_CASE_ORDER):
         consent_allows(Informant.id, PARTICIPATION, QUOTATION).label("may_quote"),
         consent_allows(Informant.id, PARTICIPATION, RECORDING).label("may_record"),
         *_coverage_columns(),
+        _quote_states_column(Quote.informant_id == Informant.id).label("quote_states"),
     ).order_by(*order)
 
 
@@ -139,6 +146,23 @@ def coverage_values(r):
     """The COVERAGE_COLUMNS of a case row, pairs sorted by question key."""
     pairs = "; ".join(sorted(r.coverage.split("; "))) if r.coverage else ""
     return [r.covered, r.partly, r.not_reached, pairs]
+
+
+def _quote_states_column(*where):
+    """The states of the interview's quotes (those matching `where`), one per quote separated
+    by semicolons: a subquery on the quotes' interview index, no extra statement."""
+    return (select(func.aggregate_strings(cast(Quote.state, String), ";"))
+            .where(Quote.interview_id == Interview.id, *where)
+            .correlate(Interview, Informant).scalar_subquery())
+
+
+def quote_values(states):
+    """The QUOTE_COLUMNS from a quote_states value: ["2", "approved=1; edited=1; refused=1"],
+    states in the order a member check goes through them."""
+    counts = Counter(QuoteState(state) for state in states.split(";")) if states else Counter()
+    usable = sum(n for state, n in counts.items() if state.may_be_used)
+    return [usable, "; ".join(f"{state.value}={counts[state]}" for state in QuoteState
+                              if counts[state])]
 
 
 def _interviewer_query(criteria):
@@ -220,7 +244,8 @@ def _case_rows(criteria, *, variant, k, secret):
         duration = r.actual_duration_minutes or int((r.ends_at - r.starts_at).total_seconds() // 60)
         about = [r.guide, r.guide_version, r.content_sha256 or "", to_local(started).date(),
                  r.mode.value, duration, r.transcript_status.value, r.status.value,
-                 r.group_size, _yes_no(r.may_quote), _yes_no(r.may_record), *coverage_values(r)]
+                 r.group_size, _yes_no(r.may_quote), _yes_no(r.may_record), *coverage_values(r),
+                 *quote_values(r.quote_states)]
         if variant == COARSENED:
             level, group = shown[r.informant_id]
             mark = "level and role group withheld: too few informants even when merged" \

@@ -332,3 +332,50 @@ def test_quote_states_reads_many_interviews_at_once(held, coordinator, count_que
 ])
 def test_a_deadline_ends_at_local_midnight_across_daylight_saving_changes(app, day, end):
     assert services.deadline_instant(day) == end
+
+
+# Exports
+
+
+def test_the_case_exports_and_the_project_carry_each_cases_quote_states(coordinator, outbox):
+    """Per case (informant in an interview) its own quotes' states; per interview in the
+    project, all of them: the analyst sees which quotes may be published."""
+    import io
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from fieldwork.exports import qdpx
+    from fieldwork.exports import services as exports
+
+    speaker, quiet = consenting(coordinator), consenting(coordinator)
+    interview = held_interview(coordinator, [speaker, quiet])
+    add_quotes(interview, speaker, coordinator)
+    request = services.ask_informant(interview, speaker, deadline=DEADLINE, by=coordinator,
+                                     now=HELD)
+    context = links.open_link(link_in(outbox.last), now=HELD)
+    first, second, third = services.quotes_of_request(request.id)
+    services.answer_quote(context, first.id, "approved", now=HELD)
+    services.answer_quote(context, second.id, "edited", edited_text="Put better", now=HELD)
+    add_quotes(interview, quiet, coordinator, texts=("Not asked yet",))
+
+    header, rows = exports.interview_cases(exports.ExportFilter())
+    cases = {values["Informant code"]: values for values in (dict(zip(header, r)) for r in rows)}
+    assert (cases[speaker.code]["Quotes usable"], cases[speaker.code]["Quote states"]) == (
+        2, "requested=1; approved=1; edited=1")
+    assert (cases[quiet.code]["Quotes usable"], cases[quiet.code]["Quote states"]) == (
+        0, "draft=1")
+    header, rows = exports.interview_cases(exports.ExportFilter(), coarsened=True, secret="s")
+    assert sorted(dict(zip(header, r))["Quotes usable"] for r in rows) == [0, 2]
+
+    chunks, _ = qdpx.export_project(exports.ExportFilter(), by=coordinator)
+    with zipfile.ZipFile(io.BytesIO(b"".join(chunks))) as archive:
+        project = ET.fromstring(archive.read("project.qde"))
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    names = {v.get("guid"): v.get("name")
+             for v in project.iterfind(".//q:Variables/q:Variable", ns)}
+    [case] = project.iterfind(".//q:Cases/q:Case", ns)
+    values = {names[v.find("q:VariableRef", ns).get("targetGUID")]: v
+              for v in case.iterfind("q:VariableValue", ns)}
+    assert values["Quotes usable"].findtext("q:IntegerValue", namespaces=ns) == "2"
+    assert values["Quote states"].findtext("q:TextValue", namespaces=ns) == (
+        "draft=1; requested=1; approved=1; edited=1")

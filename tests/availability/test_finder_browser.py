@@ -37,6 +37,11 @@ def test_ticked_times_are_offered_and_one_is_scheduled(app, page):
     query = parse_qs(urlsplit(page.url).query)
     assert query == {"informant": [str(informant.id)], "interviewer": [str(coordinator.id)],
                      "need": ["all"], "duration": ["60"], "mode": ["video"], "start": starts}
+    # The offer form arrives with both times ticked: nothing to type but the meeting link.
+    times = page.locator("#times input[type=checkbox]")
+    expect(times).to_have_count(2)
+    for n in range(2):
+        expect(times.nth(n)).to_be_checked()
     page.go_back()
     page.get_by_role("link", name="Schedule at this time").first.click()
     expect(page.get_by_label("Date")).to_have_value(day.strftime("%d.%m.%Y"))

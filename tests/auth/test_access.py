@@ -20,12 +20,14 @@ from tests.factories import PASSWORD
 # Pages anyone may open without logging in. Making another page public is a decision to review:
 # add it here deliberately.
 # The calendar feed answers to its secret token instead of a login (calendar programs cannot log in);
-# the informant's consent, withdrawal and offer pages answer to their personal link's token.
+# the informant's consent, withdrawal, offer and member-check pages answer to their personal
+# link's token.
 PUBLIC_ENDPOINTS = {"auth.login", "calendar_feed.feed", "consent_link.answer",
                     "consent_link.withdraw_from_answer", "consent_link.withdraw_link",
                     "consent_link.letter", "offer_link.show", "offer_link.book",
                     "offer_link.move", "offer_link.cancel_booking", "offer_link.decline",
-                    "offer_link.consent"}
+                    "offer_link.consent", "memberchecks_link.answer_page",
+                    "memberchecks_link.answer"}
 STRONG_KEY = "LPSiAI0C8qfTwDb_XhnHY1_JrQ-MilVpUM1cr3zXfDyshLjMvEelF_LlakA8shyk"  # secrets.token_urlsafe(48)
 
 

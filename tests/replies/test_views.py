@@ -75,20 +75,13 @@ def test_a_decline_offers_reschedule_and_cancel_and_alerts(client, interview, pa
     assert f"{pair[0].code} declined this interview" in page
     assert f'href="/interviews/{interview.id}/edit">Reschedule' in page
     assert f'href="/interviews/{interview.id}/cancel">Cancel interview' in page
-    assert "other times" not in page  # no self-booking capability in this app
+    assert f'href="/offers/new?informant={pair[0].id}">Offer {pair[0].code} other times' in page
     dashboard = client.get("/").get_data(as_text=True)
     assert "Declined invitations" in dashboard and pair[0].code in dashboard
     listing = client.get("/interviews/").get_data(as_text=True)
     assert "answer-mark" in listing and ">Declined<" in listing
     calendar = client.get(f"/interviews/calendar?date={_day(7).date().isoformat()}")
     assert ">Declined<" in calendar.get_data(as_text=True)
-
-
-def test_a_decline_links_to_offers_where_self_booking_exists(app, client, interview, pair):
-    app.add_url_rule("/offers/new", endpoint="offers.new", view_func=lambda: "offers")
-    _answer(messages.google(interview.uid, 0, "ase@example.org"))
-    page = client.get(f"/interviews/{interview.id}").get_data(as_text=True)
-    assert f'href="/offers/new?informant={pair[0].id}">Offer {pair[0].code} other times' in page
 
 
 def test_nobody_answering_two_days_before_is_marked(client, pair, coordinator_in):

@@ -77,3 +77,30 @@ def test_outbox_bytes_keep_to_their_message_up_and_down(empty_database_url):
             assert connection.execute(text("SELECT message_id, raw FROM outbox_message")) \
                 .all() == [("<fw.1@example.org>", b"the email's bytes")]
         db.engine.dispose()
+
+
+def test_rebuilding_a_table_keeps_the_rows_that_point_at_it(empty_database_url):
+    """SQLite changes a constraint by building the table anew and dropping the old one; with
+    foreign keys enforced, that drop would empty or delete every row pointing at it (a digest's
+    link to its email, an audit event's actor). Migrations run with them off, checked after."""
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="8e2f4b6c1a37")  # the next one rebuilds outbox_message on SQLite
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO \"user\" (id, email, name, role, password_hash, is_enabled,"
+                " created_at, password_changed_at) VALUES (1, 'c@example.org', 'C',"
+                " 'coordinator', 'x', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            connection.execute(text(
+                "INSERT INTO outbox_message (id, message_id, purpose, recipient_email, subject,"
+                " raw, status, attempts, next_attempt_at, created_at) VALUES (7,"
+                " '<fw.7@example.org>', 'digest', 'c@example.org', 'Digest', :raw, 'sent', 1,"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"raw": b"bytes"})
+            connection.execute(text(
+                "INSERT INTO staff_notice (kind, period, user_id, outbox_message_id, created_at)"
+                " VALUES ('digest', '2026-12-01', 1, 7, CURRENT_TIMESTAMP)"))
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(text(
+                "SELECT user_id, outbox_message_id FROM staff_notice")).all() == [(1, 7)]
+        db.engine.dispose()

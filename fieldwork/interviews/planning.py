@@ -93,6 +93,22 @@ def _load(model, ids, field_name, missing):
     return tuple(sorted(rows, key=lambda row: row.id))
 
 
+def clean_meeting(values):
+    """(mode, place, meeting link) from `values`: an in-person interview needs a place, a video
+    interview a link. Shared with offers, whose interviews are made from them."""
+    try:
+        mode = InterviewMode(values.get("mode"))
+    except ValueError:
+        raise DomainError("Choose how the interview takes place.", "mode") from None
+    place = clean_text(values.get("place"), max_length=300, label="Place")
+    meeting_url = _clean_meeting_url(values.get("meeting_url"))
+    if mode is InterviewMode.IN_PERSON and not place:
+        raise DomainError("Enter where the interview takes place.", "place")
+    if mode is InterviewMode.VIDEO and not meeting_url:
+        raise DomainError("Enter the meeting link for a video interview.", "meeting_url")
+    return mode, place, meeting_url
+
+
 def _clean_meeting_url(value):
     value = clean_text(value, max_length=500, label="Meeting link")
     if value and not _MEETING_URL.fullmatch(value):
@@ -136,19 +152,9 @@ def make_plan(values, *, now, current=None):
     if time_changed and starts_at <= now:
         raise DomainError("The interview cannot start in the past.", "start_date")
 
-    try:
-        mode = InterviewMode(values.get("mode"))
-    except ValueError:
-        raise DomainError("Choose how the interview takes place.", "mode") from None
-    place = clean_text(values.get("place"), max_length=300, label="Place")
-    meeting_url = _clean_meeting_url(values.get("meeting_url"))
-    if mode is InterviewMode.IN_PERSON and not place:
-        raise DomainError("Enter where the interview takes place.", "place")
-    if mode is InterviewMode.VIDEO and not meeting_url:
-        raise DomainError("Enter the meeting link for a video interview.", "meeting_url")
-
-    guide_version = _guide_version(values.get("guide_version_id"), current)
-    language = _informant_language(values.get("language"))
+    mode, place, meeting_url = clean_meeting(values)
+    guide_version = guide_version_of(values.get("guide_version_id"), current)
+    language = informant_language(values.get("language"))
     notes = clean_text(values.get("notes"), max_length=10000, label="Notes", multiline=True)
     plan = Plan(informants, interviewers, starts_at, ends_at, mode, place, meeting_url,
                 guide_version, language, notes)
@@ -177,7 +183,7 @@ def _check_availability(plan, values, current):
     return replace(plan, overridden=tuple(conflicts), override_reason=reason)
 
 
-def _informant_language(value):
+def informant_language(value):
     """The language chosen for every informant's emails about the interview, or None: each
     informant reads their own (fieldwork.languages)."""
     if isinstance(value, Language) or value is None:
@@ -191,7 +197,7 @@ def _informant_language(value):
                           "language") from None
 
 
-def _guide_version(value, current):
+def guide_version_of(value, current):
     try:
         version_id = int(value)
     except (TypeError, ValueError):

@@ -13,13 +13,11 @@ from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..informants.models import Informant
 from ..interviews.invitations import local_when
-from ..interviews.models import InterviewMode
-from ..interviews.planning import (MIN_DURATION, _clean_meeting_url, _guide_version,
-                                   _informant_language, load_interviewers, parse_duration,
+from ..interviews.planning import (MIN_DURATION, clean_meeting, guide_version_of,
+                                   informant_language, load_interviewers, parse_duration,
                                    parse_ids)
 from ..outbox import services as outbox
 from ..timeutil import local_to_utc
-from ..validation import clean_text
 from .models import OPEN_OFFER_STATUSES, Offer, OfferNeed, OfferSlot, OfferStatus
 from .queries import lock_offer
 from .rules import FOLLOW_UP_HOURS, MAX_SLOTS, SCHEDULER
@@ -57,18 +55,9 @@ def create_offers(values, *, by, now=None):
                           "need") from None
     duration = parse_duration(values.get("duration_minutes"), "duration_minutes",
                               minimum=MIN_DURATION)
-    try:
-        mode = InterviewMode(values.get("mode"))
-    except ValueError:
-        raise DomainError("Choose how the interview takes place.", "mode") from None
-    place = clean_text(values.get("place"), max_length=300, label="Place")
-    meeting_url = _clean_meeting_url(values.get("meeting_url"))
-    if mode is InterviewMode.IN_PERSON and not place:
-        raise DomainError("Enter where the interview takes place.", "place")
-    if mode is InterviewMode.VIDEO and not meeting_url:
-        raise DomainError("Enter the meeting link for a video interview.", "meeting_url")
-    guide_version = _guide_version(values.get("guide_version_id"), None)
-    language = _informant_language(values.get("language"))
+    mode, place, meeting_url = clean_meeting(values)
+    guide_version = guide_version_of(values.get("guide_version_id"), None)
+    language = informant_language(values.get("language"))
     starts = _clean_starts(values, now=now)
     expires_at = _clean_expiry(values, now=now, last_start=starts[-1])
 

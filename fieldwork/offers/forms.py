@@ -1,10 +1,10 @@
 from flask_wtf import FlaskForm
 from wtforms import (FieldList, Form, FormField, IntegerField, RadioField, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField, TimeField)
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import (StudyDateField, coerce_id, coerce_optional_id, filter_select, free_text,
+from ..forms import (StudyDateField, StudyTimeField, coerce_id, coerce_optional_id, filter_select, free_text,
                      options)
 from ..informants.models import Language
 from ..interviews.models import InterviewMode
@@ -17,7 +17,7 @@ class LocalTimeForm(Form):
     """A time typed by hand: a date and a start in the study's time zone."""
 
     day = StudyDateField("Date", validators=[Optional()])
-    start = TimeField("Starts at", validators=[Optional()])
+    start = StudyTimeField("Starts at", validators=[Optional()])
 
 
 class OfferForm(FlaskForm):
@@ -46,8 +46,13 @@ class OfferForm(FlaskForm):
                        min_entries=MANUAL_ROWS, max_entries=MANUAL_ROWS)
     expires_on = StudyDateField("Offer expires on",
                                 validators=[InputRequired("Enter the date the offer expires.")])
-    expires_time = TimeField("at", validators=[Optional()],
+    expires_time = StudyTimeField("at", validators=[Optional()],
                              description="Local time; empty: the end of that day.")
+    # Shown when a time goes against an interviewer's availability: with a reason, offered.
+    availability_reason = StringField(
+        "Reason for offering anyway",
+        validators=[free_text("Reason for offering anyway", max_length=500)],
+        description="For the audit log, for example \"agreed with the researcher by phone\".")
     submit = SubmitField("Send offer")
 
     def local_starts(self):

@@ -13,11 +13,13 @@ from ..errors import DomainError, NotAllowed
 from ..extensions import db
 from ..informants.models import Informant
 from ..interviews.invitations import local_when
+from ..interviews.models import InterviewMode
 from ..interviews.planning import (MIN_DURATION, clean_meeting, guide_version_of,
                                    informant_language, load_interviewers, parse_duration,
                                    parse_ids)
 from ..outbox import services as outbox
 from ..timeutil import local_to_utc
+from ..validation import clean_text
 from .models import OPEN_OFFER_STATUSES, Offer, OfferNeed, OfferSlot, OfferStatus
 from .queries import lock_offer
 from .rules import FOLLOW_UP_HOURS, MAX_SLOTS, SCHEDULER
@@ -60,6 +62,7 @@ def create_offers(values, *, by, now=None):
     language = informant_language(values.get("language"))
     starts = _clean_starts(values, now=now)
     expires_at = _clean_expiry(values, now=now, last_start=starts[-1])
+    conflicts, reason = _check_availability(values, interviewers, need, starts, duration, mode)
 
     offers = []
     for informant in informants:
@@ -76,11 +79,45 @@ def create_offers(values, *, by, now=None):
         db.session.flush()
         audit.record("offer.create", by=by, entity=offer, now=now,
                      after={**offer.audit_snapshot(), **_people_and_times(offer)})
+        if conflicts:
+            audit.record("offer.availability_override", by=by, entity=offer, now=now,
+                         after={"reason": reason,
+                                "conflicts": [{"starts_at": start.isoformat(),
+                                               **c.audit_entry()} for start, c in conflicts]})
         note_contacted(informant, by=by, now=now)
         _send_offer(offer, by=by, now=now, is_follow_up=False)
         offers.append(offer)
     db.session.commit()
     return offers
+
+
+def _check_availability(values, interviewers, need, starts, duration, mode):
+    """The times that go against the interviewers' availability, as (start, Conflict) pairs,
+    and the coordinator's reason for offering them anyway; without a reason, a DomainError
+    that names them. With "any one of them", a time counts only when nobody is free then.
+    The finder offers no such time; one typed by hand may be."""
+    from ..availability.checks import availability_conflicts
+
+    found = []
+    for start in starts:
+        conflicts = availability_conflicts(interviewers, start, start + timedelta(
+            minutes=duration), in_person=mode is InterviewMode.IN_PERSON)
+        if need is OfferNeed.ANY and {c.user_id for c in conflicts} != {
+                u.id for u in interviewers}:
+            continue
+        found += [(start, conflict) for conflict in conflicts]
+    if not found:
+        return [], ""
+    reason = clean_text(values.get("availability_reason"), max_length=500,
+                        label="Reason for offering anyway")
+    if not reason:
+        times = sorted({start for start, _ in found})
+        listed = " ".join(f"{local_when(start, 'en')}: " + " ".join(
+            c.message for s, c in found if s == start) for start in times[:3])
+        more = f" (and {len(times) - 3} more times)" if len(times) > 3 else ""
+        raise DomainError(f"{listed}{more} To offer these times anyway, give the reason here.",
+                          "availability_reason")
+    return found, reason
 
 
 def _people_and_times(offer):

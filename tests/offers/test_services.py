@@ -355,17 +355,34 @@ def test_the_studys_erasure_removes_informants_messages(app, team, now):
     assert not any("99 88 77 66" in text for text in texts)
 
 
-def test_an_offered_time_outside_working_hours_is_booked_and_the_warning_audited(team, now):
-    """The coordinator chose the time; the informant's booking must not fail on a warning only
-    the coordinator could override. The interview's audit trail says which warning and why."""
+def test_an_offered_time_outside_working_hours_needs_a_reason_and_then_books(team, now):
+    """Offering a time against an interviewer's working hours is a warning the coordinator
+    overrides with a reason; the informant's booking must then not fail on it. The offer's and
+    the interview's audit trails say which warning and why."""
     from fieldwork.availability import services as availability
 
     coordinator, researcher = team
     # Mornings only, every weekday: the offered 10:00-11:00 is outside (09:00-10:00).
     availability.set_working_hours(researcher, {day: "09:00-10:00" for day in (
         "monday", "tuesday", "wednesday", "thursday", "friday")}, by=coordinator, now=now)
-    [offer] = make_offers(by=coordinator, now=now, informants=[consenting()],
-                          interviewers=[researcher])
+    values = offer_values(informants=[consenting()], interviewers=[researcher])
+    with pytest.raises(DomainError) as refused:
+        offers.create_offers(values, by=coordinator, now=now)
+    assert refused.value.field == "availability_reason"
+    assert refused.value.message.startswith(
+        "Wednesday 4 March 2026 at 10:00: Rolf Researcher does not work then (Wednesdays "
+        "09:00–10:00). Thursday 5 March 2026 at 10:00:")
+    assert "(and" not in refused.value.message  # three times, all named
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Offer)) == 0
+
+    [offer] = offers.create_offers({**values, "availability_reason": "Agreed by phone"},
+                                   by=coordinator, now=now)
+    [override] = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "offer.availability_override")).all()
+    assert override.after["reason"] == "Agreed by phone"
+    assert {c["starts_at"] for c in override.after["conflicts"]} == {
+        utc(s).isoformat() for s in STARTS}
     context = offers.open_offer(token_for(offer), now=now)
     interview = offers.book(context, context.slots[0].id, now=now)
     assert interview.starts_at == utc(STARTS[0])
@@ -374,3 +391,17 @@ def test_an_offered_time_outside_working_hours_is_booked_and_the_warning_audited
         AuditEvent.entity_id == str(interview.id))).all()
     assert override.after["reason"] == "A time the coordinator offered, chosen by the informant"
     assert override.after["conflicts"]
+
+
+def test_with_any_one_interviewer_a_time_is_fine_while_one_of_them_works(team, now):
+    from fieldwork.availability import services as availability
+
+    coordinator, researcher = team
+    availability.set_working_hours(researcher, {"wednesday": "09:00-10:00"}, by=coordinator,
+                                   now=now)
+    # The coordinator has entered no hours: not held to any, so always free.
+    made = make_offers(by=coordinator, now=now, informants=[consenting()], need="any",
+                       interviewers=[coordinator, researcher])
+    assert len(made) == 1
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "offer.availability_override")) == 0

@@ -110,6 +110,31 @@ def test_a_refused_offer_comes_back_with_the_reason_and_changes_nothing(login_as
     assert _count(Offer) == 0 and len(outbox) == 0
 
 
+def test_a_time_typed_outside_working_hours_asks_for_a_reason_then_is_offered(
+        login_as, client, forms, researcher, outbox):
+    from fieldwork.availability import services as availability
+
+    coordinator = login_as("coordinator")
+    availability.set_working_hours(researcher, {day: "08:00-09:00" for day in (
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")},
+        by=coordinator)
+    informant = consenting()
+    data = {"informant_ids": [informant.id], "interviewer_ids": [researcher.id], "need": "all",
+            "duration_minutes": "60", "mode": "video",
+            "meeting_url": "https://meet.example.org/x",
+            "guide_version_id": factories.published_version(by=coordinator).id, "language": "",
+            "manual-0-day": ahead(4).strftime("%d.%m.%Y"), "manual-0-start": "13:30",
+            "expires_on": ahead(2).strftime("%d.%m.%Y")}
+    response = client.post("/offers/new", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "does not work then" in page and "Reason for offering anyway" in page
+    assert _count(Offer) == 0 and len(outbox) == 0
+    response = client.post("/offers/new", data={**data, "availability_reason": "Agreed by phone"})
+    assert response.status_code == 302
+    assert _count(Offer) == 1
+
+
 def test_the_informant_page_is_in_their_language_and_names_no_one_else(client, forms, coordinator,
                                                                       researcher):
     first = consenting(language="nb", name="Åse Øvrebø")

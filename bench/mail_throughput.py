@@ -9,6 +9,11 @@ Both go to the same local aiosmtpd server, run in a child process that keeps not
 neither shares this process's interpreter lock nor its memory. The ratio is median(a) / median(b).
 Then the memory of a dispatch (tracemalloc peak) with 1,000 and with 10,000 messages queued.
 
+Beside the elapsed times it reports the processor time each side used: this process's, the
+SMTP server's and PostgreSQL's (its server processes, read from /proc). On a busy machine the
+elapsed time of either side is mostly waiting for a processor, and varies from run to run by
+more than the difference sought; processor time varies far less.
+
     .venv/bin/python bench/mail_throughput.py [--count 1000] [--rounds 3] [--memory-count 10000]
                                               [--database sqlite --database postgresql]
 
@@ -17,6 +22,7 @@ PostgreSQL runs in a throwaway cluster (tests/support/postgres.py); skipped if n
 
 import argparse
 import multiprocessing
+import os
 import smtplib
 import statistics
 import sys
@@ -90,11 +96,15 @@ def _serve(port, ready, stop):
     controller.stop()
 
 
-def queue_and_deliver(count, calendars, round_no):
-    """(seconds to queue, seconds to deliver). New addresses every round, as invitations to new
-    informants would have: none is in the address check's cache from an earlier round."""
+def clear_outbox():
     db.session.execute(delete(OutboxMessage))
     db.session.commit()
+
+
+def queue_and_deliver(count, calendars, round_no):
+    """(seconds to queue, seconds to deliver), the outbox cleared before. New addresses every
+    round, as invitations to new informants would have: none is in the address check's cache
+    from an earlier round."""
     now = datetime.now(timezone.utc)
     started = time.perf_counter()
     for change in range(count // RECIPIENTS_PER_CHANGE):
@@ -116,6 +126,55 @@ def queue_and_deliver(count, calendars, round_no):
 def ready_made(count):
     return [(row.recipient_email, row.raw) for row in db.session.scalars(
         select(OutboxMessage).order_by(OutboxMessage.id).limit(count))]
+
+
+def cpu_seconds(pids):
+    """Processor time (user + system) the processes `pids` have used so far; Linux only, 0
+    where /proc cannot tell (a process gone meanwhile)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def cluster_pids(cluster):
+    """The PostgreSQL postmaster of `cluster` and its children (backends, WAL writer, ...)."""
+    if cluster is None:
+        return []
+    with open(os.path.join(cluster.data, "postmaster.pid")) as stat:
+        postmaster = int(stat.readline())
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == postmaster:
+                        children.append(int(entry))
+            except OSError:
+                continue
+    return [postmaster, *children]
+
+
+class Processor:
+    """Processor time used during `with`: this process, the SMTP server, the database server."""
+
+    def __init__(self, smtp_pid, database_pids):
+        self.smtp_pid, self.database_pids = smtp_pid, database_pids
+
+    def __enter__(self):
+        self.started = (time.process_time(), cpu_seconds([self.smtp_pid]),
+                        cpu_seconds(self.database_pids()))
+        return self
+
+    def __exit__(self, *exc):
+        ended = (time.process_time(), cpu_seconds([self.smtp_pid]),
+                 cpu_seconds(self.database_pids()))
+        self.own, self.smtp, self.database = (e - s for e, s in zip(ended, self.started))
 
 
 def plain_smtplib(port, messages):
@@ -183,16 +242,24 @@ def main():
             calendars = [invite(n) for n in range(max(args.count, args.memory_count)
                                                    // RECIPIENTS_PER_CHANGE)]
             times = {b: {"queue": [], "deliver": [], "total": [], "plain": []} for b in apps}
+            processor = {b: {"a": [], "b": []} for b in apps}
             for round_no in range(args.rounds):  # interleaved: each round runs everything once
                 for backend, app in apps.items():
+                    # Listed afresh: the pool may have opened a connection (a backend) since.
+                    database = (lambda: cluster_pids(cluster)) if backend == "postgresql" else list
                     with app.app_context():
-                        queue_s, deliver_s = queue_and_deliver(args.count, calendars,
-                                                               f"{round_no}{backend[0]}")
+                        clear_outbox()
+                        with Processor(server.pid, database) as side_a:
+                            queue_s, deliver_s = queue_and_deliver(args.count, calendars,
+                                                                   f"{round_no}{backend[0]}")
                         messages = ready_made(args.count)
-                    plain_s = plain_smtplib(port, messages)
+                    with Processor(server.pid, database) as side_b:
+                        plain_s = plain_smtplib(port, messages)
                     for key, value in (("queue", queue_s), ("deliver", deliver_s),
                                        ("total", queue_s + deliver_s), ("plain", plain_s)):
                         times[backend][key].append(value)
+                    processor[backend]["a"].append(side_a)
+                    processor[backend]["b"].append(side_b)
             peaks = {}
             for backend, app in apps.items():
                 with app.app_context():
@@ -220,6 +287,16 @@ def main():
         rounds = [t / p for t, p in zip(measured["total"], measured["plain"])]
         print(f"  ratio of each round: {', '.join(f'{r:.2f}' for r in rounds)}"
               f"   (median {statistics.median(rounds):.2f} x)")
+        per = {side: {part: statistics.median(getattr(p, part) for p in used)
+                      for part in ("own", "smtp", "database")}
+               for side, used in processor[backend].items()}
+        totals = {side: sum(parts.values()) for side, parts in per.items()}
+        for side, label in (("a", "(a)"), ("b", "(b)")):
+            parts = per[side]
+            print(f"  processor time {label}: this process {parts['own']:.2f} s, SMTP server "
+                  f"{parts['smtp']:.2f} s, database server {parts['database']:.2f} s; "
+                  f"total {totals[side]:.2f} s")
+        print(f"  ratio of processor time (a) / (b)                {totals['a'] / totals['b']:6.2f} x")
         small, large = peaks[backend]
         print(f"  dispatch memory peak (tracemalloc): {args.count} queued {small:.1f} MiB, "
               f"{args.memory_count} queued {large:.1f} MiB")

@@ -26,11 +26,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import (ARRAY, Integer, String, any_, bindparam, exists, func, literal_column,
+                        select, update)
 from sqlalchemy.orm import aliased
 
 from .. import mail
-from ..database import utcnow
+from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from .models import UNFINISHED_STATUSES, OutboxBody, OutboxMessage, OutboxStatus
 
@@ -154,7 +155,7 @@ def _send_batch(batch, transport, envelope_sender, results, report, clock):
         except mail.TemporaryFailure as failure:
             results.retry_later(row_id, attempts, failure.reason, clock(), report)
         except mail.PermanentFailure as failure:
-            results.finish(row_id, OutboxStatus.FAILED, last_error=failure.reason)
+            results.fail(row_id, failure.reason)
             report.failed += 1
         except Exception as error:
             # A bug or an unforeseen error: treat as temporary, and say only its type.
@@ -162,7 +163,7 @@ def _send_batch(batch, transport, envelope_sender, results, report, clock):
             log.error("outbox: message %s not sent: %s", row_id, where(error))
             results.retry_later(row_id, attempts, reason, clock(), report)
         else:
-            results.finish(row_id, OutboxStatus.SENT, sent_at=clock(), last_error=None)
+            results.sent(row_id, clock())
             report.sent += 1
         results.record_if_due()
     return reachable
@@ -186,25 +187,38 @@ def _waits_for_an_older_one(table):
 
 
 @functools.cache
-def _claim_statements(by_ids):
-    """(pick, claim) for `_claim_batch`, built once: every batch runs the same two statements
-    with new values (`now`, `size`, `token`, the ids), so SQLAlchemy neither rebuilds nor
-    re-hashes them."""
+def _claim_statements(by_ids, together):
+    """(pick, claim) for `_claim_batch`, built once: every batch runs the same statements with
+    new values (`now`, `size`, `token`, the ids), so SQLAlchemy neither rebuilds nor re-hashes
+    them. `together` (PostgreSQL): pick is None and claim picks too, in one statement."""
     table, body = OutboxMessage.__table__, OutboxBody.__table__
     due = (table.c.status == OutboxStatus.PENDING) & (table.c.next_attempt_at <= bindparam("now"))
     pick = select(table.c.id).where(due, ~_waits_for_an_older_one(table))
     if by_ids:
         pick = pick.where(table.c.id.in_(bindparam("ids", expanding=True)))
     pick = pick.order_by(table.c.id).limit(bindparam("size")).with_for_update(skip_locked=True)
+    if together:
+        # MATERIALIZED: the pick runs exactly once. As a subquery (id IN (SELECT ... LIMIT n
+        # FOR UPDATE SKIP LOCKED)) PostgreSQL may run it more than once, and so claim more
+        # than n rows.
+        picked = pick.cte("picked").prefix_with("MATERIALIZED")
+        # = ANY(ARRAY(...)), not IN (SELECT ...): the planner then finds the picked rows by
+        # their key, instead of hashing them and scanning every due row to match them.
+        which = table.c.id == any_(literal_column("ARRAY(SELECT id FROM picked)", ARRAY(Integer)))
+    else:
+        picked = bindparam("picked", expanding=True)
+        which = table.c.id.in_(picked)
     claim = (update(table)
-             .where(table.c.id.in_(bindparam("picked", expanding=True)), due)
+             .where(which, due)
              .values(status=OutboxStatus.SENDING, attempts=table.c.attempts + 1,
                      claimed_at=bindparam("now"), claim_token=bindparam("token"))
              .returning(table.c.id,
                         select(body.c.raw).where(body.c.outbox_message_id == table.c.id)
                         .scalar_subquery(),
                         table.c.recipient_email, table.c.attempts))
-    return pick, claim
+    if together:
+        claim = claim.add_cte(picked)
+    return (None if together else pick), claim
 
 
 def _claim_batch(ids, now, token, size, results):
@@ -214,24 +228,25 @@ def _claim_batch(ids, now, token, size, results):
     UPDATE marks them 'sending' with our token; its WHERE repeats the due condition, so of two
     dispatchers only one can change a row. On PostgreSQL the pick locks them and skips rows
     another dispatcher has locked at that moment (FOR UPDATE SKIP LOCKED) instead of queueing
-    behind them; SQLite runs one writer at a time anyway. A batch never holds two rows of one
-    interview and recipient (the newer waits for the older), so their order survives any
-    outcome.
+    behind them, and both go as one statement (one round trip); SQLite runs one writer at a
+    time anyway. A batch never holds two rows of one interview and recipient (the newer waits
+    for the older), so their order survives any outcome.
 
     The results of the batch before (`results`) go into the same transaction, first, so that a
     message just sent no longer holds back its successor; one commit covers both, before
     anything is sent.
     """
     results.record(commit=False)
-    pick, claim = _claim_statements(ids is not None)
-    # Two statements, not UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED):
-    # PostgreSQL may run such a subquery more than once and so claim more than n rows.
-    values = {"now": now, "size": size} if ids is None else {"now": now, "size": size, "ids": ids}
-    picked = db.session.scalars(pick, values).all()
-    if not picked:
-        db.session.commit()
-        return []
-    rows = db.session.execute(claim, {"picked": picked, "now": now, "token": token}).all()
+    together = db.session.get_bind().dialect.name == "postgresql"
+    pick, claim = _claim_statements(ids is not None, together)
+    values = {"now": now, "size": size, "token": token}
+    if ids is not None:
+        values["ids"] = ids
+    if together:
+        rows = db.session.execute(claim, values).all()
+    else:
+        picked = db.session.scalars(pick, values).all()
+        rows = db.session.execute(claim, {**values, "picked": picked}).all() if picked else []
     db.session.commit()
     return sorted((tuple(row) for row in rows), key=lambda row: row[0])
 
@@ -245,71 +260,80 @@ class _Results:
 
     def __init__(self, token):
         self.token = token
-        self.waiting = []
+        self.waiting = []  # (row id, status, sent_at, next_attempt_at, last_error, attempts back)
         self.since = time.monotonic()
 
-    def finish(self, row_id, status, **values):
-        self._add(row_id, status=status, claimed_at=None, claim_token=None, **values)
+    def sent(self, row_id, now):
+        self.waiting.append((row_id, OutboxStatus.SENT.value, now, None, None, 0))
+
+    def fail(self, row_id, reason):
+        self.waiting.append((row_id, OutboxStatus.FAILED.value, None, None, reason, 0))
 
     def release(self, row_id, reason):
         """Back as it was: the server was never reached, so this was no attempt."""
-        self._add(row_id, status=OutboxStatus.PENDING, claimed_at=None, claim_token=None,
-                  attempts=_ONE_LESS, last_error=reason)
+        self.waiting.append((row_id, OutboxStatus.PENDING.value, None, None, reason, 1))
 
     def retry_later(self, row_id, attempts, reason, now, report):
         """Pending again after a delay, or failed if that was the last attempt."""
         if attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-            self.finish(row_id, OutboxStatus.FAILED,
-                        last_error=f"gave up after {attempts} attempts: {reason}"[:300])
+            self.fail(row_id, f"gave up after {attempts} attempts: {reason}"[:300])
             report.failed += 1
         else:
-            self.finish(row_id, OutboxStatus.PENDING, next_attempt_at=now + retry_delay(attempts),
-                        last_error=reason)
+            self.waiting.append((row_id, OutboxStatus.PENDING.value, None,
+                                 now + retry_delay(attempts), reason, 0))
             report.retried += 1
-
-    def _add(self, row_id, **values):
-        self.waiting.append((row_id, values))
 
     def record_if_due(self):
         if self.waiting and time.monotonic() - self.since >= RECORD_WITHIN_SECONDS:
             self.record()
 
     def record(self, *, commit=True):
-        """One executemany per kind of change (sent, retried, ...); then one commit, unless the
-        caller commits them with what it does next (the next claim)."""
-        groups = {}
-        for row_id, values in self.waiting:
-            fixed = tuple((k, v) for k, v in values.items() if not _varies(k))
-            groups.setdefault((fixed, tuple(k for k in values if _varies(k))), []).append(
-                {"row_id": row_id, "token": self.token,
-                 **{k: v for k, v in values.items() if _varies(k)}})
-        for (fixed, varying), params in groups.items():
-            db.session.execute(_record_statement(fixed, varying), params)
+        """Every waiting result in one statement; then one commit, unless the caller commits
+        them with what it does next (the next claim)."""
+        if self.waiting:
+            if db.session.get_bind().dialect.name == "postgresql":
+                # One UPDATE joined to the results, passed as one array per column: one round
+                # trip and one statement for the server, where an executemany ran one per row.
+                columns = list(zip(*self.waiting))
+                db.session.execute(_record_statement(True), {
+                    "token": self.token, **dict(zip(_RESULT_COLUMNS, columns))})
+            else:  # in-process: an executemany costs no round trips
+                db.session.execute(_record_statement(False), [
+                    {"token": self.token, **dict(zip(_RESULT_COLUMNS, result))}
+                    for result in self.waiting])
         if commit:
             db.session.commit()
         self.waiting, self.since = [], time.monotonic()
 
 
-@functools.lru_cache(maxsize=32)
-def _record_statement(fixed, varying):
-    """UPDATE for one kind of result: `fixed` (column, value) pairs the same for every row,
-    `varying` columns given per row; built once per kind."""
+_RESULT_COLUMNS = ("row_id", "status", "sent_at", "next_attempt_at", "last_error", "back")
+
+
+@functools.cache
+def _record_statement(unnested):
+    """UPDATE for every kind of result at once: the status and the reason as given; sent_at and
+    next_attempt_at where given (kept otherwise); `back` attempts undone (a release). Built once.
+
+    `unnested` (PostgreSQL): the results come as arrays, read back with unnest(); otherwise one
+    row's values, for an executemany."""
     table = OutboxMessage.__table__
-    values = {k: (table.c.attempts - 1 if v is _ONE_LESS else v) for k, v in fixed}
-    values.update({k: bindparam(k) for k in varying})
+    types = (Integer, String, UTCDateTime, UTCDateTime, String, Integer)
+    if unnested:
+        given = func.unnest(*[bindparam(name, type_=ARRAY(type_))
+                              for name, type_ in zip(_RESULT_COLUMNS, types)]) \
+            .table_valued(*_RESULT_COLUMNS).render_derived().c
+    else:
+        given = {name: bindparam(name, type_=type_) for name, type_ in zip(_RESULT_COLUMNS, types)}
     return (update(table)
-            .where(table.c.id == bindparam("row_id"),
+            .where(table.c.id == given["row_id"],
                    table.c.status == OutboxStatus.SENDING.value,
                    table.c.claim_token == bindparam("token"))
-            .values(**values))
-
-
-_ONE_LESS = object()  # attempts - 1, for `release`
-
-
-def _varies(key):
-    # Values that differ from row to row within a kind of change go in as parameters.
-    return key in ("sent_at", "next_attempt_at", "last_error")
+            .values(status=given["status"],
+                    sent_at=func.coalesce(given["sent_at"], table.c.sent_at),
+                    next_attempt_at=func.coalesce(given["next_attempt_at"],
+                                                  table.c.next_attempt_at),
+                    last_error=given["last_error"], attempts=table.c.attempts - given["back"],
+                    claimed_at=None, claim_token=None))
 
 
 class _Heartbeat:

@@ -22,6 +22,7 @@ Without --database-url it uses SQLite files in a temporary directory. With a Pos
 creates (and afterwards drops) two databases beside the one named, so that user needs CREATEDB;
 `--postgres` instead starts a throwaway cluster as the tests do. `--keep` keeps the databases
 and prints their URLs; `--prebuilt URL_1X URL_10X` measures them again without building.
+`--only TEXT` measures only the exports whose label contains it (`--only REFI`).
 """
 
 import argparse
@@ -188,7 +189,12 @@ def main():
                         help="informants,interviews,documents at 1× (default: pages.py's)")
     parser.add_argument("--sizes-10x", default="50000,100000,5000",
                         help="the same at 10× (default: issue 15's)")
+    parser.add_argument("--only", action="append", metavar="TEXT",
+                        help="only the exports whose label contains TEXT (repeatable), e.g. "
+                             "--only REFI")
     args = parser.parse_args()
+    exports = [(label, path) for label, path in EXPORTS
+               if not args.only or any(text.lower() in label.lower() for text in args.only)]
     keys = ("informants", "interviews", "documents")
     sizes = {"1×": dict(zip(keys, map(int, args.sizes.split(",")))),
              "10×": dict(zip(keys, map(int, args.sizes_10x.split(","))))}
@@ -213,7 +219,7 @@ def main():
     try:
         scales = [Scale(label, u, s, prebuilt=bool(args.prebuilt))
                   for (label, s), u in zip(sizes.items(), urls)]
-        results = _measure(scales, args.rounds, trace=not args.no_tracemalloc)
+        results = _measure(scales, exports, args.rounds, trace=not args.no_tracemalloc)
         for scale in scales:
             scale.close()
     finally:
@@ -225,20 +231,21 @@ def main():
                 shutil.rmtree(directory, ignore_errors=True)
             if cluster:
                 cluster.stop()
-    _report(scales, results, backend=(urls[0].split(":", 1)[0]), rounds=args.rounds)
+    _report(scales, exports, results, backend=(urls[0].split(":", 1)[0]),
+            rounds=args.rounds)
 
 
-def _measure(scales, rounds, *, trace):
+def _measure(scales, exports, rounds, *, trace):
     results = {(label, s.label): {"times": [], "statements": set(), "rss": [], "bytes": 0,
                                   "traced": None}
-               for label, _ in EXPORTS for s in scales}
+               for label, _ in exports for s in scales}
     small = scales[0]
-    for label, path in EXPORTS:
+    for label, path in exports:
         # Warm templates and caches at 1× only: a cold first 10× download can only make the
         # ratio worse, and at 10× the XLSX alone takes a minute on a busy machine.
         small.download(path)
     for number in range(rounds):
-        for label, path in EXPORTS:
+        for label, path in exports:
             for scale in scales:
                 seconds, statements, size, rss = scale.download(path)
                 entry = results[(label, scale.label)]
@@ -249,7 +256,7 @@ def _measure(scales, rounds, *, trace):
                 print(f"round {number + 1}: {label} at {scale.label}: {seconds:.2f} s, "
                       f"{statements} statements, RSS +{rss / MIB:.1f} MiB", flush=True)
     if trace:
-        for label, path in EXPORTS:
+        for label, path in exports:
             for scale in scales:
                 results[(label, scale.label)]["traced"] = scale.traced_growth(path)
                 print(f"traced: {label} at {scale.label}: "
@@ -257,7 +264,7 @@ def _measure(scales, rounds, *, trace):
     return results
 
 
-def _report(scales, results, *, backend, rounds):
+def _report(scales, exports, results, *, backend, rounds):
     small, large = scales
     for scale in scales:
         s = scale.sizes
@@ -272,7 +279,7 @@ def _report(scales, results, *, backend, rounds):
             f"{'traced ' + large.label:>10}  goals")
     print(head)
     print("-" * len(head))
-    for label, _ in EXPORTS:
+    for label, _ in exports:
         a, b = results[(label, small.label)], results[(label, large.label)]
         ratio = statistics.median(b["times"]) / statistics.median(a["times"])
         rss = max(b["rss"]) / MIB

@@ -12,28 +12,34 @@ in the tests against the published schema Project-mrt2019.xsd) and a `sources/` 
 
 Every GUID is a UUID5 of the object in a namespace of the study (its base URL), so an export made
 again gives the same GUIDs and an analysis program can match a re-import to what it has.
-The XML is built in memory with ElementTree: a study of this kind has hundreds of interviews, not
-millions; the zip is then written to a temporary file and sent in chunks.
+
+The XML is written as the rows are read, like the other exports (downloads.py): each element in
+the schema's order (Variables, Cases, Sources, Notes, Links, Description) straight into the zip
+entry, which compresses it as it comes, so memory stays flat however many interviews there are.
+The zip is written to a temporary file (its index comes last) and then sent in chunks.
 """
 
 import re
+import shutil
 import tempfile
 import uuid
-import xml.etree.ElementTree as ET
 import zipfile
-from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
+from itertools import groupby
+from operator import attrgetter, itemgetter
+from xml.sax.saxutils import escape
 
 from flask import current_app
-from sqlalchemy import false, select
+from sqlalchemy import func, or_, select
 
 from ..documents.models import document_interview
 from ..database import utcnow
-from ..downloads import read_only
+from ..downloads import read_only, stream_rows
 from ..extensions import db
 from ..guides.formats import markdown_body
 from ..guides.models import Guide, GuideVersion, VersionStatus
-from ..interviews.models import Interview
+from ..informants.models import Informant
+from ..interviews.models import Interview, interview_informant
 from ..timeutil import to_local
 from . import risk, services
 
@@ -42,6 +48,11 @@ MIMETYPE = "application/zip"
 _CHUNK_BYTES = 256 * 1024
 # Characters XML 1.0 cannot hold (a pasted note may carry them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Attribute values escaped as ElementTree escapes them: line breaks and tabs kept as references.
+_ATTRIBUTE_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
+# Interviews by when they began (as held, else as planned), so a day's cases come together.
+_STARTED = func.coalesce(Interview.actual_started_at, Interview.starts_at)
+_INTERVIEW_ORDER = (_STARTED, Interview.id)
 
 # (name, type, description): the case variables, in the order an analyst sees them.
 CASE_VARIABLES = (
@@ -94,10 +105,6 @@ _LEFT_OUT = {
 }
 
 
-def _q(tag):
-    return f"{{{NS}}}{tag}"
-
-
 def _text(value):
     return _NOT_XML.sub("", str(value))
 
@@ -112,98 +119,190 @@ class Guids:
         return str(uuid.uuid5(self.namespace, f"{kind}:{key}"))
 
 
-def build_project(criteria, *, variant, k, secret, base_url, study_name, now, with_notes=True):
-    """(project.qde bytes, {path in the zip: text}) for the cases `criteria` chooses; the
-    interviews' field notes and memos only `with_notes`."""
-    guid = Guids(base_url)
-    people = services.people_in(criteria)
-    cells = risk.SmallCells(people, k)
-    shown = risk.coarsen(people, k) if variant == services.COARSENED else {}
-    with_identities = variant == services.IDENTIFIED
+class XmlWriter:
+    """XML written to a binary file as it is made, in pieces of about 64 KiB, escaped as
+    ElementTree escapes it (the same bytes as ET.tostring without indentation). A top-level
+    section is opened before its first element and closed before the next, so a section with
+    nothing in it is left out, as the schema wants."""
 
-    project = ET.Element(_q("Project"), {
-        "name": _text(study_name), "origin": "fieldwork",
-        "creationDateTime": now.replace(microsecond=0).isoformat()})
-    variables = ET.SubElement(project, _q("Variables"))
+    _FLUSH_AT = 64 * 1024
+
+    def __init__(self, file):
+        self.file, self.pieces, self.size, self.section = file, [], 0, None
+
+    def declaration(self):
+        self._put("<?xml version='1.0' encoding='utf-8'?>\n")
+
+    def start(self, tag, attributes=None):
+        self._put(f"<{tag}{_attributes(attributes)}>")
+
+    def end(self, tag):
+        self._put(f"</{tag}>")
+
+    def element(self, tag, attributes=None, text=None):
+        if text:
+            self._put(f"<{tag}{_attributes(attributes)}>{escape(text)}</{tag}>")
+        else:
+            self._put(f"<{tag}{_attributes(attributes)} />")
+
+    def within(self, section):
+        """Elements from here on go into top-level `section` (None: into the root)."""
+        if section != self.section:
+            if self.section:
+                self.end(self.section)
+            if section:
+                self.start(section)
+            self.section = section
+
+    def copy_from(self, file):
+        """The bytes of `file` (XML written by another writer) as they are."""
+        self.flush()
+        file.seek(0)
+        shutil.copyfileobj(file, self.file)
+
+    def flush(self):
+        if self.pieces:
+            self.file.write("".join(self.pieces).encode("utf-8"))
+            self.pieces, self.size = [], 0
+
+    def _put(self, piece):
+        self.pieces.append(piece)
+        self.size += len(piece)
+        if self.size >= self._FLUSH_AT:
+            self.flush()
+
+
+def _attributes(attributes):
+    return "".join(f' {name}="{escape(value, _ATTRIBUTE_ENTITIES)}"'
+                   for name, value in (attributes or {}).items())
+
+
+class CaseNames:
+    """Case names, each given once: a second interview of the same informants on the same day
+    gets "#2". Cases come in the order they began, so only the latest days' names are kept (the
+    day before too: a clock set back over midnight can start a later case on the day before)."""
+
+    def __init__(self):
+        self.day, self.counts = None, {}
+
+    def __call__(self, codes, day):
+        if self.day is None or day > self.day:
+            self.day = day
+            self.counts = {key: n for key, n in self.counts.items()
+                           if key[1] >= day - timedelta(days=1)}
+        self.counts[(codes, day)] = n = self.counts.get((codes, day), 0) + 1
+        name = f"{codes} {day.isoformat()}"
+        return name if n == 1 else f"{name} #{n}"
+
+
+def write_project(archive, criteria, *, variant, k, secret, base_url, study_name, now,
+                  with_notes=True):
+    """Write the project into `archive` (a zipfile.ZipFile open for writing): `project.qde`
+    for the cases `criteria` chooses, then the sources' texts, each as its rows are read; the
+    interviews' field notes and memos only `with_notes`. Call it in one snapshot of the study
+    (downloads.read_only)."""
+    guid = Guids(base_url)
+    versions = _guide_versions()
+    # Without ZIP64 (which not every program reads) an entry holds 2 GiB: at about 3 KB a case,
+    # some 700,000 interviews. Past that zipfile raises an error rather than write a broken file.
+    with archive.open("project.qde", "w") as entry:
+        xml = XmlWriter(entry)
+        _write_project_xml(xml, criteria, versions=versions, guid=guid, variant=variant, k=k,
+                           secret=secret, study_name=study_name, now=now, with_notes=with_notes)
+        xml.flush()
+    # A zip is written one entry at a time, and project.qde comes first: the register is read
+    # again here for the texts (a few statements) rather than held until then.
+    for v in versions:
+        archive.writestr(f"sources/{guid('guide-version', v.id)}.txt",
+                         _guide_text(v).encode("utf-8"))
+    for d in services.document_rows():
+        archive.writestr(f"sources/{guid('document', _document_id(d))}.txt",
+                         _document_text(d).encode("utf-8"))
+
+
+def _guide_versions():
+    """Guide versions (not drafts): the text the interviewers asked from. A study has a few."""
+    return db.session.execute(
+        select(GuideVersion.id, GuideVersion.number, GuideVersion.content,
+               GuideVersion.content_sha256, GuideVersion.change_note, Guide.title)
+        .join(Guide, Guide.id == GuideVersion.guide_id)
+        .where(GuideVersion.status != VersionStatus.DRAFT)
+        .order_by(Guide.title, GuideVersion.number)).all()
+
+
+def _guide_text(v):
+    return f"# {v.title}, version {v.number}\n\n" + markdown_body(v.content)
+
+
+def _document_id(row):
+    return int(row[0][1:])  # "D12"
+
+
+def _document_text(row):
+    (_key, title, doc_type, organisation, level, issued_on, reference, status, themes,
+     _interviews, _informants, doc_notes) = row
+    return "\n".join(line for line in (
+        title, "", f"Type: {doc_type}", f"Issued by: {organisation}",
+        f"Governance level: {level}", f"Date: {issued_on.isoformat() if issued_on else ''}",
+        f"Reference: {reference}", f"Status: {status}", f"Themes: {themes}", "",
+        doc_notes or "")) + "\n"
+
+
+def _write_project_xml(xml, criteria, *, versions, guid, variant, k, secret, study_name, now,
+                       with_notes):
+    cells, shown = _risk(criteria, variant, k)
+    with_identities = variant == services.IDENTIFIED
+    created = now.replace(microsecond=0).isoformat()
+
+    xml.declaration()
+    xml.start("Project", {"xmlns": NS, "name": _text(study_name), "origin": "fieldwork",
+                          "creationDateTime": created})
+    xml.within("Variables")
     variable_guid = {}
     for name, kind, description in CASE_VARIABLES + DOCUMENT_VARIABLES:
         if name in _LEFT_OUT[variant]:
             continue
         variable_guid[name] = guid("variable", name)
-        element = ET.SubElement(variables, _q("Variable"), {
-            "guid": variable_guid[name], "name": name, "typeOfVariable": kind})
-        ET.SubElement(element, _q("Description")).text = description
+        xml.start("Variable", {"guid": variable_guid[name], "name": name,
+                               "typeOfVariable": kind})
+        xml.element("Description", text=description)
+        xml.end("Variable")
+    kinds = {name: kind for name, kind, _ in CASE_VARIABLES + DOCUMENT_VARIABLES}
 
-    def value(parent, name, kind, data):
+    def value(name, data):
         if data in (None, "") or name not in variable_guid:
             return
-        element = ET.SubElement(parent, _q("VariableValue"))
-        ET.SubElement(element, _q("VariableRef"), {"targetGUID": variable_guid[name]})
+        kind = kinds[name]
         if kind == "Boolean":
             text = "true" if data else "false"
         elif isinstance(data, date):
             text = data.isoformat()
         else:
             text = _text(data)
-        ET.SubElement(element, _q(f"{kind}Value")).text = text
+        xml.start("VariableValue")
+        xml.element("VariableRef", {"targetGUID": variable_guid[name]})
+        xml.element(f"{kind}Value", text=text)
+        xml.end("VariableValue")
 
-    kinds = {name: kind for name, kind, _ in CASE_VARIABLES + DOCUMENT_VARIABLES}
-    files = {}
-    sources = []  # TextSource elements, appended after the cases (the schema's order)
-
-    # Guide versions (not drafts): the text the interviewers asked from.
-    versions = db.session.execute(
-        select(GuideVersion.id, GuideVersion.number, GuideVersion.content,
-               GuideVersion.content_sha256, GuideVersion.change_note, Guide.title)
-        .join(Guide, Guide.id == GuideVersion.guide_id)
-        .where(GuideVersion.status != VersionStatus.DRAFT)
-        .order_by(Guide.title, GuideVersion.number)).all()
-    for v in versions:
-        source_guid = guid("guide-version", v.id)
-        path = f"{source_guid}.txt"
-        files[path] = f"# {v.title}, version {v.number}\n\n" + markdown_body(v.content)
-        source = ET.Element(_q("TextSource"), {
-            "guid": source_guid, "name": _text(f"Guide: {v.title} v{v.number}"),
-            "plainTextPath": f"internal://{path}"})
-        ET.SubElement(source, _q("Description")).text = _text(
-            f"Interview guide version {v.number}. SHA-256 {v.content_sha256 or ''}. "
-            f"{v.change_note or ''}".strip())
-        sources.append(source)
-
-    # Cases: rows per informant in an interview, by interview; grouped here into one per
-    # interview. Names are read in every variant, to take them out of the notes.
+    # Cases: rows per informant in an interview, by interview, grouped here into one case per
+    # interview, with the register's documents linked to it read beside them in the same order.
+    version_guid = {(v.title, v.number): guid("guide-version", v.id) for v in versions}
     rows = services.stream_rows(services._case_query(
-        criteria, with_identities=True, order=services._COARSE_ORDER))
-    interviews = {}
-    for r in rows:
-        interviews.setdefault(r.interview_id, []).append(r)
-    notes = db.session.execute(
-        select(Interview.id, Interview.field_notes, Interview.reflexive_memo)
-        .where(Interview.id.in_(list(interviews)) if interviews and with_notes
-               else false())).all()
-    documents_of = defaultdict(list)
-    for document_id, interview_id in db.session.execute(
-            select(document_interview.c.document_id, document_interview.c.interview_id)):
-        if interview_id in interviews:
-            documents_of[interview_id].append(document_id)
-
-    cases = ET.SubElement(project, _q("Cases"))
-    note_elements, links, case_guid_of, names_used = [], [], {}, defaultdict(int)
-    replacements_of = {}
-    for interview_id, members in interviews.items():
+        criteria, with_identities=with_identities,
+        order=(*_INTERVIEW_ORDER, Informant.id)))
+    interviews = services.merge_lists(groupby(rows, key=attrgetter("interview_id")),
+                                      itemgetter(0), _document_links(criteria))
+    case_name = CaseNames()
+    for (interview_id, members), [document_ids] in interviews:
+        members = list(members)
         first = members[0]
-        code_of = {m.informant_id: (risk.opaque_code(secret, m.informant_id)
-                                    if variant == services.COARSENED else m.code)
-                   for m in members}
+        code_of = _codes(members, variant, secret)
         started = first.actual_started_at or first.starts_at
         day = to_local(started).date()
-        name = f"{' + '.join(code_of[m.informant_id] for m in members)} {day.isoformat()}"
-        names_used[name] += 1
-        if names_used[name] > 1:
-            name += f" #{names_used[name]}"
-        case_guid = case_guid_of[interview_id] = guid("interview", interview_id)
-        case = ET.SubElement(cases, _q("Case"), {"guid": case_guid, "name": _text(name)})
-        ET.SubElement(case, _q("Description")).text = f"Interview I{interview_id}"
+        name = case_name(" + ".join(code_of[m.informant_id] for m in members), day)
+        xml.within("Cases")
+        xml.start("Case", {"guid": guid("interview", interview_id), "name": _text(name)})
+        xml.element("Description", text=f"Interview I{interview_id}")
 
         def joined(values):
             return "; ".join(dict.fromkeys(v for v in values if v))
@@ -240,16 +339,113 @@ def build_project(criteria, *, variant, k, secret, base_url, study_name, now, wi
                 *zip(services.QUOTE_COLUMNS, services.quote_values(
                     ";".join(m.quote_states for m in members if m.quote_states))),
                 ("Informant names", joined(m.name for m in members) if with_identities else "")):
-            value(case, variable, kinds[variable], data)
-        version_guid = next((guid("guide-version", v.id) for v in versions
-                             if v.number == first.guide_version and v.title == first.guide),
-                            None)
-        if version_guid:
-            ET.SubElement(case, _q("SourceRef"), {"targetGUID": version_guid})
-        for document_id in documents_of.get(interview_id, ()):
-            ET.SubElement(case, _q("SourceRef"), {"targetGUID": guid("document", document_id)})
+            value(variable, data)
+        if (first.guide, first.guide_version) in version_guid:
+            xml.element("SourceRef",
+                        {"targetGUID": version_guid[(first.guide, first.guide_version)]})
+        for document_id in document_ids:
+            xml.element("SourceRef", {"targetGUID": guid("document", document_id)})
+        xml.end("Case")
 
-        # Names as they may be written in notes: the whole name first, then each part.
+    # Sources: the guide versions, then the document register (the filters do not apply:
+    # documents are not cases). Their texts follow project.qde in the zip.
+    for v in versions:
+        xml.within("Sources")
+        xml.start("TextSource", {
+            "guid": guid("guide-version", v.id), "name": _text(f"Guide: {v.title} v{v.number}"),
+            "plainTextPath": f"internal://{guid('guide-version', v.id)}.txt"})
+        xml.element("Description", text=_text(
+            f"Interview guide version {v.number}. SHA-256 {v.content_sha256 or ''}. "
+            f"{v.change_note or ''}".strip()))
+        xml.end("TextSource")
+    for d in services.document_rows():
+        (key, title, doc_type, organisation, level, issued_on, reference, status, themes,
+         *_) = d
+        source_guid = guid("document", _document_id(d))
+        xml.within("Sources")
+        xml.start("TextSource", {"guid": source_guid, "name": _text(f"{key} {title}"),
+                                 "plainTextPath": f"internal://{source_guid}.txt"})
+        xml.element("Description", text=_text(f"Document {key} of the register"))
+        for variable, data in (("Document type", doc_type), ("Issuing organisation", organisation),
+                               ("Document governance level", level), ("Document date", issued_on),
+                               ("Reference", reference), ("Document status", status),
+                               ("Themes", themes)):
+            value(variable, data)
+        xml.end("TextSource")
+
+    # Notes, each linked to its case. The links come after all the notes (the schema's order),
+    # so they wait in a temporary file rather than in memory.
+    if with_notes:
+        with tempfile.TemporaryFile() as spool:
+            links = XmlWriter(spool)
+            for interview_id, field_notes, memo, replacements in _notes(criteria, variant,
+                                                                       secret):
+                for kind, text in (("field notes", field_notes), ("reflexive memo", memo)):
+                    if not (text or "").strip():
+                        continue
+                    if not with_identities:
+                        text = _scrub(text, replacements)
+                    note_guid = guid(f"note:{kind}", interview_id)
+                    xml.within("Notes")
+                    xml.start("Note", {"guid": note_guid,
+                                       "name": f"{kind.capitalize()}, interview I{interview_id}"})
+                    xml.element("PlainTextContent", text=_text(text))
+                    xml.end("Note")
+                    links.within("Links")
+                    links.element("Link", {
+                        "guid": guid("link", note_guid), "name": kind, "direction": "OneWay",
+                        "originGUID": note_guid, "targetGUID": guid("interview", interview_id)})
+            links.within(None)
+            links.flush()
+            xml.within(None)
+            xml.copy_from(spool)
+    xml.within(None)
+    xml.element("Description", text=_text(
+        f"Variant: {variant}. {services.variant_text(variant, k)}. Minimum cell size k = {k}. "
+        + ("" if with_notes else "Field notes and memos left out: not for analysts. ")
+        + f"Exported {created} by fieldwork."))
+    xml.end("Project")
+
+
+def _risk(criteria, variant, k):
+    """The small cells, and for the coarsened variant what each informant shows instead (one
+    pair per informant: the one part that grows with the study, by its informants)."""
+    if variant == services.COARSENED:
+        people = services.people_in(criteria)
+        return risk.SmallCells(people, k), risk.coarsen(people, k)
+    return risk.SmallCells(services.people_in(criteria, streamed=True), k), {}
+
+
+def _codes(members, variant, secret):
+    return {m.informant_id: (risk.opaque_code(secret, m.informant_id)
+                             if variant == services.COARSENED else m.code)
+            for m in members}
+
+
+def _document_links(criteria):
+    """(interview id, document id) for the interviews among the cases, in the cases' order."""
+    cases = services._cases(criteria, interview_informant.c.interview_id).correlate(None)
+    rows = stream_rows(
+        select(document_interview.c.interview_id, document_interview.c.document_id)
+        .join(Interview, Interview.id == document_interview.c.interview_id)
+        .where(document_interview.c.interview_id.in_(cases))
+        .order_by(*_INTERVIEW_ORDER, document_interview.c.document_id))
+    return (tuple(row) for row in rows)
+
+
+def _notes(criteria, variant, secret):
+    """(interview id, field notes, memo, names to replace) for the interviews among the cases
+    that have notes. The names are those of the interview's informants among the cases, as they
+    may be written in notes: the whole name first, then each part."""
+    rows = stream_rows(
+        services._cases(criteria, Interview.id.label("interview_id"), Interview.field_notes,
+                        Interview.reflexive_memo, Informant.id.label("informant_id"),
+                        Informant.code, Informant.name)
+        .where(or_(Interview.field_notes != "", Interview.reflexive_memo != ""))
+        .order_by(Interview.id, Informant.id))
+    for interview_id, members in groupby(rows, key=attrgetter("interview_id")):
+        members = list(members)
+        code_of = _codes(members, variant, secret)
         replacements = []
         for m in members:
             replacements.append((m.name, code_of[m.informant_id]))
@@ -257,62 +453,7 @@ def build_project(criteria, *, variant, k, secret, base_url, study_name, now, wi
                 replacements.append((m.code, code_of[m.informant_id]))
             replacements += [(part, code_of[m.informant_id]) for part in m.name.split()
                              if len(part) > 2]
-        replacements_of[interview_id] = replacements
-
-    for row in notes:
-        for kind, text in (("field notes", row.field_notes), ("reflexive memo", row.reflexive_memo)):
-            if not (text or "").strip():
-                continue
-            if not with_identities:
-                text = _scrub(text, replacements_of[row.id])
-            note_guid = guid(f"note:{kind}", row.id)
-            note = ET.Element(_q("Note"), {"guid": note_guid,
-                                           "name": f"{kind.capitalize()}, interview I{row.id}"})
-            ET.SubElement(note, _q("PlainTextContent")).text = _text(text)
-            note_elements.append(note)
-            links.append((note_guid, case_guid_of[row.id], kind))
-
-    # The document register (the filters do not apply: documents are not cases).
-    for d in services.document_rows():
-        (key, title, doc_type, organisation, level, issued_on, reference, status, themes,
-         _interviews, _informants, doc_notes) = d
-        document_id = int(key[1:])
-        source_guid = guid("document", document_id)
-        path = f"{source_guid}.txt"
-        files[path] = "\n".join(line for line in (
-            title, "", f"Type: {doc_type}", f"Issued by: {organisation}",
-            f"Governance level: {level}", f"Date: {issued_on.isoformat() if issued_on else ''}",
-            f"Reference: {reference}", f"Status: {status}", f"Themes: {themes}", "",
-            doc_notes or "")) + "\n"
-        source = ET.Element(_q("TextSource"), {
-            "guid": source_guid, "name": _text(f"{key} {title}"),
-            "plainTextPath": f"internal://{path}"})
-        ET.SubElement(source, _q("Description")).text = _text(f"Document {key} of the register")
-        for variable, data in (("Document type", doc_type), ("Issuing organisation", organisation),
-                               ("Document governance level", level), ("Document date", issued_on),
-                               ("Reference", reference), ("Document status", status),
-                               ("Themes", themes)):
-            value(source, variable, kinds[variable], data)
-        sources.append(source)
-
-    if not len(cases):
-        project.remove(cases)
-    if sources:
-        ET.SubElement(project, _q("Sources")).extend(sources)
-    if note_elements:
-        ET.SubElement(project, _q("Notes")).extend(note_elements)
-    if links:
-        links_element = ET.SubElement(project, _q("Links"))
-        for note_guid, case_guid, kind in links:
-            ET.SubElement(links_element, _q("Link"), {
-                "guid": guid("link", note_guid), "name": kind, "direction": "OneWay",
-                "originGUID": note_guid, "targetGUID": case_guid})
-    ET.SubElement(project, _q("Description")).text = _text(
-        f"Variant: {variant}. {services.variant_text(variant, k)}. Minimum cell size k = {k}. "
-        + ("" if with_notes else "Field notes and memos left out: not for analysts. ")
-        + f"Exported {now.replace(microsecond=0).isoformat()} by fieldwork.")
-    ET.register_namespace("", NS)
-    return ET.tostring(project, encoding="utf-8", xml_declaration=True), files
+        yield interview_id, members[0].field_notes, members[0].reflexive_memo, replacements
 
 
 def _scrub(text, replacements):
@@ -322,21 +463,18 @@ def _scrub(text, replacements):
 
 
 def qdpx_chunks(criteria, *, variant, k, now, with_notes):
-    """The .qdpx file as byte chunks, built in a read-only snapshot of the study."""
+    """The .qdpx file as byte chunks, written in a read-only snapshot of the study."""
     config = current_app.config
-
-    def built():
-        yield build_project(criteria, variant=variant, k=k, secret=config["SECRET_KEY"],
-                            base_url=config["BASE_URL"], study_name=config["STUDY_NAME"],
-                            now=now, with_notes=with_notes)
-
-    # One snapshot for all its queries, ended before the first byte is sent.
-    [(project, files)] = list(read_only(built()))
     with tempfile.TemporaryFile() as file:
-        with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("project.qde", project)
-            for path, text in files.items():
-                archive.writestr(f"sources/{path}", text.encode("utf-8"))
+        def written():
+            with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                write_project(archive, criteria, variant=variant, k=k,
+                              secret=config["SECRET_KEY"], base_url=config["BASE_URL"],
+                              study_name=config["STUDY_NAME"], now=now, with_notes=with_notes)
+            yield file
+
+        # One snapshot for all its queries, ended before the first byte is sent.
+        list(read_only(written()))
         file.seek(0)
         while chunk := file.read(_CHUNK_BYTES):
             yield chunk

@@ -63,8 +63,10 @@ class SmallCells:
 
     def __init__(self, people, k):
         self.k = k
-        self.by_organisation = Counter((p.organisation, p.role) for p in people)
-        self.by_level = Counter((p.level, p.role) for p in people)
+        self.by_organisation, self.by_level = Counter(), Counter()
+        for p in people:  # once: `people` may be rows read as they come
+            self.by_organisation[(p.organisation, p.role)] += 1
+            self.by_level[(p.level, p.role)] += 1
 
     def mark(self, organisation, level, role):
         """The text of the risk column for a row: empty, or which cells are under k."""

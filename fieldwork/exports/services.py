@@ -193,13 +193,16 @@ def variant_text(variant, k):
     }[variant]
 
 
-def people_in(criteria):
-    """One risk.Person per informant among the cases: what the small cells are counted on."""
-    rows = db.session.execute(_cases(
+def people_in(criteria, *, streamed=False):
+    """One risk.Person per informant among the cases: what the small cells are counted on. A
+    list, or `streamed` as they are read (for one pass, such as risk.SmallCells)."""
+    query = _cases(
         criteria, Informant.id.label("informant_id"), Organisation.code.label("organisation"),
-        Organisation.governance_level, Role.name.label("role")).distinct())
-    return [risk.Person(r.informant_id, r.organisation, r.governance_level.value, r.role)
-            for r in rows]
+        Organisation.governance_level, Role.name.label("role")).distinct()
+    rows = stream_rows(query) if streamed else db.session.execute(query)
+    people = (risk.Person(r.informant_id, r.organisation, r.governance_level.value, r.role)
+              for r in rows)
+    return people if streamed else list(people)
 
 
 def case_header(variant):

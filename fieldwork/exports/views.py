@@ -84,7 +84,7 @@ def _project(*, name, with_identities=False, coarsened=False):
     filters = _filter_form()
     if not filters.validate():
         return _index_page(filters), 400
-    from . import qdpx  # ElementTree and zipfile only for the processes that build one
+    from . import qdpx  # zipfile and the XML writer only for the processes that build one
 
     chunks, mimetype = qdpx.export_project(_criteria(filters), by=current_user,
                                            with_identities=with_identities,

@@ -2,18 +2,24 @@
 back to check that every case, variable, source and note arrived; pseudonymised for everyone,
 coarsened on request, identified for admins only; audit-logged; GUIDs stable between exports."""
 
+import gc
 import io
+import tracemalloc
 import zipfile
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
+from fieldwork import downloads
 from fieldwork.audit.models import AuditEvent
+from fieldwork.documents.models import Document, document_interview
 from fieldwork.extensions import db
+from fieldwork.informants.models import Informant
 from fieldwork.interviews import afterwards
+from fieldwork.interviews.models import Interview, interview_informant
 from tests import factories
 from tests.exports.test_exports import AFTER, study  # noqa: F401 (a fixture)
 
@@ -204,10 +210,12 @@ def test_project_takes_a_fixed_number_of_queries(app, count_queries):
 
     def queries():
         db.session.expire_all()
-        with count_queries:
-            project, _ = qdpx.build_project(
-                services.ExportFilter(), variant="pseudonymised", k=3, secret="s",
+        written = io.BytesIO()
+        with count_queries, zipfile.ZipFile(written, "w") as archive:
+            qdpx.write_project(
+                archive, services.ExportFilter(), variant="pseudonymised", k=3, secret="s",
                 base_url="http://example.org", study_name="Study", now=AFTER)
+        project = zipfile.ZipFile(written).read("project.qde")
         SCHEMA.assertValid(etree.fromstring(project))
         return count_queries.count, etree.fromstring(project).findall("q:Cases/q:Case", NS)
 
@@ -218,3 +226,67 @@ def test_project_takes_a_fixed_number_of_queries(app, count_queries):
     many, cases = queries()
     assert len(cases) == 7
     assert few == many
+
+
+def add_conducted_interviews(count, *, version, first_day):
+    """`count` informants, each in a conducted interview with notes that name them (a few a
+    day from `first_day`), and a document linked to every tenth: inserted in a few statements."""
+    organisation, role = factories.make_organisation(), factories.make_role()
+    now = datetime.now(timezone.utc)
+    start = datetime(first_day.year, first_day.month, first_day.day, 8, tzinfo=timezone.utc)
+    informant_ids = db.session.scalars(insert(Informant).returning(Informant.id), [
+        {"code": f"M{first_day:%m%d}{n:04d}", "name": f"Kari Nordmann{n}",
+         "email": f"m{first_day:%m%d}{n}@example.org", "organisation_id": organisation.id,
+         "role_id": role.id, "job_title": "", "language": "nb", "status": "interviewed",
+         "notes": "", "created_at": now, "updated_at": now} for n in range(count)]).all()
+    starts = [start + timedelta(days=n // 4, hours=n % 4) for n in range(count)]
+    interview_ids = db.session.scalars(insert(Interview).returning(Interview.id), [
+        {"uid": f"memory-{first_day}-{n}@example.org", "sequence": 0, "starts_at": starts[n],
+         "ends_at": starts[n] + timedelta(hours=1), "mode": "video",
+         "guide_version_id": version.id, "language": "nb", "status": "conducted",
+         "created_at": now, "updated_at": now, "transcript_status": "coded",
+         "actual_started_at": starts[n], "actual_duration_minutes": 55,
+         "field_notes": f"Kari Nordmann{n} spoke of the PACS rollout at length. " * 8,
+         "reflexive_memo": f"I led too much when Nordmann{n} hesitated."}
+        for n in range(count)]).all()
+    db.session.execute(insert(interview_informant), [
+        {"interview_id": i, "informant_id": informant} for i, informant
+        in zip(interview_ids, informant_ids)])
+    document_ids = db.session.scalars(insert(Document).returning(Document.id), [
+        {"title": f"Board minutes {first_day} {n}", "document_type": "board-minutes",
+         "governance_level": "regional", "reference": "", "status": "obtained",
+         "notes": "Read with the strategy. " * 20, "created_at": now, "updated_at": now}
+        for n in range(count // 10)]).all()
+    db.session.execute(insert(document_interview), [
+        {"document_id": d, "interview_id": i} for d, i in zip(document_ids, interview_ids[::10])])
+    db.session.commit()
+
+
+def test_project_memory_stays_flat_as_the_study_grows(app, monkeypatch):
+    """Python's peak allocations while the project is written: with four times the interviews
+    (and their notes and documents) the peak grows by far less than four times, since the XML
+    is written as the rows come, a few rows at a time here."""
+    from fieldwork.exports import qdpx, services
+
+    monkeypatch.setattr(downloads, "BATCH_ROWS", 20)
+    coordinator = factories.make_user(role="coordinator")
+    version = factories.published_version(by=coordinator)
+
+    def peak():
+        chunks, _ = qdpx.export_project(services.ExportFilter(), by=coordinator, now=AFTER)
+        db.session.expire_all()
+        gc.collect()
+        tracemalloc.start()
+        try:
+            size = sum(len(chunk) for chunk in chunks)
+            return tracemalloc.get_traced_memory()[1], size
+        finally:
+            tracemalloc.stop()
+
+    add_conducted_interviews(100, version=version, first_day=date(2026, 1, 5))
+    peak()  # statements compiled and cached once, as in a running server
+    small, small_size = peak()
+    add_conducted_interviews(300, version=version, first_day=date(2026, 2, 9))
+    large, large_size = peak()
+    assert large_size > 3 * small_size  # the file does grow with the study
+    assert large < 1.5 * small, (small, large)

@@ -20,14 +20,12 @@ The zip is written to a temporary file (its index comes last) and then sent in c
 """
 
 import re
-import shutil
 import tempfile
 import uuid
 import zipfile
 from datetime import date, timedelta
 from itertools import groupby
 from operator import attrgetter, itemgetter
-from xml.sax.saxutils import escape
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -42,72 +40,15 @@ from ..informants.models import Informant
 from ..interviews.models import Interview, interview_informant
 from ..timeutil import to_local
 from . import risk, services
+from .variables import CASE_VARIABLES, DOCUMENT_VARIABLES, LEFT_OUT
+from .xmlstream import XmlWriter, xml_text
 
 NS = "urn:QDA-XML:project:1.0"
 MIMETYPE = "application/zip"
 _CHUNK_BYTES = 256 * 1024
-# Characters XML 1.0 cannot hold (a pasted note may carry them).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# Attribute values escaped as ElementTree escapes them: line breaks and tabs kept as references.
-_ATTRIBUTE_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
 # Interviews by when they began (as held, else as planned), so a day's cases come together.
 _STARTED = func.coalesce(Interview.actual_started_at, Interview.starts_at)
 _INTERVIEW_ORDER = (_STARTED, Interview.id)
-
-# (name, type, description): the case variables, in the order an analyst sees them.
-CASE_VARIABLES = (
-    ("Organisation", "Text", "issuing organisation's short code (pseudonymised and identified)"),
-    ("Governance level", "Text", "national, regional, local, vendor or research"),
-    ("Role", "Text", "the informant's role (pseudonymised and identified)"),
-    ("Role group", "Text", ("clinical, management and governance, technical and legal, vendor "
-                            "or other roles (coarsened)")),
-    ("Guide", "Text", "title of the interview guide"),
-    ("Guide version", "Integer", "number of the guide version used"),
-    ("Guide hash", "Text", "SHA-256 of the guide version's content: the exact text asked"),
-    ("Mode", "Text", "in-person, video or phone"),
-    ("Date", "Date", "the interview's date in the study's time zone"),
-    ("Duration (minutes)", "Integer", "actual duration where recorded, else as planned"),
-    ("Transcript stage", "Text", ("where the transcript is: none, in-progress, transcribed, "
-                                  "checked, pseudonymised or coded")),
-    ("Interview status", "Text", "conducted, or still planned when all interviews are chosen"),
-    ("Informants in interview", "Integer", "more than one: a group interview"),
-    ("Consent to quotation", "Boolean", "every informant's consent covers direct quotation"),
-    ("Consent to recording", "Boolean", "every informant's consent covers audio recording"),
-    ("Re-identification risk", "Text", ("a small cell (fewer than k informants) an informant "
-                                        "of this case is in; empty: none")),
-    ("Questions covered", "Integer", "guide questions the interview covered fully"),
-    ("Questions partly covered", "Integer", "guide questions it covered in part"),
-    ("Questions not reached", "Integer", "guide questions it did not reach"),
-    ("Question coverage", "Text", ("question key=all, some or not-reached, for each question "
-                                   "recorded, separated by semicolons")),
-    ("Quotes usable", "Integer", ("quotes the informants approved in their member check, as "
-                                  "said or in their own edited wording: only these may be "
-                                  "published")),
-    ("Quote states", "Text", ("how many of the interview's quotes are in each member-check "
-                              "state: draft (not asked yet), requested (waiting), approved, "
-                              "edited, refused, no-answer (deadline passed), cancelled "
-                              "(withdrawn from the study); e.g. approved=2; refused=1")),
-    ("Informant names", "Text", "identified export only: personal data"),
-)
-DOCUMENT_VARIABLES = (
-    ("Document type", "Text", "white paper, strategy, plan, board minutes ..."),
-    ("Issuing organisation", "Text", "short code of the organisation that issued it"),
-    ("Document governance level", "Text", "the level the document speaks for"),
-    ("Document date", "Date", "date of issue"),
-    ("Reference", "Text", "where the document is found (URL, archive reference)"),
-    ("Document status", "Text", "identified, obtained or analysed"),
-    ("Themes", "Text", "themes of the document analysis, separated by semicolons"),
-)
-_LEFT_OUT = {
-    services.PSEUDONYMISED: {"Role group", "Informant names"},
-    services.COARSENED: {"Organisation", "Role", "Informant names"},
-    services.IDENTIFIED: {"Role group", "Re-identification risk"},
-}
-
-
-def _text(value):
-    return _NOT_XML.sub("", str(value))
-
 
 class Guids:
     """Stable GUIDs: the same object gets the same GUID in every export of this study."""
@@ -117,64 +58,6 @@ class Guids:
 
     def __call__(self, kind, key):
         return str(uuid.uuid5(self.namespace, f"{kind}:{key}"))
-
-
-class XmlWriter:
-    """XML written to a binary file as it is made, in pieces of about 64 KiB, escaped as
-    ElementTree escapes it (the same bytes as ET.tostring without indentation). A top-level
-    section is opened before its first element and closed before the next, so a section with
-    nothing in it is left out, as the schema wants."""
-
-    _FLUSH_AT = 64 * 1024
-
-    def __init__(self, file):
-        self.file, self.pieces, self.size, self.section = file, [], 0, None
-
-    def declaration(self):
-        self._put("<?xml version='1.0' encoding='utf-8'?>\n")
-
-    def start(self, tag, attributes=None):
-        self._put(f"<{tag}{_attributes(attributes)}>")
-
-    def end(self, tag):
-        self._put(f"</{tag}>")
-
-    def element(self, tag, attributes=None, text=None):
-        if text:
-            self._put(f"<{tag}{_attributes(attributes)}>{escape(text)}</{tag}>")
-        else:
-            self._put(f"<{tag}{_attributes(attributes)} />")
-
-    def within(self, section):
-        """Elements from here on go into top-level `section` (None: into the root)."""
-        if section != self.section:
-            if self.section:
-                self.end(self.section)
-            if section:
-                self.start(section)
-            self.section = section
-
-    def copy_from(self, file):
-        """The bytes of `file` (XML written by another writer) as they are."""
-        self.flush()
-        file.seek(0)
-        shutil.copyfileobj(file, self.file)
-
-    def flush(self):
-        if self.pieces:
-            self.file.write("".join(self.pieces).encode("utf-8"))
-            self.pieces, self.size = [], 0
-
-    def _put(self, piece):
-        self.pieces.append(piece)
-        self.size += len(piece)
-        if self.size >= self._FLUSH_AT:
-            self.flush()
-
-
-def _attributes(attributes):
-    return "".join(f' {name}="{escape(value, _ATTRIBUTE_ENTITIES)}"'
-                   for name, value in (attributes or {}).items())
 
 
 class CaseNames:
@@ -255,12 +138,12 @@ def _write_project_xml(xml, criteria, *, versions, guid, variant, k, secret, stu
     created = now.replace(microsecond=0).isoformat()
 
     xml.declaration()
-    xml.start("Project", {"xmlns": NS, "name": _text(study_name), "origin": "fieldwork",
+    xml.start("Project", {"xmlns": NS, "name": xml_text(study_name), "origin": "fieldwork",
                           "creationDateTime": created})
     xml.within("Variables")
     variable_guid = {}
     for name, kind, description in CASE_VARIABLES + DOCUMENT_VARIABLES:
-        if name in _LEFT_OUT[variant]:
+        if name in LEFT_OUT[variant]:
             continue
         variable_guid[name] = guid("variable", name)
         xml.start("Variable", {"guid": variable_guid[name], "name": name,
@@ -278,7 +161,7 @@ def _write_project_xml(xml, criteria, *, versions, guid, variant, k, secret, stu
         elif isinstance(data, date):
             text = data.isoformat()
         else:
-            text = _text(data)
+            text = xml_text(data)
         xml.start("VariableValue")
         xml.element("VariableRef", {"targetGUID": variable_guid[name]})
         xml.element(f"{kind}Value", text=text)
@@ -301,7 +184,7 @@ def _write_project_xml(xml, criteria, *, versions, guid, variant, k, secret, stu
         day = to_local(started).date()
         name = case_name(" + ".join(code_of[m.informant_id] for m in members), day)
         xml.within("Cases")
-        xml.start("Case", {"guid": guid("interview", interview_id), "name": _text(name)})
+        xml.start("Case", {"guid": guid("interview", interview_id), "name": xml_text(name)})
         xml.element("Description", text=f"Interview I{interview_id}")
 
         def joined(values):
@@ -352,9 +235,9 @@ def _write_project_xml(xml, criteria, *, versions, guid, variant, k, secret, stu
     for v in versions:
         xml.within("Sources")
         xml.start("TextSource", {
-            "guid": guid("guide-version", v.id), "name": _text(f"Guide: {v.title} v{v.number}"),
+            "guid": guid("guide-version", v.id), "name": xml_text(f"Guide: {v.title} v{v.number}"),
             "plainTextPath": f"internal://{guid('guide-version', v.id)}.txt"})
-        xml.element("Description", text=_text(
+        xml.element("Description", text=xml_text(
             f"Interview guide version {v.number}. SHA-256 {v.content_sha256 or ''}. "
             f"{v.change_note or ''}".strip()))
         xml.end("TextSource")
@@ -363,9 +246,9 @@ def _write_project_xml(xml, criteria, *, versions, guid, variant, k, secret, stu
          *_) = d
         source_guid = guid("document", _document_id(d))
         xml.within("Sources")
-        xml.start("TextSource", {"guid": source_guid, "name": _text(f"{key} {title}"),
+        xml.start("TextSource", {"guid": source_guid, "name": xml_text(f"{key} {title}"),
                                  "plainTextPath": f"internal://{source_guid}.txt"})
-        xml.element("Description", text=_text(f"Document {key} of the register"))
+        xml.element("Description", text=xml_text(f"Document {key} of the register"))
         for variable, data in (("Document type", doc_type), ("Issuing organisation", organisation),
                                ("Document governance level", level), ("Document date", issued_on),
                                ("Reference", reference), ("Document status", status),
@@ -389,7 +272,7 @@ def _write_project_xml(xml, criteria, *, versions, guid, variant, k, secret, stu
                     xml.within("Notes")
                     xml.start("Note", {"guid": note_guid,
                                        "name": f"{kind.capitalize()}, interview I{interview_id}"})
-                    xml.element("PlainTextContent", text=_text(text))
+                    xml.element("PlainTextContent", text=xml_text(text))
                     xml.end("Note")
                     links.within("Links")
                     links.element("Link", {
@@ -400,7 +283,7 @@ def _write_project_xml(xml, criteria, *, versions, guid, variant, k, secret, stu
             xml.within(None)
             xml.copy_from(spool)
     xml.within(None)
-    xml.element("Description", text=_text(
+    xml.element("Description", text=xml_text(
         f"Variant: {variant}. {services.variant_text(variant, k)}. Minimum cell size k = {k}. "
         + ("" if with_notes else "Field notes and memos left out: not for analysts. ")
         + f"Exported {created} by fieldwork."))

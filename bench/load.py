@@ -100,15 +100,22 @@ def free_port():
 
 
 def tracebacks(log):
-    """The tracebacks in gunicorn's log (the app logs an unhandled exception with one)."""
-    found, current = [], None
+    """The exceptions in gunicorn's log, each with its traceback (a chained one included)."""
+    found, current, chained = [], None, False
     for line in log.read_text(errors="replace").splitlines():
         if line.startswith("Traceback"):
-            current = [line]
-            found.append(current)
+            if chained and found:
+                current = found[-1]
+            else:
+                current = []
+                found.append(current)
+            current.append(line)
+            chained = False
+        elif line.startswith(("The above exception", "During handling")):
+            chained = True
         elif current is not None:
             current.append(line)
-            if line and not line.startswith((" ", "\t", "Traceback", "During", "The above")):
+            if line and not line.startswith((" ", "\t")):
                 current = None  # the exception's own line ends it
     return found
 
@@ -191,9 +198,9 @@ def run(args, directory, output):
         server.terminate()
         server.wait()
     errors = tracebacks(log)
-    print(f"gunicorn's log ({log}): {len(errors)} tracebacks", flush=True)
+    print(f"gunicorn's log ({log}): {len(errors)} exceptions", flush=True)
     for lines in errors[:5]:
-        print("\n".join(lines[-30:]), flush=True)
+        print("\n".join(lines[-40:]), flush=True)
     return result.returncode or (1 if errors else 0)
 
 

@@ -3,12 +3,12 @@
 Builds the data with bench/pages.py's `build` at one of its two scales (1: 5,000 informants,
 20,000 interviews, 500 documents; 10: 50,000 / 100,000 / 5,000), adds the people the scenario
 logs in as (ten coordinators, five researchers) and a calendar feed of 2,000 interviews for each
-coordinator, starts gunicorn on it as production would (`wsgi:app`, real password hashing, CSRF on), runs
-Locust headless and prints its table (requests, failures, p50, p95 per page). Run from the
-project directory, in the bench environment (requirements-bench.txt):
+coordinator, starts gunicorn on it as production would (`wsgi:app`, real password hashing, CSRF
+on), runs Locust headless and prints its table (requests, failures, p50, p95 per page). Run from
+the project directory, in the bench environment (requirements-bench.txt):
 
-    .venv-bench/bin/python bench/load.py --database-url postgresql+psycopg://... \
-        --scale 10 --users 50 --run-time 5m
+    .venv-bench/bin/python bench/load.py --database postgresql --scale 10 --users 50 \
+        --run-time 5m [--output-dir DIR]
 
 A PostgreSQL database given by URL must be empty: the schema is built with the migrations;
 `--database postgresql` starts a throwaway cluster instead (tests/support/postgres.py). Without

@@ -132,6 +132,8 @@ def main():
     parser.add_argument("--spawn-rate", type=float, default=5)
     parser.add_argument("--run-time", default="5m")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--exclude-tags", default=None,
+                        help="Locust tasks left out, such as scheduling (to see what it costs)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as directory:
@@ -192,7 +194,8 @@ def run(args, directory, output):
             [sys.executable, "-m", "locust", "-f", str(PROJECT_DIR / "bench" / "locustfile.py"),
              "--headless", "--only-summary", "-u", str(args.users), "-r",
              str(args.spawn_rate), "-t", args.run_time, "--host", f"http://127.0.0.1:{port}",
-             "--csv", str(output / "load")],
+             "--csv", str(output / "load"),
+             *(["--exclude-tags", args.exclude_tags] if args.exclude_tags else [])],
             cwd=PROJECT_DIR, env=environment)
     finally:
         server.terminate()

@@ -12,7 +12,7 @@ import random
 import re
 from datetime import date, timedelta
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, tag, task
 
 PEOPLE = json.loads(open(os.environ["FIELDWORK_LOAD_PEOPLE"]).read())
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -77,6 +77,7 @@ class Coordinator(Person):
     def pipeline(self):
         self.page("/interviews/pipeline")
 
+    @tag("scheduling")  # bench/load.py --exclude-tags scheduling runs without it
     @task(1)
     def schedule(self):
         informant_id = random.choice(PEOPLE["informants"])

@@ -81,8 +81,11 @@ def authenticate(email, password, *, address, now=None):
         audit.record("auth.login_failed", by=ANONYMOUS, entity=user, now=now)
         db.session.commit()
         raise LoginRefused(GENERIC_LOGIN_ERROR)
-    throttle.forget_account(account_key)
+    # The address's row first, then the account's, as the attempt was claimed: two logins to
+    # one account from one address (a double click) would otherwise each lock a row the other
+    # waits for, and PostgreSQL would end one of them with a deadlock.
     throttle.refund_address(address_key)
+    throttle.forget_account(account_key)
     return user
 
 

@@ -8,9 +8,6 @@ again (the availability page says so)."""
 
 import base64
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 
@@ -19,6 +16,11 @@ class Unreadable(Exception):
 
 
 def _fernet():
+    # Imported here: only the availability pages and the scheduler's calendar reads need it.
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                info=b"fieldwork busy calendar v1").derive(current_app.config["SECRET_KEY"].encode())
     return Fernet(base64.urlsafe_b64encode(key))
@@ -31,6 +33,8 @@ def seal(text):
 def unseal(sealed):
     if not sealed:
         return ""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet().decrypt(sealed.encode()).decode()
     except InvalidToken:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from contextlib import contextmanager
 
-import filetype
 from flask import current_app
 
 from ..errors import DomainError
@@ -35,6 +34,8 @@ def check_upload(data, allowed, *, field):
         raise DomainError("The file is empty.", field)
     if len(data) > limit:
         raise DomainError(f"The file is larger than {limit // (1024 * 1024)} MB.", field)
+    import filetype  # here, not at start-up: only uploads need it
+
     kind = filetype.guess(data)
     if kind is None or kind.mime not in allowed:
         names = ", ".join(sorted(ext.upper() for ext in set(allowed.values())))

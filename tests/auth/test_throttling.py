@@ -3,6 +3,7 @@ a growing delay, not a lock; and what FIELDWORK_PROXY_FIX_HOPS trusts, said at s
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -82,6 +83,53 @@ def test_thirty_parallel_guesses_from_one_address_check_its_limit(app, user, che
     assert len(checked) == limit
     throttled = [o for o in outcomes if o.status_code == 429]
     assert services.THROTTLED_LOGIN_ERROR in throttled[0].text
+
+
+def test_two_logins_to_one_account_from_one_address_do_not_deadlock(app, user, monkeypatch):
+    """A double click on Log in: the first login, past its password check, holds a throttle row
+    while the second claims its attempt. Each must take the rows in the same order (the
+    address's, then the account's), or each waits for the other's and PostgreSQL ends one
+    with an error (found by the load test)."""
+    first_holds_a_row, second_claims_the_account = threading.Event(), threading.Event()
+    real_claim, real_forget, real_refund = (throttle.claim_attempt, throttle.forget_account,
+                                            throttle.refund_address)
+
+    def claim(key, **kwargs):
+        if threading.current_thread().name == "second" and key.startswith("account:"):
+            second_claims_the_account.set()  # it holds the address's row by now
+        return real_claim(key, **kwargs)
+
+    def holding(real):
+        def step(key):
+            real(key)
+            if threading.current_thread().name == "first" and not first_holds_a_row.is_set():
+                first_holds_a_row.set()
+                # Reached only if the second got past the address's row; time for it to block.
+                if second_claims_the_account.wait(timeout=1.5):
+                    time.sleep(0.3)
+        return step
+
+    monkeypatch.setattr(throttle, "claim_attempt", claim)
+    monkeypatch.setattr(throttle, "forget_account", holding(real_forget))
+    monkeypatch.setattr(throttle, "refund_address", holding(real_refund))
+    outcomes = {}
+
+    def log_in(name):
+        client = app.test_client()
+        try:
+            outcomes[name] = client.post("/login", data={"email": "rita@example.org",
+                                                         "password": PASSWORD}).status_code
+        except Exception as error:  # the deadlock, as the server would answer it
+            outcomes[name] = f"500 {type(error).__name__}: {error}"[:300]
+
+    first = threading.Thread(target=log_in, args=("first",), name="first", daemon=True)
+    second = threading.Thread(target=log_in, args=("second",), name="second", daemon=True)
+    first.start()
+    assert first_holds_a_row.wait(timeout=30)
+    second.start()
+    first.join(timeout=60)
+    second.join(timeout=60)
+    assert outcomes == {"first": 302, "second": 302}
 
 
 def test_the_wait_doubles_after_the_free_attempts_and_stops_at_the_cap(app, user):

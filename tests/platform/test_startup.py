@@ -1,5 +1,6 @@
 """A web process imports only what serving a page needs: the libraries for spreadsheets,
-migrations, the scheduler, password strength and Markdown load when first used."""
+migrations, the scheduler, password strength, Markdown, encrypted calendar secrets and upload
+checks load when first used."""
 
 import json
 import subprocess
@@ -9,7 +10,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 LOADED_ON_FIRST_USE = ["xlsxwriter", "openpyxl", "icalendar", "alembic", "flask_migrate",
                        "apscheduler", "zxcvbn", "markdown_it", "nh3", "phonenumbers",
-                       "email_validator"]
+                       "email_validator", "cryptography", "filetype"]
 
 
 def test_building_the_app_and_serving_the_login_page_imports_none_of_them(tmp_path):

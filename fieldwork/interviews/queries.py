@@ -300,7 +300,7 @@ def informant_picker_rows(*, also=()):
 class PickerCandidates:
     """What the picker shows: the informants already chosen (whatever their status, so that a
     refusal about one of them makes sense), then at most a page of the others who may be asked
-    and match the search, and how many match in all."""
+    and match the search, and how many of those others match in all."""
 
     chosen: list
     others: list
@@ -319,10 +319,11 @@ def picker_candidates(text, *, sees_identities, limit, chosen=()):
     matching = matching_text(text, sees_identities=sees_identities)
     if matching is not None:
         conditions.append(matching)
+    if chosen:  # shown anyway, so neither listed again nor counted
+        conditions.append(Informant.id.not_in(chosen))
     chosen_rows = _picker_rows(select_picker_rows().where(Informant.id.in_(chosen))
                                .order_by(Informant.code)) if chosen else []
     others = _picker_rows(select_picker_rows().where(*conditions)
-                          .where(Informant.id.not_in(chosen) if chosen else true())
                           .order_by(Informant.code).limit(limit))
     total = db.session.scalar(select(func.count()).select_from(Informant).where(*conditions))
     return PickerCandidates(chosen_rows, others, total, (text or "").strip())

@@ -12,7 +12,8 @@
     var button = picker.querySelector(".picker-find");
     var timer = null;
     var asked = 0;  // answers to older searches that arrive late are dropped
-    button.hidden = true;
+    // Removed, not hidden: the first submit button is the one Enter in any field presses.
+    button.remove();
 
     function search() {
       var body = new URLSearchParams();

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..guides.models import Guide, GuideVersion, VersionStatus, guide_target_role
 from ..consent.models import ConsentRecord, ConsentStatus
 from ..informants.models import Informant, Language, RecruitmentStatus
+from ..informants.services import matching_text
 from ..organisations.models import Organisation, Role
 from ..timeutil import where_on_local_days
 from .models import (
@@ -290,7 +291,7 @@ def informant_picker_rows(*, also=()):
     by code, in one query. Only for short lists (the availability finder); forms use
     `picker_candidates`, which is bounded."""
     may_be_asked = Informant.status.not_in(RecruitmentStatus.not_to_be_contacted())
-    return _picker_rows(select_picker_rows()
+    return _picker_rows(_select_picker_rows()
                         .where(or_(may_be_asked, Informant.id.in_(list(also)))
                                if also else may_be_asked)
                         .order_by(Informant.code))
@@ -312,8 +313,6 @@ def picker_candidates(text, *, sees_identities, limit, chosen=()):
     """The picker's informants for `text` (code, or for roles that see identities also name,
     email or job title, as the informant list searches), in three statements whatever the
     number of informants."""
-    from ..informants.services import matching_text  # the informant list's search rule
-
     chosen = [i for i in dict.fromkeys(chosen) if isinstance(i, int)]
     conditions = [Informant.status.not_in(RecruitmentStatus.not_to_be_contacted())]
     matching = matching_text(text, sees_identities=sees_identities)
@@ -321,15 +320,15 @@ def picker_candidates(text, *, sees_identities, limit, chosen=()):
         conditions.append(matching)
     if chosen:  # shown anyway, so neither listed again nor counted
         conditions.append(Informant.id.not_in(chosen))
-    chosen_rows = _picker_rows(select_picker_rows().where(Informant.id.in_(chosen))
+    chosen_rows = _picker_rows(_select_picker_rows().where(Informant.id.in_(chosen))
                                .order_by(Informant.code)) if chosen else []
-    others = _picker_rows(select_picker_rows().where(*conditions)
+    others = _picker_rows(_select_picker_rows().where(*conditions)
                           .order_by(Informant.code).limit(limit))
     total = db.session.scalar(select(func.count()).select_from(Informant).where(*conditions))
     return PickerCandidates(chosen_rows, others, total, (text or "").strip())
 
 
-def select_picker_rows():
+def _select_picker_rows():
     return (select(Informant.id, Informant.code, Informant.name, Organisation.code, Role.name,
                    ConsentRecord.status, Informant.language)
             .join(Organisation, Organisation.id == Informant.organisation_id)

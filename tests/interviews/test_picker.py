@@ -144,3 +144,23 @@ def test_an_id_that_is_not_a_number_is_refused_beside_the_field(login_as, client
                                                     "informant_ids": ["abc"]})
     assert response.status_code == 422
     assert db.session.scalar(select(func.count()).select_from(Interview)) == 0
+
+
+def test_the_edit_form_keeps_an_informant_who_may_no_longer_be_contacted_ticked(
+        app, login_as, client, coordinator, informant, count_queries):
+    from fieldwork.informants.models import Informant, RecruitmentStatus
+
+    app.config["PICKER_PAGE_SIZE"] = 3
+    login_as("coordinator")
+    assert client.post("/interviews/new", data=form_data(informant, coordinator)).status_code == 302
+    interview = db.session.scalar(select(Interview))
+    db.session.get(Informant, informant.id).status = RecruitmentStatus.DECLINED
+    db.session.commit()
+    client.get(f"/interviews/{interview.id}/edit")
+    with count_queries as few:
+        page = client.get(f"/interviews/{interview.id}/edit").get_data(as_text=True)
+    assert _rows(page)[0] == str(informant.id) and f'value="{informant.id}" checked' in page
+    _make(10)
+    with count_queries as many:
+        page = client.get(f"/interviews/{interview.id}/edit").get_data(as_text=True)
+    assert len(_rows(page)) == 4 and many.count == few.count

@@ -295,6 +295,9 @@ class Config:
     MAX_CONTENT_LENGTH = MAX_CONTENT_LENGTH
     MAX_FORM_MEMORY_SIZE = 16 * 1024 * 1024
     PAGE_SIZE = 50
+    # Informants the scheduling and offer forms list besides those already chosen; more are
+    # found by searching.
+    PICKER_PAGE_SIZE = 50
     # Login attempts (per account, per address) let through at once; after that each further
     # attempt waits LOGIN_DELAY_SECONDS, doubling each time up to LOGIN_MAX_DELAY_SECONDS. A
     # success starts the account's count again; LOGIN_THROTTLE_WINDOW quiet seconds start any count

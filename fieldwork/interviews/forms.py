@@ -11,8 +11,10 @@ from .models import InterviewMode, InterviewStatus, TranscriptStatus
 
 
 class InterviewForm(FlaskForm):
-    informant_ids = SelectMultipleField("Informants", coerce=coerce_id,
-                                        description="Hold Ctrl (⌘ on a Mac) to choose several.")
+    # Any id is taken (no choices from every informant): the service refuses unknown ones.
+    informant_ids = SelectMultipleField("Informants", coerce=coerce_id, validate_choice=False)
+    informant_search = StringField("Find an informant",
+                                   validators=[free_text("The search", max_length=200)])
     interviewer_ids = SelectMultipleField("Interviewers", coerce=coerce_id)
     start_date = StudyDateField("Date", validators=[InputRequired("Enter the date.")])
     start_time = StudyTimeField("Starts at", validators=[InputRequired("Enter the time.")],
@@ -119,3 +121,12 @@ class TranscriptForm(FlaskForm):
     note = StringField("Note", validators=[free_text("Note", max_length=500)],
                        description="Optional, for example who transcribes.")
     submit = SubmitField("Save stage")
+
+
+class PickerSearchForm(FlaskForm):
+    """The informant picker's search as you type (picker.js): the text, and the informants
+    already ticked, whom the answer leaves out since they are shown already."""
+
+    informant_search = StringField("Find an informant",
+                                   validators=[free_text("The search", max_length=200)])
+    informant_ids = SelectMultipleField("Informants", coerce=coerce_id, validate_choice=False)

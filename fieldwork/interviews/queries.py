@@ -16,6 +16,7 @@ from ..extensions import db
 from ..guides.models import Guide, GuideVersion, VersionStatus, guide_target_role
 from ..consent.models import ConsentRecord, ConsentStatus
 from ..informants.models import Informant, Language, RecruitmentStatus
+from ..informants.services import matching_text
 from ..organisations.models import Organisation, Role
 from ..timeutil import where_on_local_days
 from .models import (
@@ -287,19 +288,59 @@ class PickerRow:
 
 def informant_picker_rows(*, also=()):
     """Every informant who may still be asked (and those in `also`), as the picker shows them,
-    by code, in one query."""
+    by code, in one query. Only for short lists (the availability finder); forms use
+    `picker_candidates`, which is bounded."""
     may_be_asked = Informant.status.not_in(RecruitmentStatus.not_to_be_contacted())
-    rows = db.session.execute(
-        select(Informant.id, Informant.code, Informant.name, Organisation.code, Role.name,
-               ConsentRecord.status, Informant.language)
-        .join(Organisation, Organisation.id == Informant.organisation_id)
-        .join(Role, Role.id == Informant.role_id)
-        .outerjoin(ConsentRecord, ConsentRecord.informant_id == Informant.id)
-        .where(or_(may_be_asked, Informant.id.in_(list(also))) if also else may_be_asked)
-        .order_by(Informant.code)).all()
+    return _picker_rows(_select_picker_rows()
+                        .where(or_(may_be_asked, Informant.id.in_(list(also)))
+                               if also else may_be_asked)
+                        .order_by(Informant.code))
+
+
+@dataclass(frozen=True)
+class PickerCandidates:
+    """What the picker shows: the informants already chosen (whatever their status, so that a
+    refusal about one of them makes sense), then at most a page of the others who may be asked
+    and match the search, and how many of those others match in all."""
+
+    chosen: list
+    others: list
+    matching: int
+    text: str = ""
+
+
+def picker_candidates(text, *, sees_identities, limit, chosen=()):
+    """The picker's informants for `text` (code, or for roles that see identities also name,
+    email or job title, as the informant list searches), in three statements whatever the
+    number of informants."""
+    chosen = [i for i in dict.fromkeys(chosen) if isinstance(i, int)]
+    conditions = [Informant.status.not_in(RecruitmentStatus.not_to_be_contacted())]
+    matching = matching_text(text, sees_identities=sees_identities)
+    if matching is not None:
+        conditions.append(matching)
+    if chosen:  # shown anyway, so neither listed again nor counted
+        conditions.append(Informant.id.not_in(chosen))
+    chosen_rows = _picker_rows(_select_picker_rows().where(Informant.id.in_(chosen))
+                               .order_by(Informant.code)) if chosen else []
+    others = _picker_rows(_select_picker_rows().where(*conditions)
+                          .order_by(Informant.code).limit(limit))
+    total = db.session.scalar(select(func.count()).select_from(Informant).where(*conditions))
+    return PickerCandidates(chosen_rows, others, total, (text or "").strip())
+
+
+def _select_picker_rows():
+    return (select(Informant.id, Informant.code, Informant.name, Organisation.code, Role.name,
+                   ConsentRecord.status, Informant.language)
+            .join(Organisation, Organisation.id == Informant.organisation_id)
+            .join(Role, Role.id == Informant.role_id)
+            .outerjoin(ConsentRecord, ConsentRecord.informant_id == Informant.id))
+
+
+def _picker_rows(query):
     return [PickerRow(id_, code, name, organisation, role, consent or ConsentStatus.NOT_REQUESTED,
                       language)
-            for id_, code, name, organisation, role, consent, language in rows]
+            for id_, code, name, organisation, role, consent, language
+            in db.session.execute(query).all()]
 
 
 def suggested_guide_version(informant):

@@ -24,9 +24,9 @@ from ..outbox.models import OutboxMessage
 from ..replies import services as replies
 from ..replies.links import offer_urls
 from ..timeutil import format_local, to_local
-from . import afterwards, feeds, invitations, pipeline, queries, services
+from . import afterwards, feeds, invitations, picker, pipeline, queries, services
 from . import calendar as calendars
-from .forms import (CalendarForm, ConductForm, InterviewFilterForm, InterviewForm,
+from .forms import (CalendarForm, PickerSearchForm, ConductForm, InterviewFilterForm, InterviewForm,
                     NotesForm, RecordingForm, TranscriptForm)
 from .models import Interview, InterviewMode, InterviewStatus
 
@@ -99,10 +99,25 @@ def _detail_page(interview_id):
 @allow_roles(MANAGING_ROLES)
 def create():
     form = _interview_form(**_suggestions(request.args))
+    if picker.is_find_request():
+        return picker.found_page("interviews/form.html", form)
     return form_page(form, "interviews/form.html",
                      save=lambda form: services.schedule_interview(
                          form.data, by=current_user, send_invites=form.send_invites.data),
                      done=_saved("Interview scheduled."))
+
+
+@blueprint.post("/picker")
+@allow_roles(MANAGING_ROLES)
+def picker_search():
+    """The informant picker's search as you type: the rows found, as HTML to put in the list.
+    A POST, so that a name searched for stays out of the address and the logs."""
+    form = PickerSearchForm()
+    if not form.validate_on_submit():
+        return render_template("interviews/_picker_refused.html", form=form), 422
+    found = picker.load_picker(form)
+    return render_template("interviews/_picker_found.html", picker=found.picker,
+                           sees_identities=current_user.sees_identities)
 
 
 @blueprint.route("/<int:interview_id>/edit", methods=["GET", "POST"])
@@ -122,6 +137,8 @@ def edit(interview_id):
         informant_ids=[i.id for i in interview.informants],
         interviewer_ids=[u.id for u in interview.interviewers])
     del form.send_invites
+    if picker.is_find_request():
+        return picker.found_page("interviews/form.html", form, interview=interview)
     return form_page(form, "interviews/form.html", interview=interview,
                      save=lambda form: services.reschedule_interview(interview, form.data,
                                                                      by=current_user),
@@ -371,13 +388,7 @@ def _utc_instant(value):
 
 
 def _interview_form(current=None, **kwargs):
-    form = InterviewForm(**kwargs)
-    # Someone in the interview who may no longer be contacted stays listed, so the refusal
-    # that follows makes sense.
-    form.informant_rows = queries.informant_picker_rows(
-        also=[i.id for i in current.informants] if current is not None else ())
-    form.informant_ids.choices = [(row.id, f"{row.code} · {row.name}")
-                                  for row in form.informant_rows]
+    form = picker.load_picker(InterviewForm(**kwargs))
     form.interviewer_ids.choices = queries.interviewer_choices()
     versions = choosable_versions()
     if current is not None and current.guide_version not in versions:

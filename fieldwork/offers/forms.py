@@ -21,7 +21,10 @@ class LocalTimeForm(Form):
 
 
 class OfferForm(FlaskForm):
-    informant_ids = SelectMultipleField("Informants", coerce=coerce_id)
+    # Any id is taken (no choices from every informant): the service refuses unknown ones.
+    informant_ids = SelectMultipleField("Informants", coerce=coerce_id, validate_choice=False)
+    informant_search = StringField("Find an informant",
+                                   validators=[free_text("The search", max_length=200)])
     interviewer_ids = SelectMultipleField("Interviewers", coerce=coerce_id,
                                           description="Hold Ctrl (⌘ on a Mac) to choose several.")
     need = RadioField("The interview needs", default=OfferNeed.ALL.value,

@@ -15,7 +15,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import BadNumber, ConfirmForm, button_action, form_page, options, page_number
 from ..guides.services import choosable_versions
-from ..interviews import queries
+from ..interviews import picker, queries
 from ..interviews.invitations import local_when
 from ..interviews.models import InterviewMode
 from ..timeutil import to_local
@@ -56,6 +56,8 @@ def list_offers():
 @allow_roles(MANAGING_ROLES)
 def new():
     form = _offer_form(**(_from_finder(request.args) if request.method == "GET" else {}))
+    if picker.is_find_request():
+        return picker.found_page("offers/new.html", form)
 
     def done(offers):
         flash(f"Offer sent to {len(offers)} informant(s).", "success")
@@ -92,10 +94,7 @@ def cancel(offer_id):
 
 
 def _offer_form(**data):
-    form = OfferForm(**data)
-    form.informant_rows = queries.informant_picker_rows()
-    form.informant_ids.choices = [(row.id, f"{row.code} · {row.name}")
-                                  for row in form.informant_rows]
+    form = picker.load_picker(OfferForm(**data))
     form.interviewer_ids.choices = queries.interviewer_choices()
     form.guide_version_id.choices = options(
         [("", "Choose a guide version")] +

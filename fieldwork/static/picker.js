@@ -1,30 +1,58 @@
-// A filter box for the informant picker: typing hides the informants whose code, name,
-// organisation, role, language or consent state do not contain the text. Ticked ones always
-// stay in sight. Without this script the whole list is shown and works the same.
+// The informant picker's search as you type: the text goes to the server in a POST (a name
+// must not end up in an address or a log), and the informants found replace the unticked ones
+// in the list. Ticked ones always stay. Without this script, *Find informants* does the same by
+// showing the form again.
 (function () {
   "use strict";
   document.querySelectorAll("fieldset.picker").forEach(function (picker) {
-    var box = picker.querySelector(".picker-filter");
-    var input = box.querySelector("input");
-    var count = box.querySelector("[aria-live]");
-    var rows = Array.prototype.slice.call(picker.querySelectorAll(".picker-list li"));
-    box.hidden = false;
-    function filter() {
-      var words = input.value.toLocaleLowerCase().split(/\s+/).filter(Boolean);
-      var shown = 0;
-      rows.forEach(function (row) {
-        var text = row.textContent.toLocaleLowerCase();
-        var ticked = row.querySelector("input").checked;
-        var match = ticked || words.every(function (word) { return text.indexOf(word) >= 0; });
-        row.hidden = !match;
-        if (match) { shown += 1; }
+    var form = picker.closest("form");
+    var input = picker.querySelector(".picker-filter input");
+    var count = picker.querySelector("[aria-live]");
+    var list = picker.querySelector(".picker-list");
+    var button = picker.querySelector(".picker-find");
+    var timer = null;
+    var asked = 0;  // answers to older searches that arrive late are dropped
+    // Removed, not hidden: the first submit button is the one Enter in any field presses.
+    button.remove();
+
+    function search() {
+      var body = new URLSearchParams();
+      body.append("csrf_token", form.querySelector("input[name=csrf_token]").value);
+      body.append("informant_search", input.value);
+      list.querySelectorAll("input:checked").forEach(function (box) {
+        body.append("informant_ids", box.value);
       });
-      count.textContent = words.length ? shown + " of " + rows.length + " shown" : "";
+      var number = ++asked;
+      fetch(picker.dataset.searchUrl, {method: "POST", body: body, credentials: "same-origin"})
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          if (number !== asked) { return; }
+          var found = new DOMParser().parseFromString(html, "text/html");
+          list.querySelectorAll("li").forEach(function (row) {
+            if (!row.querySelector("input").checked) { row.remove(); }
+          });
+          found.querySelectorAll("ul li").forEach(function (row) {
+            list.appendChild(document.importNode(row, true));
+          });
+          var said = found.querySelector("[data-count]");
+          count.textContent = said ? said.textContent.trim() : "";
+        })
+        .catch(function () {
+          if (number === asked) { count.textContent = "The search did not answer; try again."; }
+        });
     }
-    input.addEventListener("input", filter);
-    // Enter in the filter box must not submit the whole form.
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(search, 250);
+    });
+    // Enter in the search box searches at once rather than submitting the whole form.
     input.addEventListener("keydown", function (event) {
-      if (event.key === "Enter") { event.preventDefault(); }
+      if (event.key === "Enter") {
+        event.preventDefault();
+        clearTimeout(timer);
+        search();
+      }
     });
   });
 })();

@@ -57,8 +57,11 @@ class FinderForm(FlaskForm):
     class Meta:
         csrf = False
 
-    informant = SelectMultipleField("Informants", coerce=coerce_id,
-                                    description="Hold Ctrl (⌘ on a Mac) to choose several.")
+    # Any id is taken: the informants are checked by the service, so the page need not list
+    # every informant as choices (the picker shows a page of them and searches the rest).
+    informant = SelectMultipleField("Informants", coerce=coerce_id, validate_choice=False)
+    # Only for the picker's search box, which picker.js sends on its own: never in the address.
+    informant_search = StringField("Find an informant")
     interviewer = SelectMultipleField("Interviewers", coerce=coerce_id)
     need = SelectField("Interviewers needed", default="all", choices=options(
         [("all", "All of them"), ("any", "Any one of them")]))

@@ -3,7 +3,8 @@ they and the coordinators may change, and the coordinators' "Find a time"."""
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.routing import BuildError
@@ -166,8 +167,9 @@ def find():
                       last_day=today + timedelta(days=14))
     if not {"interviewer", "find"} & set(request.args):  # opened from a link: suggest oneself
         form.interviewer.data = [current_user.id]
-    rows = queries.informant_picker_rows(also=form.informant.data or ())
-    form.informant.choices = [(row.id, f"{row.code} · {row.name}") for row in rows]
+    form.picker = queries.picker_candidates(
+        "", sees_identities=current_user.sees_identities,
+        limit=current_app.config["PICKER_PAGE_SIZE"], chosen=form.informant.data or ())
     form.interviewer.choices = queries.interviewer_choices()
     search, status = None, 200
     if "find" in request.args:

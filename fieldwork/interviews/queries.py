@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import (Integer, bindparam, column, func, literal, literal_column, or_, select,
+from sqlalchemy import (Integer, bindparam, column, func, literal, literal_column, select,
                         true, union_all, values)
 from sqlalchemy.orm import selectinload
 
@@ -284,17 +284,6 @@ class PickerRow:
     role: str
     consent: ConsentStatus
     language: Language
-
-
-def informant_picker_rows(*, also=()):
-    """Every informant who may still be asked (and those in `also`), as the picker shows them,
-    by code, in one query. Only for short lists (the availability finder); forms use
-    `picker_candidates`, which is bounded."""
-    may_be_asked = Informant.status.not_in(RecruitmentStatus.not_to_be_contacted())
-    return _picker_rows(_select_picker_rows()
-                        .where(or_(may_be_asked, Informant.id.in_(list(also)))
-                               if also else may_be_asked)
-                        .order_by(Informant.code))
 
 
 @dataclass(frozen=True)

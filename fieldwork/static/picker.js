@@ -13,11 +13,13 @@
     var timer = null;
     var asked = 0;  // answers to older searches that arrive late are dropped
     // Removed, not hidden: the first submit button is the one Enter in any field presses.
-    button.remove();
+    if (button) { button.remove(); }
+    var token = picker.dataset.csrfToken ||
+      form.querySelector("input[name=csrf_token]").value;
 
     function search() {
       var body = new URLSearchParams();
-      body.append("csrf_token", form.querySelector("input[name=csrf_token]").value);
+      body.append("csrf_token", token);
       body.append("informant_search", input.value);
       list.querySelectorAll("input:checked").forEach(function (box) {
         body.append("informant_ids", box.value);
@@ -32,7 +34,9 @@
             if (!row.querySelector("input").checked) { row.remove(); }
           });
           found.querySelectorAll("ul li").forEach(function (row) {
-            list.appendChild(document.importNode(row, true));
+            var added = document.importNode(row, true);
+            added.querySelector("input").name = picker.dataset.fieldName;
+            list.appendChild(added);
           });
           var said = found.querySelector("[data-count]");
           count.textContent = said ? said.textContent.trim() : "";

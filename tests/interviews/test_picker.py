@@ -164,3 +164,25 @@ def test_the_edit_form_keeps_an_informant_who_may_no_longer_be_contacted_ticked(
     with count_queries as many:
         page = client.get(f"/interviews/{interview.id}/edit").get_data(as_text=True)
     assert len(_rows(page)) == 4 and many.count == few.count
+
+
+def test_the_finder_shows_a_page_of_informants_and_keeps_searches_out_of_its_address(
+        app, login_as, client, count_queries):
+    """The finder is a GET form (its answer can be bookmarked): its picker shows a page and the
+    chosen ones, and its search box is not part of the form, so a name typed never reaches
+    the address; picker.js searches with a POST, using the token the picker carries."""
+    app.config["PICKER_PAGE_SIZE"] = 5
+    login_as("coordinator")
+    informants = _make(2)
+    client.get("/availability/find")
+    with count_queries as few:
+        client.get("/availability/find")
+    informants += _make(30)
+    chosen = informants[-1]
+    with count_queries as many:
+        page = client.get(f"/availability/find?informant={chosen.id}").get_data(as_text=True)
+    assert many.count == few.count
+    rows = re.findall(r'name="informant" value="(\d+)"', page)
+    assert rows[0] == str(chosen.id) and len(rows) == 6
+    assert 'name="informant_search"' not in page and "Find informants" not in page
+    assert 'data-csrf-token="' in page and 'data-field-name="informant"' in page

@@ -149,7 +149,7 @@ def register_blueprints(app):
     from .documents.views import blueprint as documents_blueprint
     from .informants.views import blueprint as informants_blueprint
     from .interviews.views import blueprint as interviews_blueprint
-    from .interviews.views import feed_blueprint as calendar_feed_blueprint
+    from .interviews.feed_views import feed_blueprint as calendar_feed_blueprint
     from .jobs.views import blueprint as scheduler_blueprint
     from .replies.views import blueprint as replies_blueprint
     from .offers.views import blueprint as offers_blueprint

@@ -61,7 +61,8 @@ class FinderForm(FlaskForm):
     # every informant as choices (the picker shows a page of them and searches the rest).
     informant = SelectMultipleField("Informants", coerce=coerce_id, validate_choice=False)
     # Only for the picker's search box, which picker.js sends on its own: never in the address.
-    informant_search = StringField("Find an informant")
+    informant_search = StringField("Find an informant",
+                                   validators=[free_text("The search", max_length=200)])
     interviewer = SelectMultipleField("Interviewers", coerce=coerce_id)
     need = SelectField("Interviewers needed", default="all", choices=options(
         [("all", "All of them"), ("any", "Any one of them")]))

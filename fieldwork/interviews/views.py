@@ -4,10 +4,9 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    request, url_for)
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.http import is_resource_modified
 
 from .. import languages
-from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, public
+from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles
 from ..consent.gates import consent_summaries
 from ..coverage.services import coverage_of
 from ..database import utcnow
@@ -31,7 +30,6 @@ from .forms import (CalendarForm, PickerSearchForm, ConductForm, InterviewFilter
 from .models import Interview, InterviewMode, InterviewStatus
 
 blueprint = Blueprint("interviews", __name__, url_prefix="/interviews")
-feed_blueprint = Blueprint("calendar_feed", __name__)
 
 
 @blueprint.get("/", endpoint="list")
@@ -284,26 +282,6 @@ def subscription():
            url_for("calendar_feed.feed", token=token)) if token else None
     return render_template("interviews/subscription.html", form=form, url=url,
                            feed=feeds.feed_of(current_user))
-
-
-@feed_blueprint.get("/calendar/<token>.ics")
-@public
-def feed(token):
-    name = f"{current_app.config['STUDY_NAME']}: interviews"
-    base_url = current_app.config["BASE_URL"]
-    opened = feeds.open_feed(token, salt=f"{name}\x1f{base_url}") or abort(404)
-    # Weak: the file says the same while its DTSTAMP (the time it was written) moves on.
-    response = Response(mimetype="text/calendar", headers={
-        "Content-Disposition": "inline; filename=interviews.ics",
-        "Referrer-Policy": "no-referrer", "Cache-Control": "private, no-cache"})
-    response.set_etag(opened.version, weak=True)
-    response.last_modified = opened.changed_at
-    if not is_resource_modified(request.environ, etag=opened.version,
-                                last_modified=opened.changed_at):
-        response.status_code = 304
-        return response
-    response.set_data(feeds.feed_file(opened.user_id, name=name, base_url=base_url))
-    return response
 
 
 def _act(interview_id, do, message, form=None):

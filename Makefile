@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test venv clean
+.PHONY: run test venv clean translations messages
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -26,7 +26,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 venv: $(VENV)/.installed
 
 # The scheduler runs beside the web server; Ctrl-C (or the server stopping) stops both.
-run: $(VENV)/.installed
+run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
 	@$(FLASK) scheduler run & scheduler=$$!; \
@@ -37,8 +37,20 @@ run: $(VENV)/.installed
 # pytest-xdist: two workers, each with its own PostgreSQL cluster, Chromium and temporary folder
 # (CI has two cores). PYTEST_WORKERS=0 runs everything in one process.
 PYTEST_WORKERS ?= 2
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test translations
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+# The compiled catalogs (.mo) that gettext reads, from the committed .po files.
+translations: $(VENV)/.installed
+	$(BIN)/python -c 'from fieldwork.i18n import compile_catalogs; compile_catalogs()'
+
+# After changing or adding texts in the code: extract them and bring each catalog up to date;
+# then translate the new entries (msgstr "") in fieldwork/translations/*/LC_MESSAGES/messages.po.
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k pgettext:1c,2 -k lazy_pgettext:1c,2
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract --no-location --omit-header --sort-output -F babel.cfg $(BABEL_KEYWORDS) -o messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i messages.pot -d fieldwork/translations
+	rm messages.pot
 
 clean:
 	rm -rf $(VENV) .pytest_cache

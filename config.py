@@ -347,6 +347,8 @@ class TestConfig(Config):
     def __init__(self):
         super().__init__()
         self.SECRET_KEY = "test-secret-key-not-for-production-use-0123456789"
+        # Tests read the English the code is written in; tests of the bokmål pages ask for it.
+        self.DEFAULT_LANGUAGE = "en"
         self.MAIL_URL = "file:///dev/null"
         # Tests see the outbox as the request left it; the `smtp_server` fixture turns delivery
         # after the request back on, as in production.

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, render_template, request, session
+from flask_babel import lazy_gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -15,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .access import enforce_route_roles
 from flask_talisman import Talisman
 
-from .extensions import csrf, db, login_manager
+from .extensions import babel, csrf, db, login_manager
 from .migrate import init_migrations
 from .outbox import delivery as outbox_delivery
 
@@ -49,6 +50,7 @@ def create_app(config_class, overrides=None):
 
     register_url_converters(app)
     register_extensions(app)
+    register_languages(app)
     register_security_headers(app)
     register_request_hooks(app)
     outbox_delivery.init_app(app)  # email a request queued goes out after its commit
@@ -95,9 +97,21 @@ def register_extensions(app):
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Log in to continue."
+    login_manager.login_message = lazy_gettext("Log in to continue.")
     login_manager.session_protection = None  # our own server-side sessions replace it
     login_manager.user_loader(_load_user)
+
+
+def register_languages(app):
+    """Flask-Babel, with the page's language chosen by `i18n.page_language`."""
+    from . import i18n
+
+    babel.init_app(app, locale_selector=i18n.page_language,
+                   default_timezone=app.config["TIMEZONE"],
+                   default_translation_directories=str(i18n.TRANSLATIONS_DIR))
+    # {% trans %} blocks are written across lines in templates; their whitespace is not text.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    i18n.warn_if_not_compiled(app)
 
 
 def register_security_headers(app):
@@ -182,6 +196,20 @@ def register_blueprints(app):
     app.register_blueprint(offer_link_blueprint)
 
 
+# Werkzeug's names for the errors we show, in the page's language.
+ERROR_TITLES = {
+    400: lazy_gettext("Bad Request"),
+    401: lazy_gettext("Unauthorized"),
+    403: lazy_gettext("Forbidden"),
+    404: lazy_gettext("Not Found"),
+    405: lazy_gettext("Method Not Allowed"),
+    409: lazy_gettext("Conflict"),
+    413: lazy_gettext("Request Entity Too Large"),
+    429: lazy_gettext("Too Many Requests"),
+    500: lazy_gettext("Internal Server Error"),
+}
+
+
 def register_errorhandlers(app):
     """Error pages that say what went wrong in general terms and never echo data or traces."""
 
@@ -191,7 +219,7 @@ def register_errorhandlers(app):
             db.session.rollback()
         if code == 403:
             _record_refusal()
-        title = error.name if isinstance(error, HTTPException) else "Internal Server Error"
+        title = ERROR_TITLES.get(code, ERROR_TITLES[500])
         # Only our own messages (fieldwork.forms.BadNumber), never Werkzeug's or a library's.
         message = error.description if getattr(error, "shows_description", False) else None
         return render_template("errors/error.html", code=code, title=title,
@@ -218,13 +246,15 @@ def _record_refusal():
 
 
 def register_template_helpers(app):
-    from . import languages, timeutil
+    from . import i18n, languages, timeutil
     from .forms import kept_form_markup
     from .markup import render_markdown
     from .routing import IdUrl
 
     app.jinja_env.filters["local"] = timeutil.format_local
     app.jinja_env.filters["local_date"] = timeutil.format_local_date
+    app.jinja_env.filters["long"] = timeutil.format_long  # "tirsdag 10. mars 2026 kl. 10:00"
+    app.jinja_env.filters["number"] = i18n.format_number
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["when_in"] = languages.format_when  # emails: {{ at|when_in(language) }}
     # emails: {{ day|local_in("EEEE dd.MM.y", language) }}, weekday and month names in the language
@@ -236,7 +266,9 @@ def register_template_helpers(app):
 
     @app.context_processor
     def study():
-        return {"study_name": app.config["STUDY_NAME"], "timezone_name": app.config["TIMEZONE"]}
+        page_lang = i18n.current_language()
+        return {"study_name": languages.study_name(page_lang), "page_lang": page_lang,
+                "timezone_name": app.config["TIMEZONE"]}
 
 
 def register_commands(app):

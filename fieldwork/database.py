@@ -115,11 +115,17 @@ def _check_out(dbapi_connection, connection_record, connection_proxy):
 
 
 class LabelledEnum(enum.Enum):
-    """An enum whose members show as words: "no-show" as "No show". Members override `label`
-    where the words differ from the stored value."""
+    """An enum whose members show as words in the page's language.
+
+    Each class names its words in `__labels__`, a dict from stored value to a lazy gettext
+    string (`_l("No show")`), so `pybabel extract` finds them; a value missing there shows as
+    its English spelling ("no-show" as "No show")."""
 
     @property
     def label(self):
+        labels = getattr(type(self), "__labels__", None) or {}
+        if self.value in labels:
+            return str(labels[self.value])
         return self.value.replace("-", " ").capitalize()
 
 

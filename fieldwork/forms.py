@@ -4,7 +4,8 @@ import threading
 from collections import OrderedDict
 
 from flask import abort, flash, render_template, request
-from flask_login import current_user
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from werkzeug.exceptions import BadRequest
@@ -15,6 +16,7 @@ from wtforms.widgets import Select, TextInput, html_params
 
 from .errors import DomainError, NotAllowed
 from .extensions import db
+from .i18n import current_language
 from .validation import clean_text, parse_whole_number
 
 
@@ -30,7 +32,7 @@ class StudyDateField(DateField):
     widget = TextInput()
     FIRST_YEAR, LAST_YEAR = 1900, 2199
     FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
-    MESSAGE = "Enter the date as day.month.year, for example 09.12.2026."
+    MESSAGE = _l("Enter the date as day.month.year, for example 09.12.2026.")
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("render_kw", {"autocomplete": "off", "spellcheck": "false", "class": "short"})
@@ -44,7 +46,8 @@ class StudyDateField(DateField):
         super().pre_validate(form)
         if self.data and not self.FIRST_YEAR <= self.data.year <= self.LAST_YEAR:
             self.data = None
-            raise ValidationError(f"Enter a date between {self.FIRST_YEAR} and {self.LAST_YEAR}.")
+            raise ValidationError(_("Enter a date between %(first)s and %(last)s.",
+                                    first=self.FIRST_YEAR, last=self.LAST_YEAR))
 
 
 class StudyTimeField(TimeField):
@@ -53,7 +56,7 @@ class StudyTimeField(TimeField):
 
     widget = TextInput()
     FORMATS = ["%H:%M", "%H.%M"]
-    MESSAGE = "Enter the time as hours:minutes on the 24-hour clock, for example 14:30."
+    MESSAGE = _l("Enter the time as hours:minutes on the 24-hour clock, for example 14:30.")
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("render_kw", {"autocomplete": "off", "spellcheck": "false", "class": "short"})
@@ -132,7 +135,7 @@ def show_domain_error(form, error):
 class ConfirmForm(FlaskForm):
     """A button that changes something: only its CSRF token is checked."""
 
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))
 
 
 def form_page(form, template, *, save, done, **context):
@@ -211,7 +214,7 @@ def page_number():
     if value in (None, ""):
         return 1
     try:
-        return parse_whole_number(value, label="The page number")
+        return parse_whole_number(value, label=_("The page number"))
     except DomainError as error:
         raise BadNumber(error.message) from None
 
@@ -235,7 +238,7 @@ def kept_form_markup(render, form, *args):
     if form.meta.csrf or form.errors:
         return render(form, *args)
     try:
-        key = (type(form), args, getattr(current_user, "language", None),
+        key = (type(form), args, current_language(),
                tuple(_field_key(field) for field in form))
         hash(key)
     except TypeError:  # a value or choice that cannot be a key: render as usual

@@ -1,9 +1,13 @@
 """Times are stored in UTC and shown in the study's time zone (Europe/Oslo unless configured)."""
 
+import re
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime as babel_datetime
+from babel.dates import get_day_names, get_month_names
 from flask import current_app
+from flask_babel import gettext as _
 
 from .errors import DomainError
 
@@ -16,12 +20,55 @@ def to_local(value):
     return value.astimezone(study_zone()) if value is not None else None
 
 
+# strftime's names are the C locale's (English); these come from Babel in the page's language.
+_NAMED_FIELDS = re.compile(r"%[AaBb]")
+# CLDR patterns for a moment written out in full, per language.
+LONG_FORMATS = {"nb": "EEEE d. MMMM y 'kl.' HH:mm", "en": "EEEE d MMMM y 'at' HH:mm"}
+
+
+def _page_language():
+    from .i18n import current_language
+
+    return current_language()
+
+
 def format_local(value, fmt="%d.%m.%Y %H:%M"):
-    return to_local(value).strftime(fmt) if value is not None else ""
+    """A UTC instant in the study's time zone, or a calendar date, in strftime's `fmt`; weekday
+    and month names (%A %a %B %b) are the page language's."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value)
+    if _NAMED_FIELDS.search(fmt):
+        language = _page_language()
+        weekday, month = value.weekday(), value.month
+        names = {
+            "%A": get_day_names("wide", locale=language)[weekday],
+            "%a": get_day_names("abbreviated", locale=language)[weekday].rstrip("."),
+            "%B": get_month_names("wide", locale=language)[month],
+            "%b": get_month_names("abbreviated", locale=language)[month].rstrip("."),
+        }
+        fmt = _NAMED_FIELDS.sub(lambda match: names[match.group()].replace("%", "%%"), fmt)
+    return value.strftime(fmt)
 
 
 def format_local_date(value):
     return format_local(value, "%d.%m.%Y")
+
+
+def format_long(value):
+    """"tirsdag 10. mars 2026 kl. 10:00" / "Tuesday 10 March 2026 at 10:00", in the study's
+    time zone and the page's language; a date alone is written without the time."""
+    if value is None:
+        return ""
+    language = _page_language()
+    pattern = LONG_FORMATS.get(language, LONG_FORMATS["en"])
+    if not isinstance(value, datetime):
+        pattern = pattern.split(" '")[0]
+        value = datetime.combine(value, time(12))
+    else:
+        value = to_local(value)
+    return babel_datetime(value, pattern, locale=language)
 
 
 
@@ -31,20 +78,21 @@ def local_to_utc(day, time_of_day):
     zone = study_zone()
     naive = datetime.combine(day, time_of_day.replace(tzinfo=None))
     first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
-    when = f"{naive:%H:%M} on {naive:%d.%m.%Y}"
+    names = {"time": f"{naive:%H:%M}", "day": f"{naive:%d.%m.%Y}", "zone": zone.key}
     if first.utcoffset() != second.utcoffset():
         # zoneinfo gives the two offsets around a change for a time that repeats or is skipped.
         if first.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != naive:
-            raise DomainError(
-                f"{when} does not exist in {zone.key}: the clocks skip that hour for daylight "
-                "saving time. Choose another time.", "start_time")
-        raise DomainError(
-            f"{when} happens twice in {zone.key}, because the clocks go back an hour for the end "
-            "of daylight saving time. Choose a time outside that hour.", "start_time")
+            raise DomainError(_(
+                "%(time)s on %(day)s does not exist in %(zone)s: the clocks skip that hour for "
+                "daylight saving time. Choose another time.", **names), "start_time")
+        raise DomainError(_(
+            "%(time)s on %(day)s happens twice in %(zone)s, because the clocks go back an hour "
+            "for the end of daylight saving time. Choose a time outside that hour.", **names),
+            "start_time")
     try:
         return first.astimezone(timezone.utc)
     except OverflowError:  # the first or last day a datetime can hold
-        raise DomainError(f"{naive:%d.%m.%Y} is outside the dates the app can handle.",
+        raise DomainError(_("%(day)s is outside the dates the app can handle.", **names),
                           "start_time") from None
 
 

@@ -7,6 +7,8 @@ show beside the field. The messages never repeat the rejected value (it may be p
 import re
 import unicodedata
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .errors import DomainError
 
@@ -16,17 +18,18 @@ _CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_CHARACTERS_EXCEPT_NEWLINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def clean_text(value, *, max_length, required=False, label="This field", multiline=False):
+def clean_text(value, *, max_length, required=False, label=_l("This field"), multiline=False):
     value = unicodedata.normalize("NFC", (value or "").strip())
     pattern = _CONTROL_CHARACTERS_EXCEPT_NEWLINES if multiline else _CONTROL_CHARACTERS
     if pattern.search(value):
-        raise DomainError(f"{label} contains control characters; remove them.")
+        raise DomainError(_("%(label)s contains control characters; remove them.", label=label))
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     if required and not value:
-        raise DomainError(f"{label} is required.")
+        raise DomainError(_("%(label)s is required.", label=label))
     if len(value) > max_length:
-        raise DomainError(f"{label} must be at most {max_length} characters.")
+        raise DomainError(_("%(label)s must be at most %(count)s characters.", label=label,
+                            count=max_length))
     return value
 
 
@@ -37,7 +40,7 @@ MAX_WHOLE_NUMBER = 2**31 - 1
 _ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
-def parse_whole_number(value, *, minimum=1, maximum=MAX_WHOLE_NUMBER, label="The number"):
+def parse_whole_number(value, *, minimum=1, maximum=MAX_WHOLE_NUMBER, label=_l("The number")):
     """An id or page number written in ASCII digits, within [minimum, maximum]."""
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
@@ -45,7 +48,8 @@ def parse_whole_number(value, *, minimum=1, maximum=MAX_WHOLE_NUMBER, label="The
         text = (value or "").strip() if isinstance(value, str) else ""
         number = int(text) if _ASCII_DIGITS.fullmatch(text) else None
     if number is None or not minimum <= number <= maximum:
-        raise DomainError(f"{label} must be a whole number from {minimum} to {maximum}.")
+        raise DomainError(_("%(label)s must be a whole number from %(minimum)s to %(maximum)s.",
+                            label=label, minimum=minimum, maximum=maximum))
     return number
 
 
@@ -55,11 +59,12 @@ def parse_whole_number(value, *, minimum=1, maximum=MAX_WHOLE_NUMBER, label="The
 _ENCODED_WORD_START = "=?"
 
 
-def clean_person_name(value, *, max_length=200, required=True, label="Name"):
+def clean_person_name(value, *, max_length=200, required=True, label=_l("Name")):
     """A person's name: free text on one line, and fit for the To header of an email."""
     value = clean_text(value, max_length=max_length, required=required, label=label)
     if _ENCODED_WORD_START in value:
-        raise DomainError(f"{label} cannot contain “=?”: email programs would read it as code.")
+        raise DomainError(_("%(label)s cannot contain “=?”: email programs would read it as code.",
+                            label=label))
     return value
 
 
@@ -67,19 +72,19 @@ def clean_email(value, *, required=True):
     value = (value or "").strip()
     if not value:
         if required:
-            raise DomainError("Email address is required.")
+            raise DomainError(_("Email address is required."))
         return None
     if len(value) > 254 or _CONTROL_CHARACTERS.search(value):
-        raise DomainError("Enter a valid email address.")
+        raise DomainError(_("Enter a valid email address."))
     if _ENCODED_WORD_START in value:
-        raise DomainError("An email address cannot contain “=?”: email programs would read it "
-                          "as code.")
+        raise DomainError(_("An email address cannot contain “=?”: email programs would read "
+                            "it as code."))
     from email_validator import EmailNotValidError, validate_email  # loaded on first use
 
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as error:
-        raise DomainError(f"Enter a valid email address ({error}).") from None
+        raise DomainError(_("Enter a valid email address (%(reason)s).", reason=error)) from None
     # Addresses compare case-insensitively in practice; one spelling avoids duplicates.
     return result.normalized.lower()
 
@@ -90,7 +95,8 @@ def clean_phone(value):
     if not value:
         return None
     if _CONTROL_CHARACTERS.search(value) or len(value) > 32:
-        raise DomainError("Enter a Norwegian phone number or an international one starting with +.")
+        raise DomainError(_("Enter a Norwegian phone number or an international one starting "
+                            "with +."))
     import phonenumbers  # its metadata loads on first use, not in every process
 
     try:
@@ -98,14 +104,16 @@ def clean_phone(value):
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        raise DomainError("Enter a Norwegian phone number or an international one starting with +.")
+        raise DomainError(_("Enter a Norwegian phone number or an international one starting "
+                            "with +."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def clean_code(value, *, max_length, label="Code"):
+def clean_code(value, *, max_length, label=_l("Code")):
     value = (value or "").strip().upper()
     if not re.fullmatch(r"[A-ZÆØÅ0-9]{1,%d}" % max_length, value):
-        raise DomainError(f"{label} must be 1 to {max_length} letters or digits, without spaces.")
+        raise DomainError(_("%(label)s must be 1 to %(count)s letters or digits, without spaces.",
+                            label=label, count=max_length))
     return value
 
 

@@ -19,9 +19,13 @@ from werkzeug.serving import make_server
 from config import TestConfig
 from fieldwork import create_app
 from fieldwork.extensions import db
+from fieldwork.i18n import compile_catalogs
 from fieldwork.outbox.delivery import courier_for
 from tests import factories
 from tests.support.postgres import ThrowawayCluster, find_bindir
+
+# `make test` compiles the catalogs; a bare `pytest` gets them too, so no page falls back to English.
+compile_catalogs()
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = os.environ.get("FIELDWORK_CHROMIUM", "/usr/bin/chromium")

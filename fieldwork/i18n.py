@@ -1,0 +1,127 @@
+"""The language of the staff's pages: bokmål or English, chosen per account.
+
+Which language a page speaks, in order:
+
+1. a page for an informant (consent, offers, member checks) speaks the informant's language,
+   set by the view with `speak(language)`;
+2. a logged-in member of the team reads their account's language (`User.language`);
+3. a visitor who chose a language on the login page reads that (kept in the session);
+4. otherwise the study's language, `FIELDWORK_DEFAULT_LANGUAGE` (bokmål unless configured).
+
+Outside a request (the scheduler, the command line, a test calling a domain function) messages
+are English, so logs and command output read the same on every install.
+
+The catalogs live in `fieldwork/translations/<language>/LC_MESSAGES/messages.po`; the compiled
+`.mo` files are built by `make translations` (and by `make run` and `make test`), not committed.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from flask import current_app, g, has_request_context, session
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+
+# Each language as its own speakers write its name, so anyone can find theirs in a list.
+AUTONYMS = {"nb": "Norsk (bokmål)", "en": "English"}
+LANGUAGES = tuple(AUTONYMS)
+SESSION_KEY = "language"
+
+
+def page_language():
+    """The language of the page being rendered (Flask-Babel's locale selector)."""
+    if not has_request_context():
+        return "en"
+    chosen = g.get("page_language")
+    if chosen in LANGUAGES:
+        return chosen
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        language = getattr(current_user.language, "value", current_user.language)
+        if language in LANGUAGES:
+            return language
+    visitor = session.get(SESSION_KEY)
+    if visitor in LANGUAGES:
+        return visitor
+    return current_app.config["DEFAULT_LANGUAGE"]
+
+
+def current_language():
+    """The language messages are being translated into right now (Babel's locale, as a code)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def speak(language):
+    """Render the rest of this request in `language`: an informant's page, whoever is logged in.
+    A language the app does not have falls back to the usual choice."""
+    from flask_babel import refresh
+
+    if language in LANGUAGES:
+        g.page_language = language
+        refresh()
+
+
+def choose_for_visitor(language):
+    """The login page's switch: a visitor who has not logged in reads `language` from now on."""
+    from flask_babel import refresh
+
+    if language in LANGUAGES:
+        session[SESSION_KEY] = language
+        refresh()
+
+
+def format_number(value, digits=None):
+    """A number as the page's language writes it: "1 234,5" in bokmål, "1,234.5" in English."""
+    if value is None:
+        return ""
+    pattern = None if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=current_language())
+
+
+def compile_catalogs(directory=TRANSLATIONS_DIR):
+    """Compile each `messages.po` into the `.mo` that gettext reads, where the `.mo` is missing
+    or older. Written to a temporary file and renamed, so a process reading the catalog never
+    sees half of one. Returns the languages compiled."""
+    compiled = []
+    for po_path in sorted(Path(directory).glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        handle, temporary = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")
+        try:
+            with os.fdopen(handle, "wb") as mo_file:
+                write_mo(mo_file, catalog, use_fuzzy=False)
+            os.replace(temporary, mo_path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        compiled.append(po_path.parent.parent.name)
+    return compiled
+
+
+def missing_catalogs(directory=TRANSLATIONS_DIR):
+    """Languages whose catalog has no compiled `.mo`, or one older than its `.po`."""
+    missing = []
+    for po_path in sorted(Path(directory).glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            missing.append(po_path.parent.parent.name)
+    return missing
+
+
+def warn_if_not_compiled(app):
+    """Said at start-up: without a compiled catalog every page quietly comes out in English."""
+    missing = missing_catalogs()
+    if missing:
+        app.logger.warning("translations not compiled for %s: pages fall back to English. "
+                           "Run `make translations`.", ", ".join(missing))

@@ -98,6 +98,7 @@ def register_extensions(app):
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Log in to continue.")
+    login_manager.localize_callback = str  # translated when flashed, in the visitor's language
     login_manager.session_protection = None  # our own server-side sessions replace it
     login_manager.user_loader(_load_user)
 

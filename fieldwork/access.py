@@ -6,6 +6,7 @@ none, so a forgotten decorator fails closed instead of exposing personal data.
 """
 
 from flask import abort, current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .database import LabelledEnum
@@ -17,6 +18,9 @@ class UserRole(LabelledEnum):
     COORDINATOR = "coordinator"
     RESEARCHER = "researcher"
     ANALYST = "analyst"
+
+    __labels__ = {"admin": _l("Admin"), "coordinator": _l("Coordinator"),
+                  "researcher": _l("Researcher"), "analyst": _l("Analyst")}
 
 
 ALL_ROLES = frozenset(UserRole)

@@ -5,6 +5,9 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
+
+from ..i18n import current_language
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
@@ -57,14 +60,17 @@ def burn_time_for_unknown_account(password):
 def password_problem(password, *, user_inputs=()):
     """Why a password is not acceptable, or None."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return _("Use at least %(count)s characters.", count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _("Use at most %(count)s characters.", count=MAX_LENGTH)
     from zxcvbn import zxcvbn  # its word lists load on first use, not in every process
 
     result = zxcvbn(password[:_STRENGTH_CHECK_LENGTH],
                     user_inputs=[u for u in user_inputs if u])
     if result["score"] < MIN_STRENGTH:
-        hint = result["feedback"].get("warning") or "It is too easy to guess."
-        return f"This password is too common or too easy to guess. {hint}".strip()
+        # zxcvbn's own hints are English: other languages get the sentence without them.
+        hint = result["feedback"].get("warning") if current_language() == "en" else None
+        if hint:
+            return _("This password is too common or too easy to guess. %(hint)s", hint=hint)
+        return _("This password is too common or too easy to guess. It is too easy to guess.")
     return None

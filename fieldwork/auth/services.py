@@ -4,6 +4,8 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select
 
 from .. import audit
@@ -19,8 +21,8 @@ from .passwords import burn_time_for_unknown_account, hash_password, password_pr
 
 # Who acted in a failed or throttled login is unknown: the account is what was acted upon.
 ANONYMOUS = "anonymous"
-GENERIC_LOGIN_ERROR = "The email address or password is not correct."
-THROTTLED_LOGIN_ERROR = "Too many failed attempts. Wait a few minutes and try again."
+GENERIC_LOGIN_ERROR = _l("The email address or password is not correct.")
+THROTTLED_LOGIN_ERROR = _l("Too many failed attempts. Wait a few minutes and try again.")
 
 
 class LoginRefused(DomainError):
@@ -157,10 +159,11 @@ def change_password(user, current_password, new_password, *, now=None):
     if not verify_password(user.password_hash, current_password):
         audit.record("auth.password_change_failed", by=user, entity=user, now=now)
         db.session.commit()
-        raise DomainError("The current password is not correct.", field="current_password")
+        raise DomainError(_("The current password is not correct."), field="current_password")
     throttle.forget_account(account_key)
     if current_password == new_password:
-        raise DomainError("Choose a password different from the current one.", field="new_password")
+        raise DomainError(_("Choose a password different from the current one."),
+                          field="new_password")
     validate_new_password(new_password, email=user.email, name=user.name)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = now
@@ -174,14 +177,15 @@ def change_password(user, current_password, new_password, *, now=None):
 def create_user(email, name, role, password, *, by, expires_on=None, language=None, now=None):
     """A new account; `language` (of their email) is the study's unless given."""
     email = clean_email(email)
-    name = clean_person_name(name, max_length=200, required=True, label="Name")
+    name = clean_person_name(name, max_length=200, required=True, label=_l("Name"))
     try:
         role = UserRole(role)
     except ValueError:
-        raise DomainError(f"Role must be one of: {', '.join(r.value for r in UserRole)}.",
+        raise DomainError(_("Role must be one of: %(roles)s.",
+                            roles=", ".join(r.value for r in UserRole)),
                           field="role") from None
     if find_user_by_email(email):
-        raise DomainError("A user with this email address already exists.", field="email")
+        raise DomainError(_("A user with this email address already exists."), field="email")
     language = clean_language(language) if language else Language(
         current_app.config["DEFAULT_LANGUAGE"])
     validate_new_password(password, email=email, name=name)

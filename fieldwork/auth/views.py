@@ -1,14 +1,18 @@
 from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from ..access import ALL_ROLES, UserRole, allow_roles, public
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import form_page, show_domain_error
+from ..i18n import choose_for_visitor, current_language
 from . import services
-from .forms import ChangePasswordForm, LanguageForm, LoginForm, LogoutForm
+from .forms import (ChangePasswordForm, LanguageForm, LoginForm, LogoutForm,
+                    VisitorLanguageForm)
 from .models import User
 
 blueprint = Blueprint("auth", __name__)
@@ -38,6 +42,8 @@ def login():
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     status, headers = 200, {}
+    language_form = VisitorLanguageForm(prefix="switch", formdata=None,
+                                        language=current_language())
     if form.validate_on_submit():
         try:
             user, token = services.log_in(form.email.data, form.password.data,
@@ -55,17 +61,33 @@ def login():
             return redirect(safe_next(request.args.get("next")) or url_for("dashboard.index"))
     elif form.is_submitted():
         status = 422
-    return render_template("auth/login.html", form=form), status, headers
+    return (render_template("auth/login.html", form=form, language_form=language_form),
+            status, headers)
+
+
+@blueprint.post("/language")
+@public
+def choose_language():
+    """The login page's language switch: the visitor reads the login page in that language.
+    Once logged in, the account's own language counts."""
+    form = VisitorLanguageForm(prefix="switch")
+    if not form.validate_on_submit():
+        flash(_("Choose one of the languages in the list."), "error")
+        return redirect(url_for("auth.login")), 303
+    choose_for_visitor(form.language.data)
+    return redirect(safe_next(request.args.get("next")) or url_for("auth.login"), 303)
 
 
 @blueprint.post("/logout")
 @allow_roles(ALL_ROLES)
 def logout():
     if LogoutForm().validate_on_submit():
+        language = current_language()
         services.log_out(current_user, session.get("session_token"))
         logout_user()
         session.clear()
-        flash("You are logged out.", "info")
+        choose_for_visitor(language)  # the login page that follows stays in their language
+        flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -83,7 +105,7 @@ def change_password():
             status = 429 if isinstance(error, services.PasswordChangeThrottled) else 422
         else:
             session["session_token"] = token
-            flash("Your password is changed. Other sessions have been logged out.", "success")
+            flash(_("Your password is changed. Other sessions have been logged out."), "success")
             return redirect(url_for("dashboard.index"))
     elif form.is_submitted():
         status = 422
@@ -97,7 +119,7 @@ def account():
     return form_page(form, "auth/account.html",
                      save=lambda f: services.set_language(current_user, f.language.data,
                                                           by=current_user),
-                     done=_saved("Your email language is saved.", "auth.account"))
+                     done=_saved(lambda: _("Your language is saved."), "auth.account"))
 
 
 @blueprint.get("/users")
@@ -111,16 +133,20 @@ def users():
 def user_language(user_id):
     user = db.get_or_404(User, user_id)
     form = LanguageForm(language=user.language.value)
-    form.language.label.text = "Language of their email"
-    form.language.description = ""
+    form.language.label.text = _("Their language")
+    form.language.description = _("The app's pages and the email it sends them are in this "
+                                  "language.")
     return form_page(form, "auth/user_language.html", user=user,
                      save=lambda f: services.set_language(user, f.language.data,
                                                           by=current_user),
-                     done=_saved(f"The email language of {user.name} is saved.", "auth.users"))
+                     done=_saved(lambda: _("The language of %(name)s is saved.", name=user.name),
+                                 "auth.users"))
 
 
 def _saved(message, endpoint):
+    """`message()` is called after the save, so it speaks the language just chosen."""
     def done(user):
-        flash(message, "success")
+        refresh()
+        flash(message(), "success")
         return redirect(url_for(endpoint))
     return done

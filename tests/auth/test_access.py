@@ -22,7 +22,7 @@ from tests.factories import PASSWORD
 # The calendar feed answers to its secret token instead of a login (calendar programs cannot log in);
 # the informant's consent, withdrawal, offer and member-check pages answer to their personal
 # link's token.
-PUBLIC_ENDPOINTS = {"auth.login", "calendar_feed.feed", "consent_link.answer",
+PUBLIC_ENDPOINTS = {"auth.login", "auth.choose_language", "calendar_feed.feed", "consent_link.answer",
                     "consent_link.withdraw_from_answer", "consent_link.withdraw_link",
                     "consent_link.letter", "offer_link.show", "offer_link.book",
                     "offer_link.move", "offer_link.cancel_booking", "offer_link.decline",

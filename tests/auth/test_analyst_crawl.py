@@ -6,25 +6,16 @@ Each text column of the schema is classified below, so a new column has to be pl
 from analysts, shown to them on purpose, or not text a person wrote) before this test passes."""
 
 import io
-import itertools
 import re
 import zipfile
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import openpyxl
 from sqlalchemy import String, Text, select, update
 
 from fieldwork.access import UserRole
-from fieldwork.consent import services as consent
-from fieldwork.documents import services as documents
 from fieldwork.extensions import db
-from fieldwork.interviews import afterwards
-from fieldwork.replies import services as replies
-from tests import factories
-from tests.replies import messages as answers
+from tests.support.crawl import page_urls, seed_study
 
-OSLO = ZoneInfo("Europe/Oslo")
 
 # Identities and free text about informants, interviews and their handling: never for analysts.
 HIDDEN_FROM_ANALYSTS = {
@@ -98,49 +89,6 @@ def classified(table, column):
                for groups in (HIDDEN_FROM_ANALYSTS, SHOWN_TO_ANALYSTS, NOT_FREE_TEXT))
 
 
-def seed_study():
-    """Every kind of row an analyst's pages show, through the services, free text filled in."""
-    coordinator = factories.make_user(role="coordinator")
-    organisation = factories.make_organisation()
-    role = factories.make_role()
-    version = factories.make_consent_form("nb", by=coordinator)
-    kept = factories.make_informant(organisation, role, phone="91234567", job_title="Lead",
-                                    notes="Prefers mornings")
-    gone = factories.make_informant(organisation, role)
-    consent.request_consent(gone, by=coordinator)  # an outbox row with subject and address
-    factories.give_consent(kept, by=coordinator, note=MARKERS["consent_event.note"])
-    day = datetime.now(OSLO).date() - timedelta(days=2)
-    start = datetime(day.year, day.month, day.day, 10, 0, tzinfo=OSLO)
-    guide_version = factories.published_version(by=coordinator)
-    held = factories.make_interview(by=coordinator, informants=[kept], start=start,
-                                    now=start - timedelta(days=7), guide_version=guide_version,
-                                    place="At home", notes="Bring cake", mode="in-person")
-    afterwards.mark_conducted(held, by=coordinator)
-    afterwards.update_notes(held, {"field_notes": "Talked", "reflexive_memo": "Memo"},
-                            by=coordinator)
-    afterwards.register_recording(held, {"recording_location": "Folder"}, by=coordinator)
-    afterwards.set_transcript_status(held, "transcribed", by=coordinator, note=MARKERS["transcript_status_change.note"])
-    factories.make_interview(by=coordinator, informants=[gone], guide_version=guide_version,
-                             place="Office", notes="Ahead")
-    # Calendar answers read from the mailbox: a comment, and a proposal with its address.
-    answered = factories.make_interview(by=coordinator, informants=[kept],
-                                        guide_version=guide_version, place="Office",
-                                        start=start + timedelta(days=10))
-    for raw in (answers.thunderbird(answered.uid, 0, kept.email, comment="Hidden"),
-                answers.counter(answered.uid, 0, kept.email, start + timedelta(days=11),
-                                start + timedelta(days=11, hours=1))):
-        replies.handle_message(raw, now=datetime.now(OSLO))
-    consent.withdraw_consent(gone, by=coordinator, note=MARKERS["consent_event.note"])
-    for task in consent.data_tasks_of(gone.id):
-        consent.complete_data_task(task, by=coordinator, note="Deleted from the laptop")
-    documents.create_document({
-        "title": "Strategy", "document_type": "white-paper", "organisation_id": "",
-        "governance_level": "national", "issued_on": date(2026, 1, 5), "reference": "",
-        "status": "analysed", "themes": "Trust", "notes": "Notes",
-        "informant_codes": kept.code, "interview_ids": str(held.id)}, by=coordinator)
-    return version
-
-
 def mark_hidden_columns():
     """Overwrite every hidden column of every row with its marker; {marker: column}."""
     for table, column in text_columns():
@@ -157,40 +105,6 @@ def mark_hidden_columns():
                                .values({column.name: f"{marker}r{row_id}"}))
     db.session.commit()
     return {marker: column for column, marker in MARKERS.items()}
-
-
-# Which rows a number in a URL names, by the argument's name.
-ID_SOURCES = {"informant_id": "informant", "interview_id": "interview", "guide_id": "guide",
-              "document_id": "document", "organisation_id": "organisation", "role_id": "role",
-              "task_id": "consent_data_task", "message_id": "outbox_message",
-              "evidence_id": "consent_evidence", "version_id": "consent_form_version"}
-
-
-def ids_for(name):
-    if name == "number":  # a guide version's number
-        return [str(n) for n in range(1, 4)]
-    table = db.metadata.tables[ID_SOURCES[name]]
-    return [str(i) for i in db.session.execute(select(table.c.id)).scalars()]
-
-
-def analyst_urls(app):
-    """Every GET page an analyst may open, with every id of the rows each number names."""
-    for rule in app.url_map.iter_rules():
-        view = app.view_functions[rule.endpoint]
-        if "GET" not in rule.methods or UserRole.ANALYST not in getattr(view, "allowed_roles", ()):
-            continue
-        choices = []
-        for part in re.split(r"(<[^>]+>)", rule.rule):
-            if part.startswith("<int:"):
-                choices.append(ids_for(part[5:-1]))
-            elif part.startswith("<any("):
-                choices.append([c.strip(" '") for c in part[5:part.index(")")].split(",")])
-            elif part.startswith("<"):
-                choices.append(["x"])
-            else:
-                choices.append([part])
-        for combination in itertools.product(*choices):
-            yield "".join(combination)
 
 
 def text_of(response):
@@ -210,11 +124,12 @@ def test_every_text_column_of_every_model_is_classified(app):
 
 
 def test_no_hidden_text_reaches_any_page_an_analyst_can_open(app, client, login_as):
-    seed_study()
+    seed_study(note=MARKERS["consent_event.note"],
+               transcript_note=MARKERS["transcript_status_change.note"])
     markers = mark_hidden_columns()
     login_as("analyst")
     seen, opened = {}, 0
-    for url in analyst_urls(app):
+    for url in page_urls(app, UserRole.ANALYST):
         response = client.get(url)
         assert response.status_code < 500, url
         if response.status_code != 200:

@@ -10,6 +10,8 @@ consent, and no recording is registered without recording consent.
 from datetime import date, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..consent.gates import require_participation_consent, require_recording_consent
@@ -43,9 +45,17 @@ def _text(values, key, label, max_length, *, multiline=False, required=False):
         raise DomainError(error.message, key) from None
 
 
+# What needs the interview conducted first, each as the whole sentence that refuses it.
+_NOT_CONDUCTED = {
+    "notes": _l("Mark the interview conducted before you write notes."),
+    "recording": _l("Mark the interview conducted before you register a recording."),
+    "transcript": _l("Mark the interview conducted before you track its transcript."),
+}
+
+
 def _require_conducted(interview, action):
     if interview.status is not InterviewStatus.CONDUCTED:
-        raise NotAllowed(f"Mark the interview conducted before you {action}.")
+        raise NotAllowed(str(_NOT_CONDUCTED[action]))
 
 
 def mark_conducted(interview, values=None, *, by, now=None):
@@ -56,9 +66,10 @@ def mark_conducted(interview, values=None, *, by, now=None):
     interview = get_interview_with_aftermath(interview.id)
     values = values or {}
     if interview.status not in _CONDUCTABLE:
-        raise NotAllowed(f"A {interview.status.label.lower()} interview cannot be marked conducted.")
+        raise NotAllowed(_("The interview is “%(status)s”, so it cannot be marked conducted.",
+                           status=interview.status.label.lower()))
     if interview.starts_at > now:
-        raise NotAllowed("An interview can be marked conducted only once it has started.")
+        raise NotAllowed(_("An interview can be marked conducted only once it has started."))
 
     day, start_time = values.get("actual_start_date"), values.get("actual_start_time")
     if day is None and start_time is None:
@@ -69,10 +80,10 @@ def mark_conducted(interview, values=None, *, by, now=None):
         except DomainError as error:
             raise DomainError(error.message, "actual_start_time") from None
     else:
-        raise DomainError("Enter the date and time the interview actually started.",
+        raise DomainError(_("Enter the date and time the interview actually started."),
                           "actual_start_date")
     if started_at > now:
-        raise DomainError("The interview cannot have started in the future.", "actual_start_date")
+        raise DomainError(_("The interview cannot have started in the future."), "actual_start_date")
 
     duration = values.get("actual_duration_minutes")
     if duration in (None, ""):
@@ -121,7 +132,7 @@ def _present_interviewers(value, interview):
     key = "present_interviewer_ids"
     # An interviewer whose account was disabled since still was there.
     users = load_interviewers(parse_ids({key: value}, key), key, require_enabled=False,
-                              missing="Choose at least one interviewer who was there.")
+                              missing=_("Choose at least one interviewer who was there."))
     return sorted(users, key=lambda u: u.name)
 
 
@@ -130,9 +141,9 @@ def update_notes(interview, values, *, by, now=None):
     Markdown, shown rendered without any HTML or script of their own."""
     now = now or utcnow()
     interview = get_interview_with_aftermath(interview.id)
-    _require_conducted(interview, "write notes")
-    field_notes = _text(values, "field_notes", "Field notes", MAX_NOTES_LENGTH, multiline=True)
-    memo = _text(values, "reflexive_memo", "Reflexive memo", MAX_NOTES_LENGTH, multiline=True)
+    _require_conducted(interview, "notes")
+    field_notes = _text(values, "field_notes", _("Field notes"), MAX_NOTES_LENGTH, multiline=True)
+    memo = _text(values, "reflexive_memo", _("Reflexive memo"), MAX_NOTES_LENGTH, multiline=True)
     before = interview.aftermath_snapshot()
     interview.field_notes, interview.reflexive_memo = field_notes, memo
     if audit.record_update("interview.notes", by=by, entity=interview, before=before,
@@ -150,17 +161,17 @@ def register_recording(interview, values, *, by, now=None):
     today. Needs recording consent from every informant in the interview."""
     now = now or utcnow()
     interview = get_interview_with_aftermath(interview.id)
-    _require_conducted(interview, "register a recording")
+    _require_conducted(interview, "recording")
     if interview.recording_deleted_at is not None:
-        raise NotAllowed("The recording has been deleted; it cannot be registered again.")
-    location = _text(values, "recording_location", "Where the recording is kept", 300,
+        raise NotAllowed(_("The recording has been deleted; it cannot be registered again."))
+    location = _text(values, "recording_location", _("Where the recording is kept"), 300,
                      required=True)
     delete_by = values.get("recording_delete_by") or default_recording_deadline(now=now)
     if not isinstance(delete_by, date):
-        raise DomainError("Enter the date the recording must be deleted by.",
+        raise DomainError(_("Enter the date the recording must be deleted by."),
                           "recording_delete_by")
     if delete_by < to_local(now).date():
-        raise DomainError("The deletion deadline cannot be in the past.", "recording_delete_by")
+        raise DomainError(_("The deletion deadline cannot be in the past."), "recording_delete_by")
     require_recording_consent(interview.informants)
 
     before = interview.aftermath_snapshot()
@@ -180,7 +191,7 @@ def mark_recording_deleted(interview, *, by, now=None):
     now = now or utcnow()
     interview = get_interview_with_aftermath(interview.id)
     if not interview.has_recording:
-        raise NotAllowed("There is no registered recording to mark as deleted.")
+        raise NotAllowed(_("There is no registered recording to mark as deleted."))
     before = interview.aftermath_snapshot()
     interview.recording_deleted_at = interview.updated_at = now
     audit.record("interview.recording_deleted", by=by, entity=interview,
@@ -196,15 +207,15 @@ def set_transcript_status(interview, status, *, by, now=None, note=""):
     kept in the transcript's history with who made it and when."""
     now = now or utcnow()
     interview = get_interview_with_aftermath(interview.id)
-    _require_conducted(interview, "track its transcript")
+    _require_conducted(interview, "transcript")
     try:
         status = TranscriptStatus(status)
     except ValueError:
-        raise DomainError("Choose a transcript stage.", "transcript_status") from None
-    note = _text({"note": note}, "note", "Note", 500)
+        raise DomainError(_("Choose a transcript stage."), "transcript_status") from None
+    note = _text({"note": note}, "note", _("Note"), 500)
     if status is interview.transcript_status:
-        raise DomainError(f"The transcript is already at “{status.label.lower()}”.",
-                          "transcript_status")
+        raise DomainError(_("The transcript is already at “%(stage)s”.",
+                            stage=status.label.lower()), "transcript_status")
     before = {"transcript_status": interview.transcript_status.value}
     interview.transcript_status = status
     interview.transcript_updated_at, interview.transcript_updated_by_id = now, _user_id(by)

@@ -130,6 +130,10 @@ def content_version(user_id, *, salt="", now=None):
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
+_FEED_MODES = {InterviewMode.IN_PERSON: "In person", InterviewMode.VIDEO: "Video",
+               InterviewMode.PHONE: "Phone"}
+
+
 def feed_file(user_id, *, name, base_url, now=None):
     """The feed itself: pseudonym codes, no names, no addresses, no other attendees, because
     calendar providers keep these feeds on their own servers."""
@@ -149,7 +153,8 @@ def feed_file(user_id, *, name, base_url, now=None):
     events = (ical.Event(
         uid=row.uid, sequence=row.sequence, starts_at=row.starts_at, ends_at=row.ends_at,
         summary=f"Interview {', '.join(codes.get(row.id, ()))}",
-        location=row.place if row.mode is InterviewMode.IN_PERSON else row.mode.label,
+        # The feed's words are English whatever language the request happens to speak.
+        location=row.place if row.mode is InterviewMode.IN_PERSON else _FEED_MODES[row.mode],
         description=f"{base_url}/interviews/{row.id}",
         cancelled=row.status is InterviewStatus.CANCELLED) for row in rows)
     return ical.build_feed(events, name=name, stamp=now)

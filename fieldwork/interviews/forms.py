@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField)
@@ -10,41 +11,49 @@ from .afterwards import MAX_NOTES_LENGTH
 from .models import InterviewMode, InterviewStatus, TranscriptStatus
 
 
+def _choices(enum_class):
+    """An enum's members as select options, their words in the page's language."""
+    return options((member.value, enum_class.__labels__[member.value]) for member in enum_class)
+
+
 class InterviewForm(FlaskForm):
     # Any id is taken (no choices from every informant): the service refuses unknown ones.
-    informant_ids = SelectMultipleField("Informants", coerce=coerce_id, validate_choice=False)
-    informant_search = StringField("Find an informant",
-                                   validators=[free_text("The search", max_length=200)])
-    interviewer_ids = SelectMultipleField("Interviewers", coerce=coerce_id)
-    start_date = StudyDateField("Date", validators=[InputRequired("Enter the date.")])
-    start_time = StudyTimeField("Starts at", validators=[InputRequired("Enter the time.")],
-                                description="Local time in the study's time zone.")
-    duration_minutes = IntegerField("Duration (minutes)", default=60,
-                                    validators=[InputRequired("Enter the duration in minutes.")])
-    mode = SelectField("Mode", choices=options((m.value, m.label) for m in InterviewMode))
-    place = StringField("Place", validators=[free_text("Place", max_length=300)],
-                        description="Address and room, for interviews in person.")
-    meeting_url = StringField("Meeting link", validators=[free_text("Meeting link", max_length=500)],
-                              description="For video interviews (https://…).")
-    guide_version_id = SelectField("Interview guide", coerce=coerce_optional_id)
+    informant_ids = SelectMultipleField(_l("Informants"), coerce=coerce_id, validate_choice=False)
+    informant_search = StringField(_l("Find an informant"),
+                                   validators=[free_text(_l("The search"), max_length=200)])
+    interviewer_ids = SelectMultipleField(_l("Interviewers"), coerce=coerce_id)
+    start_date = StudyDateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
+    start_time = StudyTimeField(_l("Starts at"), validators=[InputRequired(_l("Enter the time."))],
+                                description=_l("Local time in the study's time zone."))
+    duration_minutes = IntegerField(_l("Duration (minutes)"), default=60,
+                                    validators=[InputRequired(_l("Enter the duration in minutes."))])
+    mode = SelectField(_l("Mode"), choices=_choices(InterviewMode))
+    place = StringField(_l("Place"), validators=[free_text(_l("Place"), max_length=300)],
+                        description=_l("Address and room, for interviews in person."))
+    meeting_url = StringField(_l("Meeting link"),
+                              validators=[free_text(_l("Meeting link"), max_length=500)],
+                              description=_l("For video interviews (https://…)."))
+    guide_version_id = SelectField(_l("Interview guide"), coerce=coerce_optional_id)
     language = SelectField(
-        "Language of the informants' emails", default="",
-        choices=options([("", "Each informant's own language")] +
-                        [(l.value, f"{l.label} for every informant") for l in Language]),
-        description="Each informant normally gets every email in their own preferred language. "
-                    "Choose one language only to override that for this interview; interviewers "
-                    "always get theirs in their account language.")
-    notes = TextAreaField("Internal notes",
-                          validators=[free_text("Notes", max_length=10_000, multiline=True)],
-                          description="For the team only; never sent.")
-    send_invites = BooleanField("Send calendar invitations now", default=True)
+        _l("Language of the informants' emails"), default="",
+        choices=options([("", _l("Each informant's own language"))] +
+                        [(l.value, _l("%(language)s for every informant",
+                                      language=Language.__labels__[l.value]))
+                         for l in Language]),
+        description=_l("Each informant normally gets every email in their own preferred language. "
+                       "Choose one language only to override that for this interview; interviewers "
+                       "always get theirs in their account language."))
+    notes = TextAreaField(_l("Internal notes"),
+                          validators=[free_text(_l("Notes"), max_length=10_000, multiline=True)],
+                          description=_l("For the team only; never sent."))
+    send_invites = BooleanField(_l("Send calendar invitations now"), default=True)
     # Shown when the time goes against an interviewer's availability (working hours, dates
     # away, their own calendar): with a reason, the interview is scheduled anyway.
     availability_reason = StringField(
-        "Reason for scheduling anyway",
-        validators=[free_text("Reason for scheduling anyway", max_length=500)],
-        description="For the audit log, for example \"agreed with the researcher by phone\".")
-    submit = SubmitField("Save")
+        _l("Reason for scheduling anyway"),
+        validators=[free_text(_l("Reason for scheduling anyway"), max_length=500)],
+        description=_l("For the audit log, for example \"agreed with the researcher by phone\"."))
+    submit = SubmitField(_l("Save"))
 
 
 class InterviewFilterForm(FlaskForm):
@@ -53,40 +62,43 @@ class InterviewFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    when = filter_select("When", validators=[Optional()], choices=options(
-        [("upcoming", "Upcoming"), ("past", "Past"), ("all", "All")]))
-    organisation = filter_select("Organisation", coerce=coerce_optional_id, validators=[Optional()])
-    role = filter_select("Role", coerce=coerce_optional_id, validators=[Optional()])
-    interviewer = filter_select("Interviewer", coerce=coerce_optional_id, validators=[Optional()])
-    status = filter_select("Status", validators=[Optional()], choices=options(
-        [("", "Any status")] + [(s.value, s.label) for s in InterviewStatus]))
-    date_from = StudyDateField("From", validators=[Optional()])
-    date_to = StudyDateField("To", validators=[Optional()])
+    when = filter_select(_l("When"), validators=[Optional()], choices=options(
+        [("upcoming", _l("Upcoming")), ("past", _l("Past")), ("all", _l("All"))]))
+    organisation = filter_select(_l("Organisation"), coerce=coerce_optional_id,
+                                 validators=[Optional()])
+    role = filter_select(_l("Role"), coerce=coerce_optional_id, validators=[Optional()])
+    interviewer = filter_select(_l("Interviewer"), coerce=coerce_optional_id,
+                                validators=[Optional()])
+    status = filter_select(_l("Status"), validators=[Optional()], choices=options(
+        [("", _l("Any status"))] +
+        [(s.value, InterviewStatus.__labels__[s.value]) for s in InterviewStatus]))
+    date_from = StudyDateField(_l("From"), validators=[Optional()])
+    date_to = StudyDateField(_l("To"), validators=[Optional()])
 
 
 class CalendarForm(FlaskForm):
     class Meta:
         csrf = False
 
-    view = SelectField("View", validators=[Optional()],
-                       choices=options([("week", "Week"), ("month", "Month"),
-                                        ("list", "Week as a list")]))
-    date = StudyDateField("Date", validators=[Optional()])
-    interviewer = SelectField("Interviewer", coerce=coerce_optional_id, validators=[Optional()])
+    view = SelectField(_l("View"), validators=[Optional()],
+                       choices=options([("week", _l("Week")), ("month", _l("Month")),
+                                        ("list", _l("Week as a list"))]))
+    date = StudyDateField(_l("Date"), validators=[Optional()])
+    interviewer = SelectField(_l("Interviewer"), coerce=coerce_optional_id, validators=[Optional()])
 
 
 class ConductForm(FlaskForm):
-    actual_start_date = StudyDateField("Date it took place",
-                                       validators=[InputRequired("Enter the date.")])
-    actual_start_time = StudyTimeField("Actually started at",
-                                       validators=[InputRequired("Enter the time.")],
-                                       description="Local time in the study's time zone.")
+    actual_start_date = StudyDateField(_l("Date it took place"),
+                                       validators=[InputRequired(_l("Enter the date."))])
+    actual_start_time = StudyTimeField(_l("Actually started at"),
+                                       validators=[InputRequired(_l("Enter the time."))],
+                                       description=_l("Local time in the study's time zone."))
     actual_duration_minutes = IntegerField(
-        "Duration (minutes)", validators=[InputRequired("Enter the duration in minutes.")])
+        _l("Duration (minutes)"), validators=[InputRequired(_l("Enter the duration in minutes."))])
     present_interviewer_ids = SelectMultipleField(
-        "Interviewers present", coerce=coerce_id,
-        description="Hold Ctrl (⌘ on a Mac) to choose several.")
-    submit = SubmitField("Mark conducted")
+        _l("Interviewers present"), coerce=coerce_id,
+        description=_l("Hold Ctrl (⌘ on a Mac) to choose several."))
+    submit = SubmitField(_l("Mark conducted"))
 
 
 def _notes(label):
@@ -94,39 +106,39 @@ def _notes(label):
 
 
 class NotesForm(FlaskForm):
-    field_notes = TextAreaField("Field notes", validators=[_notes("Field notes")],
-                                description="What happened: setting, atmosphere, anything not on "
-                                            "the recording. Markdown.")
-    reflexive_memo = TextAreaField("Reflexive memo", validators=[_notes("Reflexive memo")],
-                                   description="Your own part in the interview: assumptions, "
-                                               "reactions, what you would ask differently. "
-                                               "Markdown.")
-    submit = SubmitField("Save notes")
+    field_notes = TextAreaField(_l("Field notes"), validators=[_notes(_l("Field notes"))],
+                                description=_l("What happened: setting, atmosphere, anything not "
+                                               "on the recording. Markdown."))
+    reflexive_memo = TextAreaField(_l("Reflexive memo"), validators=[_notes(_l("Reflexive memo"))],
+                                   description=_l("Your own part in the interview: assumptions, "
+                                                  "reactions, what you would ask differently. "
+                                                  "Markdown."))
+    submit = SubmitField(_l("Save notes"))
 
 
 class RecordingForm(FlaskForm):
     recording_location = StringField(
-        "Where the recording is kept",
-        validators=[free_text("Where the recording is kept", max_length=300)],
-        description="For example the folder on the secure research storage. Never upload or "
-                    "link the file itself.")
-    recording_delete_by = StudyDateField("Delete by", validators=[Optional()],
-                                    description="Leave empty for the study's retention period.")
-    submit = SubmitField("Register recording")
+        _l("Where the recording is kept"),
+        validators=[free_text(_l("Where the recording is kept"), max_length=300)],
+        description=_l("For example the folder on the secure research storage. Never upload or "
+                       "link the file itself."))
+    recording_delete_by = StudyDateField(
+        _l("Delete by"), validators=[Optional()],
+        description=_l("Leave empty for the study's retention period."))
+    submit = SubmitField(_l("Register recording"))
 
 
 class TranscriptForm(FlaskForm):
-    transcript_status = SelectField("Transcript stage", choices=options(
-        (s.value, s.label) for s in TranscriptStatus))
-    note = StringField("Note", validators=[free_text("Note", max_length=500)],
-                       description="Optional, for example who transcribes.")
-    submit = SubmitField("Save stage")
+    transcript_status = SelectField(_l("Transcript stage"), choices=_choices(TranscriptStatus))
+    note = StringField(_l("Note"), validators=[free_text(_l("Note"), max_length=500)],
+                       description=_l("Optional, for example who transcribes."))
+    submit = SubmitField(_l("Save stage"))
 
 
 class PickerSearchForm(FlaskForm):
     """The informant picker's search as you type (picker.js): the text, and the informants
     already ticked, whom the answer leaves out since they are shown already."""
 
-    informant_search = StringField("Find an informant",
-                                   validators=[free_text("The search", max_length=200)])
-    informant_ids = SelectMultipleField("Informants", coerce=coerce_id, validate_choice=False)
+    informant_search = StringField(_l("Find an informant"),
+                                   validators=[free_text(_l("The search"), max_length=200)])
+    informant_ids = SelectMultipleField(_l("Informants"), coerce=coerce_id, validate_choice=False)

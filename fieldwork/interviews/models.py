@@ -1,8 +1,19 @@
-import enum
 from datetime import date, datetime
 
-from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table,
-                        Text, text)
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
@@ -15,6 +26,8 @@ class InterviewMode(LabelledEnum):
     VIDEO = "video"
     PHONE = "phone"
 
+    __labels__ = {"in-person": _l("In person"), "video": _l("Video"), "phone": _l("Phone")}
+
 
 class InterviewStatus(LabelledEnum):
     PLANNED = "planned"      # saved, no invitation sent yet
@@ -24,13 +37,22 @@ class InterviewStatus(LabelledEnum):
     CANCELLED = "cancelled"
     NO_SHOW = "no-show"
 
+    __labels__ = {
+        "planned": lazy_pgettext("interview status", "Planned"),
+        "invited": lazy_pgettext("interview status", "Invited"),
+        "confirmed": lazy_pgettext("interview status", "Confirmed"),
+        "conducted": lazy_pgettext("interview status", "Conducted"),
+        "cancelled": lazy_pgettext("interview status", "Cancelled"),
+        "no-show": lazy_pgettext("interview status", "No show"),
+    }
+
     @property
     def is_open(self):
         """Still ahead of us: the time is booked and attendees may hold it in their calendars."""
         return self in (InterviewStatus.PLANNED, InterviewStatus.INVITED, InterviewStatus.CONFIRMED)
 
 
-class TranscriptStatus(enum.Enum):
+class TranscriptStatus(LabelledEnum):
     """Where the transcript of a conducted interview is, in the order the work happens."""
 
     NONE = "none"
@@ -40,10 +62,14 @@ class TranscriptStatus(enum.Enum):
     PSEUDONYMISED = "pseudonymised"
     CODED = "coded"
 
-    @property
-    def label(self):
-        return {"none": "No transcript", "in-progress": "Transcription in progress"}.get(
-            self.value, self.value.capitalize())
+    __labels__ = {
+        "none": _l("No transcript"),
+        "in-progress": _l("Transcription in progress"),
+        "transcribed": _l("Transcribed"),
+        "checked": _l("Checked"),
+        "pseudonymised": _l("Pseudonymised"),
+        "coded": _l("Coded"),
+    }
 
 
 OPEN_STATUSES = tuple(s for s in InterviewStatus if s.is_open)

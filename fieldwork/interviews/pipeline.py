@@ -11,6 +11,9 @@ from functools import cache
 from datetime import datetime, time, timedelta, timezone
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import (Date, Integer, String, and_, bindparam, case, func, literal, or_, select,
                         type_coerce, union_all)
 from sqlalchemy.orm import selectinload
@@ -27,12 +30,13 @@ SCHEDULED = "scheduled"
 @dataclass(frozen=True)
 class Stage:
     key: str
-    label: str
+    label: object  # a lazy string: the column's name in the page's language
 
 
-STAGES = (Stage(SCHEDULED, "Scheduled"),
-          Stage(TranscriptStatus.NONE.value, "Conducted, no transcript"),
-          *(Stage(s.value, s.label) for s in TranscriptStatus if s is not TranscriptStatus.NONE))
+STAGES = (Stage(SCHEDULED, _l("Scheduled")),
+          Stage(TranscriptStatus.NONE.value, _l("Conducted, no transcript")),
+          *(Stage(s.value, TranscriptStatus.__labels__[s.value])
+            for s in TranscriptStatus if s is not TranscriptStatus.NONE))
 
 
 @dataclass
@@ -212,16 +216,18 @@ def warnings(interview, *, now):
     """Why an interview on the board needs attention, in words."""
     found = []
     if interview.status.is_open and interview.ends_at < now:
-        found.append("Held? Not marked conducted or no-show")
+        found.append(_("Held? Not marked conducted or no-show"))
     if (interview.status is InterviewStatus.CONDUCTED and interview.has_recording
             and interview.recording_delete_by
             and interview.recording_delete_by < to_local(now).date()):
-        found.append(f"Recording past its deletion deadline "
-                     f"({interview.recording_delete_by:%d.%m.%Y})")
+        found.append(_("Recording past its deletion deadline (%(date)s)",
+                       date=interview.recording_delete_by.strftime("%d.%m.%Y")))
     if (interview.status is InterviewStatus.CONDUCTED
             and interview.transcript_status is not TranscriptStatus.CODED):
         since = interview.transcript_updated_at or interview.starts_at
         if now - since > timedelta(days=current_app.config["TRANSCRIPT_STUCK_DAYS"]):
-            found.append(f"In this stage since {format_local_date(since)} "
-                         f"({(now - since).days} days)")
+            days = (now - since).days
+            found.append(ngettext("In this stage since %(date)s (%(num)d day)",
+                                  "In this stage since %(date)s (%(num)d days)", days,
+                                  date=format_local_date(since)))
     return found

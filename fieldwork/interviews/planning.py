@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -16,7 +17,7 @@ from ..database import lock_rows
 from ..errors import DomainError
 from ..extensions import db
 from ..guides.models import GuideVersion, VersionStatus
-from ..informants.models import Informant, Language
+from ..informants.models import Informant, Language, RecruitmentStatus
 from ..timeutil import format_local, local_to_utc
 from ..validation import clean_text
 from .models import (
@@ -57,21 +58,22 @@ def parse_ids(values, key):
     try:
         return sorted({int(v) for v in values.get(key) or ()})
     except (TypeError, ValueError):
-        raise DomainError("Choose from the list.", key) from None
+        raise DomainError(_("Choose from the list."), key) from None
 
 
 def parse_minutes(value, key):
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise DomainError("Enter the duration in minutes.", key) from None
+        raise DomainError(_("Enter the duration in minutes."), key) from None
 
 
 def parse_duration(value, key, *, minimum):
     """Whole minutes between `minimum` and MAX_DURATION."""
     duration = parse_minutes(value, key)
     if not minimum <= duration <= MAX_DURATION:
-        raise DomainError(f"The duration must be between {minimum} and {MAX_DURATION} minutes.", key)
+        raise DomainError(_("The duration must be between %(minimum)s and %(maximum)s minutes.",
+                            minimum=minimum, maximum=MAX_DURATION), key)
     return duration
 
 
@@ -81,8 +83,8 @@ def load_interviewers(ids, key, *, missing, require_enabled=True):
     users = _load(User, ids, key, missing)
     for user in users:
         if user.role not in INTERVIEWER_ROLES or (require_enabled and not user.is_enabled):
-            raise DomainError(f"{user.name} cannot interview: only active admins, coordinators "
-                              "and researchers can.", key)
+            raise DomainError(_("%(name)s cannot interview: only active admins, coordinators "
+                                "and researchers can.", name=user.name), key)
     return users
 
 
@@ -93,26 +95,39 @@ def _load(model, ids, field_name, missing):
     return tuple(sorted(rows, key=lambda row: row.id))
 
 
+def _not_schedulable(informant):
+    """Why an informant who may not be contacted cannot be put in an interview."""
+    messages = {
+        RecruitmentStatus.DECLINED: _("%(code)s has declined to take part, so they cannot be "
+                                      "scheduled.", code=informant.code),
+        RecruitmentStatus.WITHDRAWN: _("%(code)s has withdrawn from the study, so they cannot be "
+                                       "scheduled.", code=informant.code),
+        RecruitmentStatus.DO_NOT_CONTACT: _("%(code)s has asked not to be contacted, so they "
+                                            "cannot be scheduled.", code=informant.code),
+    }
+    return messages.get(informant.status, _("%(code)s cannot be scheduled.", code=informant.code))
+
+
 def clean_meeting(values):
     """(mode, place, meeting link) from `values`: an in-person interview needs a place, a video
     interview a link. Shared with offers, whose interviews are made from them."""
     try:
         mode = InterviewMode(values.get("mode"))
     except ValueError:
-        raise DomainError("Choose how the interview takes place.", "mode") from None
-    place = clean_text(values.get("place"), max_length=300, label="Place")
+        raise DomainError(_("Choose how the interview takes place."), "mode") from None
+    place = clean_text(values.get("place"), max_length=300, label=_("Place"))
     meeting_url = _clean_meeting_url(values.get("meeting_url"))
     if mode is InterviewMode.IN_PERSON and not place:
-        raise DomainError("Enter where the interview takes place.", "place")
+        raise DomainError(_("Enter where the interview takes place."), "place")
     if mode is InterviewMode.VIDEO and not meeting_url:
-        raise DomainError("Enter the meeting link for a video interview.", "meeting_url")
+        raise DomainError(_("Enter the meeting link for a video interview."), "meeting_url")
     return mode, place, meeting_url
 
 
 def _clean_meeting_url(value):
-    value = clean_text(value, max_length=500, label="Meeting link")
+    value = clean_text(value, max_length=500, label=_("Meeting link"))
     if value and not _MEETING_URL.fullmatch(value):
-        raise DomainError("The meeting link must be a web address starting with https://.",
+        raise DomainError(_("The meeting link must be a web address starting with https://."),
                           "meeting_url")
     return value
 
@@ -128,34 +143,33 @@ def make_plan(values, *, now, current=None):
     interviewer_ids = parse_ids(values, "interviewer_ids")
     lock_rows(Informant, informant_ids)
     lock_rows(User, interviewer_ids)
-    informants = _load(Informant, informant_ids, "informant_ids", "Choose at least one informant.")
+    informants = _load(Informant, informant_ids, "informant_ids", _("Choose at least one informant."))
     interviewers = load_interviewers(interviewer_ids, "interviewer_ids",
-                                     missing="Choose at least one interviewer.")
+                                     missing=_("Choose at least one interviewer."))
     for informant in informants:
         if not informant.status.may_be_contacted:
-            raise DomainError(f"{informant.code} {informant.status.no_contact_reason}, so they "
-                              "cannot be scheduled.", "informant_ids")
+            raise DomainError(_not_schedulable(informant), "informant_ids")
 
     starts_at = values.get("starts_at")  # an instant chosen already (an offered time)
     if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
         day, start_time = values.get("start_date"), values.get("start_time")
         if not isinstance(day, date) or not isinstance(start_time, time):
-            raise DomainError("Enter the date and time the interview starts.", "start_date")
+            raise DomainError(_("Enter the date and time the interview starts."), "start_date")
         starts_at = local_to_utc(day, start_time)
     if parse_minutes(values.get("duration_minutes"), "duration_minutes") <= 0:
-        raise DomainError("The interview must end after it starts: enter a positive duration.",
+        raise DomainError(_("The interview must end after it starts: enter a positive duration."),
                           "duration_minutes")
     duration = parse_duration(values.get("duration_minutes"), "duration_minutes",
                               minimum=MIN_DURATION)
     ends_at = starts_at + timedelta(minutes=duration)
     time_changed = current is None or starts_at != current.starts_at
     if time_changed and starts_at <= now:
-        raise DomainError("The interview cannot start in the past.", "start_date")
+        raise DomainError(_("The interview cannot start in the past."), "start_date")
 
     mode, place, meeting_url = clean_meeting(values)
     guide_version = guide_version_of(values.get("guide_version_id"), current)
     language = informant_language(values.get("language"))
-    notes = clean_text(values.get("notes"), max_length=10000, label="Notes", multiline=True)
+    notes = clean_text(values.get("notes"), max_length=10000, label=_("Notes"), multiline=True)
     plan = Plan(informants, interviewers, starts_at, ends_at, mode, place, meeting_url,
                 guide_version, language, notes)
     _check_overlaps(plan, exclude_id=current.id if current else None)
@@ -176,10 +190,11 @@ def _check_availability(plan, values, current):
     if not conflicts:
         return plan
     reason = clean_text(values.get("availability_reason"), max_length=500,
-                        label="Reason for scheduling anyway")
+                        label=_("Reason for scheduling anyway"))
     if not reason:
-        raise DomainError(" ".join(c.message for c in conflicts) + " To schedule at this time "
-                          "anyway, give the reason here.", "availability_reason")
+        raise DomainError(" ".join([*(str(c.message) for c in conflicts),
+                                    _("To schedule at this time anyway, give the reason here.")]),
+                          "availability_reason")
     return replace(plan, overridden=tuple(conflicts), override_reason=reason)
 
 
@@ -193,7 +208,7 @@ def informant_language(value):
     try:
         return Language(value.strip())
     except ValueError:
-        raise DomainError("Choose a language for the informants' emails, or their own.",
+        raise DomainError(_("Choose a language for the informants' emails, or their own."),
                           "language") from None
 
 
@@ -201,14 +216,14 @@ def guide_version_of(value, current):
     try:
         version_id = int(value)
     except (TypeError, ValueError):
-        raise DomainError("Choose the guide version to use.", "guide_version_id") from None
+        raise DomainError(_("Choose the guide version to use."), "guide_version_id") from None
     version = db.session.scalar(select(GuideVersion).where(GuideVersion.id == version_id)
                                 .options(selectinload(GuideVersion.guide)))
     keeps_current = current is not None and current.guide_version_id == version_id
     if version is None or not (version.status is VersionStatus.PUBLISHED or
                                (keeps_current and version.status is VersionStatus.RETIRED)):
-        raise DomainError("Choose a published guide version: drafts and retired versions cannot "
-                          "be used for new interviews.", "guide_version_id")
+        raise DomainError(_("Choose a published guide version: drafts and retired versions cannot "
+                            "be used for new interviews."), "guide_version_id")
     return version
 
 
@@ -259,7 +274,13 @@ def _check_overlaps(plan, *, exclude_id=None):
         busy_informants = [i.code for i in other.informants if i.id in informant_ids]
         who, field_name = ((busy_users[0], "interviewer_ids") if busy_users
                            else (busy_informants[0], "informant_ids"))
-        slot = f"{format_local(other.starts_at)}–{format_local(other.ends_at, '%H:%M')}"
-        why = (f", and in-person interviews keep {int(travel.total_seconds() // 60)} minutes free "
-               "around them for travel") if travel else ""
-        raise TimeTaken(f"{who} is already booked for an interview {slot}{why}.", field_name)
+        start, end = format_local(other.starts_at), format_local(other.ends_at, "%H:%M")
+        if travel:
+            message = _("%(who)s is already booked for an interview %(start)s–%(end)s, and "
+                        "in-person interviews keep %(minutes)s minutes free around them for "
+                        "travel.", who=who, start=start, end=end,
+                        minutes=int(travel.total_seconds() // 60))
+        else:
+            message = _("%(who)s is already booked for an interview %(start)s–%(end)s.",
+                        who=who, start=start, end=end)
+        raise TimeTaken(message, field_name)

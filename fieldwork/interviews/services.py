@@ -7,6 +7,8 @@ larger change that their caller commits. The checks (fieldwork.interviews.planni
 anything is written.
 """
 
+from flask_babel import gettext as _
+
 from .. import audit
 from ..database import utcnow
 from ..errors import DomainError, NotAllowed
@@ -60,9 +62,25 @@ def _record_override(interview, plan, *, by, now):
                             "conflicts": [c.audit_entry() for c in plan.overridden]}, now=now)
 
 
+def closed_message(status, action):
+    """Why an interview no longer open (conducted, cancelled, no-show) refuses `action`
+    ("changed" or "cancelled"), as one sentence in the page's language."""
+    messages = {
+        ("conducted", "changed"): _("A conducted interview cannot be changed."),
+        ("cancelled", "changed"): _("A cancelled interview cannot be changed."),
+        ("no-show", "changed"): _("A no-show interview cannot be changed."),
+        ("conducted", "cancelled"): _("A conducted interview cannot be cancelled."),
+        ("cancelled", "cancelled"): _("A cancelled interview cannot be cancelled."),
+        ("no-show", "cancelled"): _("A no-show interview cannot be cancelled."),
+    }
+    return messages.get((status.value, action),
+                        _("The interview is “%(status)s”, so it cannot be changed.",
+                          status=status.label.lower()))
+
+
 def _require_open(interview, action):
     if not interview.status.is_open:
-        raise NotAllowed(f"A {interview.status.label.lower()} interview cannot be {action}.")
+        raise NotAllowed(closed_message(interview.status, action))
 
 
 def _invite(interview, *, by, now):
@@ -79,8 +97,9 @@ def _invite(interview, *, by, now):
 
 def _require_reachable(recipient):
     if not recipient.email:
-        raise DomainError(f"{recipient.label} has no email address, so no invitation can be sent. "
-                          "Add one, or save without sending invitations.", "informant_ids")
+        raise DomainError(_("%(name)s has no email address, so no invitation can be sent. "
+                            "Add one, or save without sending invitations.",
+                            name=recipient.label), "informant_ids")
 
 
 def send_invitations(interview, *, by, now=None):
@@ -88,9 +107,9 @@ def send_invitations(interview, *, by, now=None):
     now = now or utcnow()
     interview = get_interview(interview.id)
     if interview.status is not InterviewStatus.PLANNED:
-        raise NotAllowed("Invitations for this interview have been sent already.")
+        raise NotAllowed(_("Invitations for this interview have been sent already."))
     if interview.starts_at <= now:
-        raise NotAllowed("The interview has started; invitations would come too late.")
+        raise NotAllowed(_("The interview has started; invitations would come too late."))
     _invite(interview, by=by, now=now)
     db.session.commit()
     return interview
@@ -192,10 +211,10 @@ def set_status(interview, status, *, by, now=None):
     allowed = {InterviewStatus.CONFIRMED: (InterviewStatus.INVITED,),
                InterviewStatus.NO_SHOW: (InterviewStatus.INVITED, InterviewStatus.CONFIRMED)}
     if interview.status not in allowed.get(status, ()):
-        raise NotAllowed(f"A {interview.status.label.lower()} interview cannot be marked "
-                         f"{status.label.lower()}.")
+        raise NotAllowed(_("The interview is “%(status)s”, so it cannot be marked “%(target)s”.",
+                           status=interview.status.label.lower(), target=status.label.lower()))
     if status is InterviewStatus.NO_SHOW and interview.starts_at > now:
-        raise NotAllowed("An interview can be marked as a no-show only once it has started.")
+        raise NotAllowed(_("An interview can be marked as a no-show only once it has started."))
     before = {"status": interview.status.value}
     interview.status, interview.updated_at = status, now
     audit.record("interview.status", by=by, entity=interview, before=before,

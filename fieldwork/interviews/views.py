@@ -2,6 +2,7 @@ from datetime import datetime
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -102,7 +103,7 @@ def create():
     return form_page(form, "interviews/form.html",
                      save=lambda form: services.schedule_interview(
                          form.data, by=current_user, send_invites=form.send_invites.data),
-                     done=_saved("Interview scheduled."))
+                     done=_saved(_("Interview scheduled.")))
 
 
 @blueprint.post("/picker")
@@ -123,7 +124,7 @@ def picker_search():
 def edit(interview_id):
     interview = queries.get_interview(interview_id) or abort(404)
     if not interview.status.is_open:  # reached with Back after cancelling, say
-        flash(f"A {interview.status.label.lower()} interview cannot be changed.", "error")
+        flash(services.closed_message(interview.status, "changed"), "error")
         return _detail_page(interview_id), 409
     start = to_local(interview.starts_at)
     form = _interview_form(
@@ -140,7 +141,7 @@ def edit(interview_id):
     return form_page(form, "interviews/form.html", interview=interview,
                      save=lambda form: services.reschedule_interview(interview, form.data,
                                                                      by=current_user),
-                     done=_saved("Interview saved."))
+                     done=_saved(_("Interview saved.")))
 
 
 @blueprint.get("/<int:interview_id>/cancel")
@@ -155,7 +156,7 @@ def cancel_page(interview_id):
 def cancel(interview_id):
     interview = db.get_or_404(Interview, interview_id)
     return _act(interview_id, lambda: services.cancel_interview(interview, by=current_user),
-                "Interview cancelled.")
+                _("Interview cancelled."))
 
 
 @blueprint.post("/<int:interview_id>/<any(invite, confirm, 'no-show'):action>")
@@ -164,10 +165,12 @@ def change_status(interview_id, action):
     interview = db.get_or_404(Interview, interview_id)
     if action == "invite":
         return _act(interview_id, lambda: services.send_invitations(interview, by=current_user),
-                    "Invitations sent.")
+                    _("Invitations sent."))
     status = InterviewStatus.CONFIRMED if action == "confirm" else InterviewStatus.NO_SHOW
+    message = (_("Interview marked confirmed.") if status is InterviewStatus.CONFIRMED
+               else _("Interview marked as a no-show."))
     return _act(interview_id, lambda: services.set_status(interview, status, by=current_user),
-                f"Interview marked {status.label.lower()}.")
+                message)
 
 
 @blueprint.get("/pipeline")
@@ -193,7 +196,7 @@ def conduct(interview_id):
     return form_page(form, "interviews/conduct.html", interview=interview,
                      save=lambda form: afterwards.mark_conducted(interview, form.data,
                                                                  by=current_user),
-                     done=_after_saved("Interview marked conducted."))
+                     done=_after_saved(_("Interview marked conducted.")))
 
 
 @blueprint.route("/<int:interview_id>/notes", methods=["GET", "POST"])
@@ -204,7 +207,7 @@ def notes(interview_id):
     return form_page(form, "interviews/notes.html", interview=interview,
                      save=lambda form: afterwards.update_notes(interview, form.data,
                                                                by=current_user),
-                     done=_after_saved("Notes saved."))
+                     done=_after_saved(_("Notes saved.")))
 
 
 @blueprint.route("/<int:interview_id>/recording", methods=["GET", "POST"])
@@ -216,7 +219,7 @@ def recording(interview_id):
                      default_deadline=afterwards.default_recording_deadline(now=utcnow()),
                      save=lambda form: afterwards.register_recording(interview, form.data,
                                                                      by=current_user),
-                     done=_after_saved("Recording registered."))
+                     done=_after_saved(_("Recording registered.")))
 
 
 @blueprint.post("/<int:interview_id>/recording/deleted")
@@ -225,7 +228,7 @@ def recording_deleted(interview_id):
     interview = db.get_or_404(Interview, interview_id)
     return _act(interview_id,
                 lambda: afterwards.mark_recording_deleted(interview, by=current_user),
-                "Recording marked as deleted.")
+                _("Recording marked as deleted."))
 
 
 @blueprint.post("/<int:interview_id>/transcript")
@@ -235,7 +238,7 @@ def transcript(interview_id):
     form = TranscriptForm()
     return _act(interview_id, lambda: afterwards.set_transcript_status(
         interview, form.transcript_status.data, note=form.note.data, by=current_user),
-        "Transcript stage saved.", form=form)
+        _("Transcript stage saved."), form=form)
 
 
 @blueprint.post("/<int:interview_id>/messages/<int:message_id>/retry")
@@ -245,7 +248,7 @@ def retry_message(interview_id, message_id):
     if message.interview_id != interview_id:
         abort(404)
     return _act(interview_id, lambda: outbox.retry_failed(message, by=current_user),
-                "The email will be sent again.")
+                _("The email will be sent again."))
 
 
 @blueprint.get("/<int:interview_id>/interview.ics")
@@ -275,7 +278,7 @@ def subscription():
     if form.validate_on_submit():
         if request.form.get("action") == "revoke":
             feeds.revoke_feed(current_user, by=current_user)
-            flash("Your calendar subscription link no longer works.", "success")
+            flash(_("Your calendar subscription link no longer works."), "success")
             return redirect(url_for("interviews.subscription"))
         token = feeds.reset_feed(current_user, by=current_user)
     url = (current_app.config["BASE_URL"].rstrip("/") +
@@ -307,8 +310,9 @@ def _warn_about_consent(interview):
     summaries = consent_summaries(i.id for i in interview.informants)
     missing = [i.code for i in interview.informants if not summaries[i.id].may_participate]
     if missing:
-        flash(f"No participation consent yet from {', '.join(missing)}. Invitations carry the "
-              "consent link; the interview cannot be marked conducted without consent.", "warning")
+        flash(_("No participation consent yet from %(codes)s. Invitations carry the consent "
+                "link; the interview cannot be marked conducted without consent.",
+                codes=", ".join(missing)), "warning")
 
 
 def _after_saved(message):
@@ -372,21 +376,23 @@ def _interview_form(current=None, **kwargs):
     if current is not None and current.guide_version not in versions:
         versions = [current.guide_version, *versions]
     form.guide_version_id.choices = options(
-        [("", "Choose a guide version")] +
-        [(v.id, f"{v.guide.title}, version {v.number}"
-          f"{' (retired)' if v.status.value == 'retired' else ''}") for v in versions])
+        [("", _("Choose a guide version"))] +
+        [(v.id, _("%(title)s, version %(number)s (retired)", title=v.guide.title, number=v.number)
+          if v.status.value == "retired" else
+          _("%(title)s, version %(number)s", title=v.guide.title, number=v.number))
+         for v in versions])
     return form
 
 
 def _filter_form(form):
     organisations, roles = filter_choices()
-    form.organisation.choices = options([("", "Any organisation")] + organisations)
-    form.role.choices = options([("", "Any role")] + roles)
+    form.organisation.choices = options([("", _("Any organisation"))] + organisations)
+    form.role.choices = options([("", _("Any role"))] + roles)
     return _with_interviewers(form)
 
 
 def _with_interviewers(form):
-    form.interviewer.choices = options([("", "Any interviewer")] + queries.interviewer_choices())
+    form.interviewer.choices = options([("", _("Any interviewer"))] + queries.interviewer_choices())
     return form
 
 

@@ -43,7 +43,7 @@ def test_a_coordinator_schedules_an_interview_and_sees_its_invitations(client, c
     interview = db.session.scalar(select(Interview))
     assert response.headers["Location"].endswith(f"/interviews/{interview.id}")
     page = client.get(f"/interviews/{interview.id}").get_data(as_text=True)
-    assert "ase@example.org" in page and "Invite" in page and "REQUEST" in page
+    assert "ase@example.org" in page and "Invitation" in page and "REQUEST" in page
     assert interview.status is InterviewStatus.INVITED
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from contextlib import contextmanager
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..errors import DomainError
 from ..extensions import db
@@ -31,16 +32,17 @@ def check_upload(data, allowed, *, field):
     """(content type, extension) of an upload, judged by its bytes; DomainError otherwise."""
     limit = current_app.config["CONSENT_UPLOAD_MAX_BYTES"]
     if not data:
-        raise DomainError("The file is empty.", field)
+        raise DomainError(_("The file is empty."), field)
     if len(data) > limit:
-        raise DomainError(f"The file is larger than {limit // (1024 * 1024)} MB.", field)
+        raise DomainError(_("The file is larger than %(size)s MB.", size=limit // (1024 * 1024)),
+                          field)
     import filetype  # here, not at start-up: only uploads need it
 
     kind = filetype.guess(data)
     if kind is None or kind.mime not in allowed:
         names = ", ".join(sorted(ext.upper() for ext in set(allowed.values())))
-        raise DomainError(f"The file is not a {names} file (judged by its content, not its "
-                          "name).", field)
+        raise DomainError(_("The file is not a %(types)s file (judged by its content, not its "
+                            "name).", types=names), field)
     return kind.mime, allowed[kind.mime]
 
 

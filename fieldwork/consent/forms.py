@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, IntegerField, SelectField, SelectMultipleField,
@@ -9,70 +10,85 @@ from ..forms import StudyDateField, coerce_optional_id, free_text, options
 from ..informants.models import Language
 from .models import STANDARD_ITEMS, ConsentMethod, ConsentStatus
 
-ITEM_LABELS = {"participation": "Participation", "audio_recording": "Audio recording",
-               "direct_quotation": "Direct quotation", "re_contact": "Re-contact for follow-up"}
+ITEM_LABELS = {"participation": _l("Participation"), "audio_recording": _l("Audio recording"),
+               "direct_quotation": _l("Direct quotation"),
+               "re_contact": _l("Re-contact for follow-up")}
+# A history entry's action (ConsentEvent.action, stored as these values) as the pages name it.
+EVENT_ACTIONS = {"requested": _l("Requested"), "re-requested": _l("Requested again"),
+                 "re-consent-requested": _l("Re-consent requested"),
+                 "follow-up": _l("Follow-up"), "given": _l("Given"),
+                 "partly-given": _l("Partly given"), "declined": _l("Declined"),
+                 "withdrawn": _l("Withdrawn")}
 
 
 def _wording():
-    return free_text("Wording", max_length=2000, multiline=True)
+    return free_text(_l("Wording"), max_length=2000, multiline=True)
 
 
 class FormVersionForm(FlaskForm):
-    title = StringField("Title", validators=[free_text("Title", max_length=200)])
-    language = SelectField("Language", choices=options((l.value, l.label) for l in Language))
-    version_label = StringField("Version", validators=[free_text("Version", max_length=40)],
-                                description="For example 1.0, or 2026-11.")
-    letter_markdown = TextAreaField("Information letter", validators=[
-        free_text("Information letter", max_length=100_000, multiline=True)],
-                                    description="Markdown: ## headings, *emphasis*, lists, links.")
-    letter_pdf = FileField("Information letter as PDF (optional)",
-                           description="The approved letter as sent; at most 10 MB.")
-    approval_reference = StringField("Approval reference", validators=[
-        free_text("Approval reference", max_length=100)],
-                                     description="For example the Sikt notification number.")
-    approval_date = StudyDateField("Approval date", validators=[Optional()])
-    wording_participation = TextAreaField("Participation (required)", validators=[_wording()])
-    wording_audio_recording = TextAreaField("Audio recording", validators=[_wording()])
-    wording_direct_quotation = TextAreaField("Direct quotation", validators=[_wording()])
-    wording_re_contact = TextAreaField("Re-contact for follow-up", validators=[_wording()])
-    submit = SubmitField("Save draft")
+    title = StringField(_l("Title"), validators=[free_text(_l("Title"), max_length=200)])
+    language = SelectField(_l("Language"),
+                           choices=options((l.value, Language.__labels__[l.value]) for l in Language))
+    version_label = StringField(_l("Version"),
+                                validators=[free_text(_l("Version"), max_length=40)],
+                                description=_l("For example 1.0, or 2026-11."))
+    letter_markdown = TextAreaField(_l("Information letter"), validators=[
+        free_text(_l("Information letter"), max_length=100_000, multiline=True)],
+        description=_l("Markdown: ## headings, *emphasis*, lists, links."))
+    letter_pdf = FileField(_l("Information letter as PDF (optional)"),
+                           description=_l("The approved letter as sent; at most 10 MB."))
+    approval_reference = StringField(_l("Approval reference"), validators=[
+        free_text(_l("Approval reference"), max_length=100)],
+        description=_l("For example the Sikt notification number."))
+    approval_date = StudyDateField(_l("Approval date"), validators=[Optional()])
+    wording_participation = TextAreaField(_l("Participation (required)"),
+                                          validators=[_wording()])
+    wording_audio_recording = TextAreaField(_l("Audio recording"), validators=[_wording()])
+    wording_direct_quotation = TextAreaField(_l("Direct quotation"), validators=[_wording()])
+    wording_re_contact = TextAreaField(_l("Re-contact for follow-up"), validators=[_wording()])
+    submit = SubmitField(_l("Save draft"))
 
 
 class RegisterConsentForm(FlaskForm):
     """Consent given on paper or orally, registered by the team."""
 
-    answer = SelectField("Answer", choices=options([("given", "Consents (to the items ticked)"),
-                                                    ("declined", "Declines to take part")]))
-    form_version_id = SelectField("Form version", coerce=coerce_optional_id)
-    item_participation = BooleanField("Participation")
-    item_audio_recording = BooleanField("Audio recording")
-    item_direct_quotation = BooleanField("Direct quotation")
-    item_re_contact = BooleanField("Re-contact for follow-up")
-    method = SelectField("How", choices=options(
-        (m.value, m.label) for m in ConsentMethod if m is not ConsentMethod.ELECTRONIC))
-    consented_on = StudyDateField("Date", validators=[Optional()])
-    evidence = FileField("Evidence (optional)",
-                         description="A scan or PDF of the signed form: PDF, JPEG or PNG, at most "
-                                     "10 MB.")
-    note = TextAreaField("Note", validators=[free_text("Note", max_length=2000, multiline=True)],
-                         description="For the team; for example where the paper form is kept.")
-    submit = SubmitField("Register")
+    answer = SelectField(_l("Answer"), choices=options([
+        ("given", _l("Consents (to the items ticked)")),
+        ("declined", _l("Declines to take part"))]))
+    form_version_id = SelectField(_l("Form version"), coerce=coerce_optional_id)
+    item_participation = BooleanField(_l("Participation"))
+    item_audio_recording = BooleanField(_l("Audio recording"))
+    item_direct_quotation = BooleanField(_l("Direct quotation"))
+    item_re_contact = BooleanField(_l("Re-contact for follow-up"))
+    method = SelectField(_l("How"), choices=options(
+        (m.value, ConsentMethod.__labels__[m.value]) for m in ConsentMethod
+        if m is not ConsentMethod.ELECTRONIC))
+    consented_on = StudyDateField(_l("Date"), validators=[Optional()])
+    evidence = FileField(_l("Evidence (optional)"),
+                         description=_l("A scan or PDF of the signed form: PDF, JPEG or PNG, at "
+                                        "most 10 MB."))
+    note = TextAreaField(_l("Note"), validators=[
+        free_text(_l("Note"), max_length=2000, multiline=True)],
+        description=_l("For the team; for example where the paper form is kept."))
+    submit = SubmitField(_l("Register"))
 
     def item_states(self):
         return {key: bool(getattr(self, f"item_{key}").data) for key in STANDARD_ITEMS}
 
 
 class WithdrawForm(FlaskForm):
-    note = TextAreaField("Note (optional)",
-                         validators=[free_text("Note", max_length=2000, multiline=True)],
-                         description="How the withdrawal reached you, and any limits the informant "
-                                     "set (for example: quotes already published may stay).")
-    submit = SubmitField("Withdraw")
+    note = TextAreaField(_l("Note (optional)"),
+                         validators=[free_text(_l("Note"), max_length=2000, multiline=True)],
+                         description=_l("How the withdrawal reached you, and any limits the "
+                                        "informant set (for example: quotes already published "
+                                        "may stay)."))
+    submit = SubmitField(_l("Withdraw"))
 
 
 class TaskDoneForm(FlaskForm):
-    note = StringField("Note", validators=[free_text("Note", max_length=2000, multiline=True)])
-    submit = SubmitField("Done")
+    note = StringField(_l("Note"), validators=[
+        free_text(_l("Note"), max_length=2000, multiline=True)])
+    submit = SubmitField(_l("Done"))
 
 
 class LinkAnswerForm(FlaskForm):
@@ -94,9 +110,10 @@ class OverviewFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    organisation = SelectField("Organisation", validators=[Optional()])
-    role = SelectField("Role", validators=[Optional()])
-    status = SelectField("Consent status", validators=[Optional()], choices=options(
-        [("", "Any status")] + [(s.value, s.label) for s in ConsentStatus]))
-    within_days = IntegerField("Missing consent for an interview in the next … days",
+    organisation = SelectField(_l("Organisation"), validators=[Optional()])
+    role = SelectField(_l("Role"), validators=[Optional()])
+    status = SelectField(_l("Consent status"), validators=[Optional()], choices=options(
+        [("", _l("Any status"))] + [(s.value, ConsentStatus.__labels__[s.value])
+                                    for s in ConsentStatus]))
+    within_days = IntegerField(_l("Missing consent for an interview in the next … days"),
                                validators=[Optional(), NumberRange(min=0, max=366)])

@@ -8,6 +8,7 @@ a version that has been approved for use (active, or retired since), and the ite
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..errors import DomainError
@@ -99,22 +100,25 @@ def consent_allows(informant_id, *keys):
             .exists())
 
 
-def _require(informants, allowed, what):
+def _require(informants, allowed, message):
+    """`message(codes)`: the refusal naming the codes of those `allowed` refuses."""
     informants = list(informants)
     summaries = consent_summaries(i.id for i in informants)
     missing = sorted(i.code for i in informants if not allowed(summaries[i.id]))
     if missing:
-        raise DomainError(f"No {what} consent under an approved form for: {', '.join(missing)}.")
+        raise DomainError(message(", ".join(missing)))
 
 
 def require_participation_consent(informants):
     """DomainError naming the codes of those without participation consent."""
-    _require(informants, lambda s: s.may_participate, "participation")
+    _require(informants, lambda s: s.may_participate, lambda codes: _(
+        "No participation consent under an approved form for: %(codes)s.", codes=codes))
 
 
 def require_recording_consent(informants):
     """DomainError naming the codes of those without consent to audio recording."""
-    _require(informants, lambda s: s.may_record, "audio recording")
+    _require(informants, lambda s: s.may_record, lambda codes: _(
+        "No audio recording consent under an approved form for: %(codes)s.", codes=codes))
 
 
 def consented_ids(key):

@@ -5,6 +5,7 @@ withdrawal."""
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String,
                         Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +20,8 @@ class FormStatus(LabelledEnum):
     ACTIVE = "active"
     RETIRED = "retired"
 
+    __labels__ = {"draft": _l("Draft"), "active": _l("Active"), "retired": _l("Retired")}
+
 
 class ConsentStatus(LabelledEnum):
     NOT_REQUESTED = "not-requested"
@@ -28,21 +31,24 @@ class ConsentStatus(LabelledEnum):
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
 
+    __labels__ = {"not-requested": _l("Not requested"), "requested": _l("Requested"),
+                  "given": _l("Given"), "partly-given": _l("Partly given"),
+                  "declined": _l("Declined"), "withdrawn": _l("Withdrawn")}
+
     @property
     def is_consent(self):
         """Given in full or in part: the items say what holds."""
         return self in (ConsentStatus.GIVEN, ConsentStatus.PARTLY_GIVEN)
 
 
-class ConsentMethod(enum.Enum):
+class ConsentMethod(LabelledEnum):
     SIGNED_PAPER = "signed-paper"
     ELECTRONIC = "electronic"
     ORAL_RECORDING = "oral-recording"
 
-    @property
-    def label(self):
-        return {"signed-paper": "Signed paper form", "electronic": "Electronic (personal link)",
-                "oral-recording": "Oral, on the recording"}[self.value]
+    __labels__ = {"signed-paper": _l("Signed paper form"),
+                  "electronic": _l("Electronic (personal link)"),
+                  "oral-recording": _l("Oral, on the recording")}
 
 
 # The items every standard form carries, in the order forms show them. Participation is required:
@@ -241,17 +247,15 @@ class ConsentToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class DataTaskKind(enum.Enum):
+class DataTaskKind(LabelledEnum):
     DELETE_RECORDING = "delete-recording"
     RESTRICT_TRANSCRIPT = "restrict-transcript"
     REMOVE_QUOTES = "remove-quotes"
 
-    @property
-    def label(self):
-        return {"delete-recording": "Delete the audio recording",
-                "restrict-transcript": "Delete the transcript, or restrict it to what the "
-                                       "withdrawal allows",
-                "remove-quotes": "Remove quotes from drafts and publications"}[self.value]
+    __labels__ = {"delete-recording": _l("Delete the audio recording"),
+                  "restrict-transcript": _l("Delete the transcript, or restrict it to what the "
+                                            "withdrawal allows"),
+                  "remove-quotes": _l("Remove quotes from drafts and publications")}
 
 
 class DataTask(db.Model):

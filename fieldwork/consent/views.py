@@ -3,6 +3,8 @@
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_file, session, url_for)
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_sqlalchemy.pagination import SelectPagination
 
@@ -17,8 +19,9 @@ from ..informants.services import get_informant
 from ..informants.views import detail_page
 from ..organisations.services import organisation_choices, role_choices
 from . import files, services
-from .forms import (ITEM_LABELS, FormVersionForm, LinkAnswerForm, LinkWithdrawForm,
-                    OverviewFilterForm, RegisterConsentForm, TaskDoneForm, WithdrawForm)
+from .forms import (EVENT_ACTIONS, ITEM_LABELS, FormVersionForm, LinkAnswerForm,
+                    LinkWithdrawForm, OverviewFilterForm, RegisterConsentForm, TaskDoneForm,
+                    WithdrawForm)
 from .models import ConsentStatus, DataTask, FormStatus, TokenPurpose
 from .tokens import TokenProblem
 
@@ -29,7 +32,15 @@ SEARCH_SESSION_KEY = "consent_search"
 @blueprint.app_template_filter("consent_item")
 def consent_item_label(key):
     """A consent item's name as the forms show it ("re_contact" → "Re-contact for follow-up")."""
-    return ITEM_LABELS.get(key, key.replace("_", " ").capitalize())
+    label = ITEM_LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ").capitalize()
+
+
+@blueprint.app_template_filter("consent_action")
+def consent_action_label(action):
+    """A history entry's action in words ("re-consent-requested" → "Re-consent requested")."""
+    label = EVENT_ACTIONS.get(action)
+    return str(label) if label is not None else action.replace("-", " ")
 
 
 class RowPagination(SelectPagination):
@@ -53,8 +64,8 @@ link_blueprint = Blueprint("consent_link", __name__)
 @allow_roles(ALL_ROLES)
 def overview():
     filters = OverviewFilterForm(request.args)
-    filters.organisation.choices = options([("", "Any organisation")] + organisation_choices())
-    filters.role.choices = options([("", "Any role")] + role_choices())
+    filters.organisation.choices = options([("", _("Any organisation"))] + organisation_choices())
+    filters.role.choices = options([("", _("Any role"))] + role_choices())
     if not filters.validate():
         return render_template("consent/overview.html", filters=filters, page=None, rows=[],
                                item_labels=ITEM_LABELS,
@@ -119,7 +130,7 @@ def form_create():
 def form_edit(version_id):
     version = services.get_form_version(version_id) or abort(404)
     if version.status is not FormStatus.DRAFT:
-        flash("An active or retired form never changes. Make a new version instead.", "error")
+        flash(_("An active or retired form never changes. Make a new version instead."), "error")
         return redirect(url_for("consent.form_detail", version_id=version.id))
     wording = {f"wording_{item.key}": item.wording for item in version.items}
     form = FormVersionForm(obj=version, **wording)
@@ -130,7 +141,7 @@ def form_edit(version_id):
 
 def _form_version_page(form, version, save):
     def done(saved):
-        flash("Form saved as a draft.", "success")
+        flash(_("Form saved as a draft."), "success")
         return redirect(url_for("consent.form_detail", version_id=saved.id))
 
     return form_page(form, "consent/form_edit.html", version=version, done=done, save=lambda form: save(
@@ -143,8 +154,9 @@ def form_status(version_id, action):
     version = services.get_form_version(version_id) or abort(404)
     change = services.activate_form_version if action == "activate" else services.retire_form_version
 
-    def done(_):
-        flash("The form is active." if action == "activate" else "The form is retired.", "success")
+    def done(_changed):
+        flash(_("The form is active.") if action == "activate" else _("The form is retired."),
+              "success")
         return redirect(url_for("consent.form_detail", version_id=version_id))
     return button_action(lambda: change(version, by=current_user), done=done,
                          refused=lambda: form_detail(version_id))
@@ -176,7 +188,7 @@ def request_consent(informant_id):
     informant = get_informant(informant_id) or abort(404)
     return _on_informant_page(informant_id, lambda: services.request_consent(informant,
                                                                            by=current_user),
-                              "Consent request sent.")
+                              _("Consent request sent."))
 
 
 @blueprint.route("/informants/<int:informant_id>/register", methods=["GET", "POST"])
@@ -185,11 +197,12 @@ def register(informant_id):
     informant = get_informant(informant_id) or abort(404)
     form = RegisterConsentForm()
     form.form_version_id.choices = options(
-        [(v.id, f"{v.name} ({v.status.label.lower()})") for v in services.form_versions()
+        [(v.id, _("%(form)s (%(status)s)", form=v.name, status=v.status.label.lower()))
+         for v in services.form_versions()
          if v.status is not FormStatus.DRAFT])
     return form_page(form, "consent/register.html", informant=informant,
                      save=lambda form: _register(informant, form),
-                     done=_to_informant(informant_id, "Consent registered."))
+                     done=_to_informant(informant_id, _("Consent registered.")))
 
 
 def _register(informant, form):
@@ -208,8 +221,11 @@ def _register(informant, form):
 def withdraw(informant_id):
     informant = get_informant(informant_id) or abort(404)
     def done(withdrawal):
-        flash(f"{informant.code} has withdrawn. {len(withdrawal.cancelled_interviews)} future "
-              f"interview(s) cancelled; the data-handling checklist is open.", "success")
+        flash(ngettext("%(code)s has withdrawn. %(num)d future interview cancelled; the "
+                       "data-handling checklist is open.",
+                       "%(code)s has withdrawn. %(num)d future interviews cancelled; the "
+                       "data-handling checklist is open.",
+                       len(withdrawal.cancelled_interviews), code=informant.code), "success")
         return redirect(url_for("informants.detail", informant_id=informant_id))
 
     return form_page(WithdrawForm(), "consent/withdraw.html", informant=informant,
@@ -236,7 +252,7 @@ def task_done(task_id):
     task = db.get_or_404(DataTask, task_id)
     form = TaskDoneForm()
     return _on_informant_page(task.informant_id, lambda: services.complete_data_task(
-        task, by=current_user, note=form.note.data or ""), "Task marked done.", form=form)
+        task, by=current_user, note=form.note.data or ""), _("Task marked done."), form=form)
 
 
 def _on_informant_page(informant_id, do, message, form=None):
@@ -246,7 +262,7 @@ def _on_informant_page(informant_id, do, message, form=None):
 
 
 def _to_informant(informant_id, message):
-    def done(_):
+    def done(_result):
         flash(message, "success")
         return redirect(url_for("informants.detail", informant_id=informant_id))
     return done
@@ -261,7 +277,8 @@ def re_consent():
     form = ConfirmForm()
     if form.validate_on_submit():
         asked, skipped = services.request_re_consent_all(by=current_user)
-        flash(f"Re-consent requested from {len(asked)} informant(s).", "success")
+        flash(ngettext("Re-consent requested from %(num)d informant.",
+                       "Re-consent requested from %(num)d informants.", len(asked)), "success")
         for reason in skipped:
             flash(reason, "error")
         return redirect(url_for("consent.re_consent"))

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
@@ -6,5 +7,7 @@ from .services import CONFIRMATION
 
 
 class EraseForm(FlaskForm):
-    confirmation = StringField("Confirmation", validators=[free_text("Confirmation", max_length=20)],
-                               description=f"Type {CONFIRMATION} to erase for good.")
+    confirmation = StringField(_l("Confirmation"),
+                               validators=[free_text(_l("Confirmation"), max_length=20)],
+                               description=_l("Type %(word)s to erase for good.",
+                                              word=CONFIRMATION))

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Callable
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 
@@ -177,15 +179,15 @@ def _erase_evidence(now):
     return len(paths)
 
 
-register(IdentityStore("informants", "Informants with a name, email, phone, job title or notes",
+register(IdentityStore("informants", _l("Informants with a name, email, phone, job title or notes"),
                        _count_informants, _erase_informants, ("informant",)))
-register(IdentityStore("outbox", "Emails kept with their text and recipient",
+register(IdentityStore("outbox", _l("Emails kept with their text and recipient"),
                        _count_outbox, _erase_outbox, ("outbox_message", "outbox_message_body")))
-register(IdentityStore("audit", "Audit events with an informant's name, email or phone",
+register(IdentityStore("audit", _l("Audit events with an informant's name, email or phone"),
                        _count_audit, _erase_audit, ("audit_event",)))
-register(IdentityStore("imports", "Uploaded CSV files not yet imported",
+register(IdentityStore("imports", _l("Uploaded CSV files not yet imported"),
                        _count_imports, _erase_imports, ("informant_import",)))
-register(IdentityStore("consent-evidence", "Scans of signed consent forms",
+register(IdentityStore("consent-evidence", _l("Scans of signed consent forms"),
                        _count_evidence, _erase_evidence))
 
 
@@ -220,13 +222,14 @@ def erase_identities(*, confirmation, by, now):
     files. Refused before the study's end, and without the typed confirmation."""
     end = current_app.config["STUDY_END"]
     if end is None:
-        raise NotAllowed("The study's end date is not set (FIELDWORK_STUDY_END), so nothing "
-                         "may be erased.")
+        raise NotAllowed(_("The study's end date is not set (FIELDWORK_STUDY_END), so nothing "
+                           "may be erased."))
     if not study_has_ended(now):
-        raise NotAllowed(f"The study ends on {end:%d.%m.%Y}; identity data can be erased from "
-                         "the day after.")
+        raise NotAllowed(_("The study ends on %(date)s; identity data can be erased from the day "
+                           "after.", date=end.strftime("%d.%m.%Y")))
     if (confirmation or "").strip() != CONFIRMATION:
-        raise DomainError(f"Type {CONFIRMATION} to confirm the erasure.", "confirmation")
+        raise DomainError(_("Type %(word)s to confirm the erasure.", word=CONFIRMATION),
+                          "confirmation")
     is_sqlite = db.engine.dialect.name == "sqlite"
     if is_sqlite:
         # Zero the old content of every page this transaction frees or overwrites.

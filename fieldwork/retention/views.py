@@ -1,4 +1,5 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import UserRole, allow_roles
@@ -28,7 +29,7 @@ def erase():
         except DomainError as error:
             form.confirmation.errors.append(error.message)
         else:
-            flash("Identity data erased.", "success")
+            flash(_("Identity data erased."), "success")
             return redirect(url_for("retention.report"))
     return render_template("retention/report.html", form=form,
                            report=services.retention_report(now=utcnow())), 422

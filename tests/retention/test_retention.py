@@ -186,7 +186,7 @@ def test_the_command_line_reports_and_needs_confirm(app, runner, held):
 
 
 def test_admins_get_a_weekly_report_after_the_study_end(app, held, outbox):
-    admin = factories.make_user(role="admin")
+    admin = factories.make_user(role="admin", language="nb")
     assert services.send_retention_report(now=datetime(2027, 6, 30, 9, 0, tzinfo=timezone.utc)) \
         == "study not ended"
     assert services.send_retention_report(now=AFTER_END) == "sent 1"

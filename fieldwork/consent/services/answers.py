@@ -3,6 +3,8 @@ with evidence) or given by the informant through their personal link."""
 
 from datetime import date
 
+from flask_babel import gettext as _
+
 from ... import audit, languages
 from ...database import utcnow
 from ...errors import DomainError, NotAllowed
@@ -30,24 +32,27 @@ def _consent_version(record, informant, version):
                           if record.requested_version_id else None) \
         or active_version(informant.language)
     if version is None:
-        raise DomainError(f"There is no active consent form in {informant.language.label}.")
+        raise DomainError(_("There is no active consent form in %(language)s.",
+                            language=informant.language.label))
     if version.status is FormStatus.DRAFT:
-        raise DomainError("Consent cannot be given under a draft form.", "form_version_id")
+        raise DomainError(_("Consent cannot be given under a draft form."), "form_version_id")
     return get_form_version(version.id)
 
 
 def _answerable(record, informant):
     if record.status is ConsentStatus.WITHDRAWN or informant.status is RecruitmentStatus.WITHDRAWN:
-        raise NotAllowed(f"{informant.code} has withdrawn consent. A withdrawal is final.")
+        raise NotAllowed(_("%(code)s has withdrawn consent. A withdrawal is final.",
+                           code=informant.code))
 
 
 def _clean_consent_date(consented_on, now):
     today = to_local(now).date()
     consented_on = consented_on or today
     if not isinstance(consented_on, date):
-        raise DomainError("Enter the date consent was given.", "consented_on")
+        raise DomainError(_("Enter the date consent was given."), "consented_on")
     if consented_on > today:
-        raise DomainError("The date consent was given cannot be in the future.", "consented_on")
+        raise DomainError(_("The date consent was given cannot be in the future."),
+                          "consented_on")
     return consented_on
 
 
@@ -79,12 +84,13 @@ def give_consent(informant, items, *, method, by, now=None, consented_on=None, v
     keys = {item.key for item in version.items}
     unknown = set(items) - keys
     if unknown:
-        raise DomainError("Unknown consent item: " + ", ".join(sorted(unknown)) + ".")
+        raise DomainError(_("Unknown consent item: %(items)s.", items=", ".join(sorted(unknown))))
     states = {key: bool(items.get(key)) for key in keys}
     missing = [item for item in version.items if item.is_required and not states[item.key]]
     if missing:
-        raise DomainError("Participation must be ticked to take part; if the informant does not "
-                          "want to take part, register that they declined.", f"item_{missing[0].key}")
+        raise DomainError(_("Participation must be ticked to take part; if the informant does "
+                            "not want to take part, register that they declined."),
+                          f"item_{missing[0].key}")
     consented_on = _clean_consent_date(consented_on, now)
     note = clean_note(note)
     before = record.audit_snapshot()
@@ -128,7 +134,8 @@ def decline_consent(informant, *, method, by, now=None, version=None, token=None
     record = record_for_change(informant, now)
     _answerable(record, informant)
     if record.status.is_consent:
-        raise NotAllowed(f"{informant.code} has given consent; register a withdrawal instead.")
+        raise NotAllowed(_("%(code)s has given consent; register a withdrawal instead.",
+                           code=informant.code))
     version = _consent_version(record, informant, version)
     note = clean_note(note)
     before = record.audit_snapshot()

@@ -2,6 +2,7 @@
 ConsentEvents. The helpers here make no commit; the services that call them do."""
 
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -63,7 +64,7 @@ def clean_note(note):
     """A note given with an answer, a withdrawal or a task: the common free-text rule, with
     its message beside the form's `note` field."""
     try:
-        return clean_text(note, max_length=2000, label="Note", multiline=True)
+        return clean_text(note, max_length=2000, label=_("Note"), multiline=True)
     except DomainError as error:
         raise DomainError(error.message, "note") from None
 

@@ -7,6 +7,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from flask_babel import gettext as _
+
 from ... import audit, languages
 from ...database import utcnow
 from ...errors import DomainError, NotAllowed
@@ -20,20 +22,32 @@ from .records import actor, append_event, record_for_change, set_recruitment
 from .versions import active_version
 
 
+def _not_asked(informant):
+    """Why a request is refused for an informant who may not be contacted: one whole sentence
+    per status."""
+    status, code = informant.status, informant.code
+    if status is RecruitmentStatus.DECLINED:
+        return _("%(code)s has declined to take part, so they are not asked.", code=code)
+    if status is RecruitmentStatus.WITHDRAWN:
+        return _("%(code)s has withdrawn from the study, so they are not asked.", code=code)
+    if status is RecruitmentStatus.DO_NOT_CONTACT:
+        return _("%(code)s has asked not to be contacted, so they are not asked.", code=code)
+    return _("%(code)s may not be contacted, so they are not asked.", code=code)
+
+
 def _check_askable(informant):
     if not informant.status.may_be_contacted:
-        raise NotAllowed(f"{informant.code} {informant.status.no_contact_reason}, so they are "
-                         "not asked.")
+        raise NotAllowed(_not_asked(informant))
     if not informant.email:
-        raise DomainError(f"{informant.code} has no email address. Add one, or register consent "
-                          "given on paper.")
+        raise DomainError(_("%(code)s has no email address. Add one, or register consent given "
+                            "on paper.", code=informant.code))
 
 
 def _queue_request_email(informant, version, *, purpose, by, now, is_follow_up=False,
                          is_re_consent=False):
     links = informant_links(informant, now, form_version=version)
     if links.consent_url is None:
-        raise NotAllowed(f"No consent can be requested from {informant.code} now.")
+        raise NotAllowed(_("No consent can be requested from %(code)s now.", code=informant.code))
     language = languages.for_informant(informant)
     return outbox.queue_rendered_email(
         "consent_request", language, recipient=(informant.email, informant.name),
@@ -85,17 +99,20 @@ def _request(informant, *, by, now, version=None):
     _check_askable(informant)
     version = version or active_version(informant.language)
     if version is None or version.status is not FormStatus.ACTIVE:
-        raise DomainError(f"There is no active consent form in {informant.language.label}. "
-                          "Make one active first.")
+        raise DomainError(_("There is no active consent form in %(language)s. Make one active "
+                            "first.", language=informant.language.label))
     record = record_for_change(informant, now)
     before = record.audit_snapshot()
     if record.status is ConsentStatus.WITHDRAWN:
-        raise NotAllowed(f"{informant.code} has withdrawn consent and is not asked again.")
+        raise NotAllowed(_("%(code)s has withdrawn consent and is not asked again.",
+                           code=informant.code))
     if record.status is ConsentStatus.DECLINED:
-        raise NotAllowed(f"{informant.code} has declined; they are not asked again.")
+        raise NotAllowed(_("%(code)s has declined; they are not asked again.",
+                           code=informant.code))
     is_re_consent = record.status.is_consent
     if is_re_consent and record.form_version_id == version.id:
-        raise NotAllowed(f"{informant.code} has answered under this version already.")
+        raise NotAllowed(_("%(code)s has answered under this version already.",
+                           code=informant.code))
     action = "re-consent-requested" if is_re_consent else (
         "re-requested" if record.requested_at else "requested")
     _open_request(record, version.id, by=by, now=now)
@@ -173,7 +190,7 @@ def request_re_consent_all(*, by, now=None):
     One commit. Returns (the records asked, skipped codes with reasons)."""
     now = now or utcnow()
     asked, skipped = [], []
-    for informant, record, _ in re_consent_candidates():
+    for informant, record, _version in re_consent_candidates():
         current = active_version(informant.language)
         if current is not None and record.requested_version_id == current.id:
             continue

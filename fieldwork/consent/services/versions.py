@@ -3,6 +3,7 @@ An active or retired version never changes (database triggers hold that too)."""
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -64,17 +65,18 @@ def form_versions():
 
 def _clean_version_values(values):
     cleaned = {
-        "title": clean_text(values.get("title"), max_length=200, required=True, label="Title"),
+        "title": clean_text(values.get("title"), max_length=200, required=True,
+                            label=_("Title")),
         "version_label": clean_text(values.get("version_label"), max_length=40, required=True,
-                                    label="Version"),
+                                    label=_("Version")),
         "letter_markdown": clean_text(values.get("letter_markdown"), max_length=100_000,
-                                      label="Information letter", multiline=True),
+                                      label=_("Information letter"), multiline=True),
         "approval_reference": clean_text(values.get("approval_reference"), max_length=100,
-                                         label="Approval reference"),
+                                         label=_("Approval reference")),
     }
     approval_date = values.get("approval_date")
     if approval_date is not None and not isinstance(approval_date, date):
-        raise DomainError("Enter the approval date as a date.", "approval_date")
+        raise DomainError(_("Enter the approval date as a date."), "approval_date")
     cleaned["approval_date"] = approval_date
     return cleaned
 
@@ -83,7 +85,7 @@ def _clean_wording(values, language):
     wording = {}
     for key in STANDARD_ITEMS:
         text = values.get(f"wording_{key}")
-        wording[key] = clean_text(text, max_length=2000, label="Wording", multiline=True) \
+        wording[key] = clean_text(text, max_length=2000, label=_("Wording"), multiline=True) \
             if text else STANDARD_WORDING[language][key]
     return wording
 
@@ -94,7 +96,7 @@ def create_form_version(values, *, by, now=None, letter_pdf=None):
     try:
         language = Language(values.get("language") or "")
     except ValueError:
-        raise DomainError("Choose the language of the form.", "language") from None
+        raise DomainError(_("Choose the language of the form."), "language") from None
     cleaned = _clean_version_values(values)
     wording = _clean_wording(values, language.value)
     version = ConsentFormVersion(language=language, status=FormStatus.DRAFT, created_at=now,
@@ -115,7 +117,8 @@ def update_form_version(version, values, *, by, now=None, letter_pdf=None):
     now = now or utcnow()
     version = get_form_version(version.id)
     if version.status is not FormStatus.DRAFT:
-        raise NotAllowed("An active or retired form never changes. Make a new version instead.")
+        raise NotAllowed(_("An active or retired form never changes. Make a new version "
+                           "instead."))
     before = version.audit_snapshot()
     for name, value in _clean_version_values(values).items():
         setattr(version, name, value)
@@ -144,13 +147,13 @@ def activate_form_version(version, *, by, now=None):
     now = now or utcnow()
     version = get_form_version(version.id)
     if version.status is not FormStatus.DRAFT:
-        raise NotAllowed("Only a draft can be made active.")
+        raise NotAllowed(_("Only a draft can be made active."))
     if not version.letter_markdown.strip() and not version.letter_pdf_name:
-        raise DomainError("Add the information letter (text or PDF) before making the form "
-                          "active.")
+        raise DomainError(_("Add the information letter (text or PDF) before making the form "
+                            "active."))
     if not version.approval_reference:
-        raise DomainError("Add the approval reference (for example the Sikt notification number) "
-                          "before making the form active.")
+        raise DomainError(_("Add the approval reference (for example the Sikt notification "
+                            "number) before making the form active."))
     previous = active_version(version.language)
     if previous is not None:
         previous.status, previous.retired_at = FormStatus.RETIRED, now
@@ -168,7 +171,7 @@ def retire_form_version(version, *, by, now=None):
     now = now or utcnow()
     version = get_form_version(version.id)
     if version.status is not FormStatus.ACTIVE:
-        raise NotAllowed("Only the active form can be retired.")
+        raise NotAllowed(_("Only the active form can be retired."))
     version.status, version.retired_at = FormStatus.RETIRED, now
     audit.record("consent_form.retire", by=by, entity=version, after={"status": "retired"},
                  now=now)

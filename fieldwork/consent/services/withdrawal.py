@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -64,7 +65,7 @@ def withdraw_consent(informant, *, by, now=None, note="", token=None):
     now = now or utcnow()
     record = record_for_change(informant, now)
     if record.status is ConsentStatus.WITHDRAWN:
-        raise NotAllowed(f"{informant.code} has withdrawn already.")
+        raise NotAllowed(_("%(code)s has withdrawn already.", code=informant.code))
     note = clean_note(note)
     before = record.audit_snapshot()
     withdrawn_items = sorted(k for k, given in record.item_states().items() if given)
@@ -123,7 +124,7 @@ def complete_data_task(task, *, by, now=None, note=""):
     now = now or utcnow()
     note = clean_note(note)
     if task.done_at is not None:
-        raise NotAllowed("This task is done already.")
+        raise NotAllowed(_("This task is done already."))
     task.done_at, task.done_by_id = now, by.id
     task.done_note = note
     audit.record("consent.data_task_done", by=by, entity=task,

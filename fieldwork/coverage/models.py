@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -12,9 +13,8 @@ class Coverage(LabelledEnum):
     SOME = "some"
     NOT_REACHED = "not-reached"
 
-    @property
-    def label(self):
-        return {"all": "Covered", "some": "Partly covered", "not-reached": "Not reached"}[self.value]
+    __labels__ = {"all": _l("Covered"), "some": _l("Partly covered"),
+                  "not-reached": _l("Not reached")}
 
     @property
     def reached(self):

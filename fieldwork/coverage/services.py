@@ -8,6 +8,7 @@ left without its own answer takes the theme's.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import distinct, func, select
 
 from .. import audit
@@ -50,8 +51,8 @@ def _parse(value, label):
     try:
         return Coverage(value)
     except ValueError:
-        raise DomainError(f"{label}: choose covered, partly covered, not reached or not "
-                          "recorded.") from None
+        raise DomainError(_("%(label)s: choose covered, partly covered, not reached or not "
+                            "recorded.", label=label)) from None
 
 
 def record_coverage(interview, answers, *, by, now=None):
@@ -63,16 +64,16 @@ def record_coverage(interview, answers, *, by, now=None):
     # Locked: two people saving at once each see the other's rows, never a half of both.
     [interview] = lock_rows(Interview, [interview.id])
     if interview.status is not InterviewStatus.CONDUCTED:
-        raise NotAllowed("Mark the interview conducted before you record which questions it "
-                         "covered.")
+        raise NotAllowed(_("Mark the interview conducted before you record which questions it "
+                           "covered."))
     version = db.session.get(GuideVersion, interview.guide_version_id)
     themes = version.themes
     theme_keys = {t["key"] for t in themes}
     question_keys = {q["key"] for t in themes for q in t["questions"]}
     unknown = sorted(set(answers) - theme_keys - question_keys)
     if unknown:
-        raise DomainError(f"{unknown[0]} is not a theme or question of guide version "
-                          f"{version.number}, which this interview used.")
+        raise DomainError(_("%(key)s is not a theme or question of guide version %(number)s, "
+                            "which this interview used.", key=unknown[0], number=version.number))
 
     wanted = {}
     for theme in themes:

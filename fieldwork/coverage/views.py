@@ -1,6 +1,7 @@
 """The coverage form of a conducted interview: /interviews/<id>/coverage."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -32,7 +33,7 @@ def edit(interview_id):
             error, chosen = refused.message, answers
             status = 409 if isinstance(refused, NotAllowed) else 422
         else:
-            flash("Questions covered saved.", "success")
+            flash(_("Questions covered saved."), "success")
             return redirect(url_for("interviews.detail", interview_id=interview_id))
     elif form.is_submitted():
         abort(400)

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
@@ -12,36 +13,41 @@ def _rule(name):
     return Cleaned(lambda value: DOCUMENT_RULES[name](value))
 
 
-TYPE_CHOICES = [(t.value, t.label) for t in DocumentType]
-LEVEL_CHOICES = [(g.value, g.label) for g in GovernanceLevel]
-STATUS_CHOICES = [(s.value, s.label) for s in DocumentStatus]
+def _choices(enum_class):
+    """(value, lazy label) for each member, so a choice reads in the page's language."""
+    return [(member.value, enum_class.__labels__[member.value]) for member in enum_class]
+
+
+TYPE_CHOICES = _choices(DocumentType)
+LEVEL_CHOICES = _choices(GovernanceLevel)
+STATUS_CHOICES = _choices(DocumentStatus)
 
 
 class DocumentForm(FlaskForm):
-    title = StringField("Title", validators=[_rule("title")])
-    document_type = SelectField("Type", choices=options(TYPE_CHOICES))
-    organisation_id = SelectField("Issuing organisation", coerce=coerce_optional_id,
+    title = StringField(_l("Title"), validators=[_rule("title")])
+    document_type = SelectField(_l("Type"), choices=options(TYPE_CHOICES))
+    organisation_id = SelectField(_l("Issuing organisation"), coerce=coerce_optional_id,
                                   validators=[Optional()],
-                                  description="Leave empty when the issuer is not registered "
-                                              "(the Storting, say).")
-    governance_level = SelectField("Governance level", choices=options(LEVEL_CHOICES))
-    issued_on = StudyDateField("Date", validators=[Optional()])
-    reference = StringField("Reference or URL", validators=[_rule("reference")],
-                            description="For example Meld. St. 9 (2012–2013), or https://…")
-    status = SelectField("Status", choices=options(STATUS_CHOICES))
-    themes = StringField("Themes", validators=[free_text("Themes", max_length=2000)],
-                         description="Separated by commas; existing themes are reused.")
-    informant_codes = StringField("Linked informants",
-                                  validators=[free_text("Linked informants", max_length=2000)],
-                                  description="Pseudonym codes separated by commas, such as "
-                                              "VVHT-RAD-01.")
-    interview_ids = StringField("Linked interviews",
-                                validators=[free_text("Linked interviews", max_length=2000)],
-                                description="Interview numbers separated by commas (the number "
-                                            "in the interview's address).")
-    notes = TextAreaField("Notes", validators=[_rule("notes")],
-                          description="Markdown: **bold**, *italic*, lists, links.")
-    submit = SubmitField("Save")
+                                  description=_l("Leave empty when the issuer is not registered "
+                                                 "(the Storting, say)."))
+    governance_level = SelectField(_l("Governance level"), choices=options(LEVEL_CHOICES))
+    issued_on = StudyDateField(_l("Date"), validators=[Optional()])
+    reference = StringField(_l("Reference or URL"), validators=[_rule("reference")],
+                            description=_l("For example Meld. St. 9 (2012–2013), or https://…"))
+    status = SelectField(_l("Status"), choices=options(STATUS_CHOICES))
+    themes = StringField(_l("Themes"), validators=[free_text(_l("Themes"), max_length=2000)],
+                         description=_l("Separated by commas; existing themes are reused."))
+    informant_codes = StringField(_l("Linked informants"),
+                                  validators=[free_text(_l("Linked informants"), max_length=2000)],
+                                  description=_l("Pseudonym codes separated by commas, such as "
+                                                 "VVHT-RAD-01."))
+    interview_ids = StringField(_l("Linked interviews"),
+                                validators=[free_text(_l("Linked interviews"), max_length=2000)],
+                                description=_l("Interview numbers separated by commas (the "
+                                               "number in the interview's address)."))
+    notes = TextAreaField(_l("Notes"), validators=[_rule("notes")],
+                          description=_l("Markdown: **bold**, *italic*, lists, links."))
+    submit = SubmitField(_l("Save"))
 
 
 class DocumentFilterForm(FlaskForm):
@@ -50,11 +56,11 @@ class DocumentFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    type = SelectField("Type", validators=[Optional()],
-                       choices=options([("", "Any type")] + TYPE_CHOICES))
-    organisation = SelectField("Organisation", coerce=coerce_optional_id, validators=[Optional()])
-    level = SelectField("Governance level", validators=[Optional()],
-                        choices=options([("", "Any level")] + LEVEL_CHOICES))
-    status = SelectField("Status", validators=[Optional()],
-                         choices=options([("", "Any status")] + STATUS_CHOICES))
-    theme = SelectField("Theme", coerce=coerce_optional_id, validators=[Optional()])
+    type = SelectField(_l("Type"), validators=[Optional()],
+                       choices=options([("", _l("Any type"))] + TYPE_CHOICES))
+    organisation = SelectField(_l("Organisation"), coerce=coerce_optional_id, validators=[Optional()])
+    level = SelectField(_l("Governance level"), validators=[Optional()],
+                        choices=options([("", _l("Any level"))] + LEVEL_CHOICES))
+    status = SelectField(_l("Status"), validators=[Optional()],
+                         choices=options([("", _l("Any status"))] + STATUS_CHOICES))
+    theme = SelectField(_l("Theme"), coerce=coerce_optional_id, validators=[Optional()])

@@ -1,6 +1,6 @@
-import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -9,7 +9,7 @@ from ..extensions import db
 from ..organisations.models import GovernanceLevel
 
 
-class DocumentType(enum.Enum):
+class DocumentType(LabelledEnum):
     WHITE_PAPER = "white-paper"
     STRATEGY = "strategy"
     PLAN = "plan"
@@ -18,17 +18,18 @@ class DocumentType(enum.Enum):
     GUIDANCE = "guidance"
     REPORT = "report"
 
-    @property
-    def label(self):
-        return {"white-paper": "White paper", "strategy": "Strategy", "plan": "Plan",
-                "board-minutes": "Board minutes", "procurement": "Procurement document",
-                "guidance": "Guidance", "report": "Report"}[self.value]
+    __labels__ = {"white-paper": _l("White paper"), "strategy": _l("Strategy"), "plan": _l("Plan"),
+                  "board-minutes": _l("Board minutes"), "procurement": _l("Procurement document"),
+                  "guidance": _l("Guidance"), "report": _l("Report")}
 
 
 class DocumentStatus(LabelledEnum):
     IDENTIFIED = "identified"
     OBTAINED = "obtained"
     ANALYSED = "analysed"
+
+    __labels__ = {"identified": _l("Identified"), "obtained": _l("Obtained"),
+                  "analysed": _l("Analysed")}
 
 
 document_theme = Table(

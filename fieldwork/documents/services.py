@@ -8,6 +8,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -25,14 +28,15 @@ MAX_THEMES = 20
 _SEPARATORS = re.compile(r"[,;\n]")
 
 
-def _choice(enum_class, label):
+def _choice(enum_class, message):
+    """A rule that reads a member of `enum_class`; `message` (lazy) refuses anything else."""
     def clean(value):
         if isinstance(value, enum_class):
             return value
         try:
             return enum_class((value or "").strip())
         except ValueError:
-            raise DomainError(f"Choose {label}.") from None
+            raise DomainError(str(message)) from None
     return clean
 
 
@@ -44,16 +48,16 @@ def _clean_date(value):
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise DomainError("Enter the date as YYYY-MM-DD.") from None
+        raise DomainError(_("Enter the date as YYYY-MM-DD.")) from None
 
 
 def _clean_reference(value):
-    value = clean_text(value, max_length=500, label="Reference or URL")
+    value = clean_text(value, max_length=500, label=_l("Reference or URL"))
     if re.match(r"^[a-z][a-z0-9+.-]*:", value, re.IGNORECASE) and not re.match(
             r"^https?://\S+$", value, re.IGNORECASE):
         # A reference such as "Meld. St. 9 (2012–2013)" is text; a link must be a web address,
         # so no javascript: or data: link can reach the page.
-        raise DomainError("A link must be a web address starting with https:// or http://.")
+        raise DomainError(_("A link must be a web address starting with https:// or http://."))
     return value
 
 
@@ -62,18 +66,18 @@ def parse_themes(value):
     items = value if isinstance(value, (list, tuple)) else _SEPARATORS.split(value or "")
     names, seen = [], set()
     for item in items:
-        name = " ".join(clean_text(item, max_length=80, label="A theme").split())
+        name = " ".join(clean_text(item, max_length=80, label=_l("A theme")).split())
         if name and name.lower() not in seen:
             seen.add(name.lower())
             names.append(name)
     if len(names) > MAX_THEMES:
-        raise DomainError(f"Give at most {MAX_THEMES} themes.")
+        raise DomainError(_("Give at most %(count)s themes.", count=MAX_THEMES))
     return names
 
 
 def _codes(value):
     items = value if isinstance(value, (list, tuple)) else _SEPARATORS.split(value or "")
-    return sorted({clean_text(item, max_length=32, label="A code").upper() for item in items} - {""})
+    return sorted({clean_text(item, max_length=32, label=_l("A code")).upper() for item in items} - {""})
 
 
 def _interview_numbers(value):
@@ -86,18 +90,18 @@ def _interview_numbers(value):
         try:
             numbers.add(parse_whole_number(item))
         except DomainError:
-            raise DomainError("Interview numbers are whole numbers, such as 12, 15.") from None
+            raise DomainError(_("Interview numbers are whole numbers, such as 12, 15.")) from None
     return sorted(numbers)
 
 
 DOCUMENT_RULES = {
-    "title": lambda v: clean_text(v, max_length=300, required=True, label="Title"),
-    "document_type": _choice(DocumentType, "a document type"),
-    "governance_level": _choice(GovernanceLevel, "a governance level"),
+    "title": lambda v: clean_text(v, max_length=300, required=True, label=_l("Title")),
+    "document_type": _choice(DocumentType, _l("Choose a document type.")),
+    "governance_level": _choice(GovernanceLevel, _l("Choose a governance level.")),
     "issued_on": _clean_date,
     "reference": _clean_reference,
-    "status": _choice(DocumentStatus, "a status"),
-    "notes": lambda v: clean_text(v, max_length=20_000, label="Notes", multiline=True),
+    "status": _choice(DocumentStatus, _l("Choose a status.")),
+    "notes": lambda v: clean_text(v, max_length=20_000, label=_l("Notes"), multiline=True),
     "themes": parse_themes,
     "informant_codes": _codes,
     "interview_ids": _interview_numbers,
@@ -109,7 +113,7 @@ def _organisation(value):
         return None
     organisation = db.session.get(Organisation, int(value))
     if organisation is None:
-        raise DomainError("Choose an organisation from the list.", field="organisation_id")
+        raise DomainError(_("Choose an organisation from the list."), field="organisation_id")
     return organisation
 
 
@@ -134,8 +138,9 @@ def _informants(codes):
     missing = sorted(set(codes) - {r.code for r in rows})
     if missing:
         # Codes are pseudonyms, not personal data, so naming them is safe.
-        raise DomainError("No informant has the code " + ", ".join(missing) + ".",
-                          field="informant_codes")
+        raise DomainError(ngettext("No informant has the code %(codes)s.",
+                                   "No informant has the codes %(codes)s.", len(missing),
+                                   codes=", ".join(missing)), field="informant_codes")
     return sorted(rows, key=lambda r: r.code)
 
 
@@ -143,8 +148,9 @@ def _interviews(numbers):
     rows = db.session.scalars(select(Interview).where(Interview.id.in_(numbers))).all() if numbers else []
     missing = sorted(set(numbers) - {r.id for r in rows})
     if missing:
-        raise DomainError("There is no interview number " + ", ".join(map(str, missing)) + ".",
-                          field="interview_ids")
+        raise DomainError(ngettext("There is no interview number %(numbers)s.",
+                                   "There are no interviews numbered %(numbers)s.", len(missing),
+                                   numbers=", ".join(map(str, missing))), field="interview_ids")
     return sorted(rows, key=lambda r: r.id)
 
 

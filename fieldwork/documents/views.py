@@ -1,4 +1,6 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import ALL_ROLES, allow_roles
@@ -41,7 +43,7 @@ def detail(document_id):
 def create():
     return form_page(_document_form(), "documents/form.html", document=None,
                      save=lambda form: services.create_document(form.data, by=current_user),
-                     done=_saved("Document registered."))
+                     done=_saved(_l("Document registered.")))
 
 
 @blueprint.route("/<int:document_id>/edit", methods=["GET", "POST"])
@@ -52,19 +54,19 @@ def edit(document_id):
     return form_page(form, "documents/form.html", document=document,
                      save=lambda form: services.update_document(document, form.data,
                                                                 by=current_user),
-                     done=_saved("Document saved."))
+                     done=_saved(_l("Document saved.")))
 
 
 def _document_form(**kwargs):
     form = DocumentForm(**kwargs)
-    form.organisation_id.choices = options([("", "Not registered")] + organisation_choices())
+    form.organisation_id.choices = options([("", _("Not registered"))] + organisation_choices())
     return form
 
 
 def _filter_form():
     form = DocumentFilterForm(request.args)
-    form.organisation.choices = options([("", "Any organisation")] + organisation_choices())
-    form.theme.choices = options([("", "Any theme")] + services.theme_choices())
+    form.organisation.choices = options([("", _("Any organisation"))] + organisation_choices())
+    form.theme.choices = options([("", _("Any theme"))] + services.theme_choices())
     return form
 
 
@@ -79,6 +81,6 @@ def _criteria(form):
 
 def _saved(message):
     def done(document):
-        flash(message, "success")
+        flash(str(message), "success")
         return redirect(url_for("documents.detail", document_id=document.id))
     return done

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from json.decoder import JSONObject
 from json.scanner import py_make_scanner
 
+from flask_babel import gettext as _
 from ..errors import DomainError
 from ..validation import clean_text
 
@@ -39,7 +40,8 @@ class FormatError(DomainError):
 
     def __init__(self, message, line=None, field="content"):
         self.line = line
-        super().__init__(f"Line {line}: {message}" if line else message, field=field)
+        super().__init__(_("Line %(line)s: %(message)s", line=line, message=message) if line
+                         else message, field=field)
 
 
 @dataclass
@@ -77,38 +79,46 @@ class _Builder:
 
     def theme(self, key, title, line):
         if len(self.themes) >= MAX_THEMES:
-            raise FormatError(f"a guide has at most {MAX_THEMES} themes.", line)
-        self._key(key, THEME_KEY, "theme", "t-", line)
-        title = _text(title, TITLE_LENGTH, "The theme title", line)
+            raise FormatError(_("a guide has at most %(count)s themes.", count=MAX_THEMES), line)
+        self._key(key, THEME_KEY, line)
+        title = _text(title, TITLE_LENGTH, _("The theme title"), line)
         self.themes.append({"key": key, "title": title, "questions": []})
 
     def question(self, key, text, line):
         if not self.themes:
-            raise FormatError("a question must come after a theme heading (## Theme).", line)
+            raise FormatError(_("a question must come after a theme heading (## Theme)."), line)
         if self.question_count >= MAX_QUESTIONS:
-            raise FormatError(f"a guide has at most {MAX_QUESTIONS} questions.", line)
-        self._key(key, QUESTION_KEY, "question", "q-", line)
-        text = _text(text, QUESTION_LENGTH, "The question", line)
+            raise FormatError(_("a guide has at most %(count)s questions.", count=MAX_QUESTIONS),
+                              line)
+        self._key(key, QUESTION_KEY, line)
+        text = _text(text, QUESTION_LENGTH, _("The question"), line)
         self.themes[-1]["questions"].append({"key": key, "text": text, "probes": []})
         self.question_count += 1
 
     def probe(self, text, line):
         questions = self.themes[-1]["questions"] if self.themes else []
         if not questions:
-            raise FormatError("a probe must come right after its question.", line)
+            raise FormatError(_("a probe must come right after its question."), line)
         probes = questions[-1]["probes"]
         if len(probes) >= MAX_PROBES:
-            raise FormatError(f"a question has at most {MAX_PROBES} probes.", line)
-        probes.append(_text(text, PROBE_LENGTH, "The probe", line))
+            raise FormatError(_("a question has at most %(count)s probes.", count=MAX_PROBES),
+                              line)
+        probes.append(_text(text, PROBE_LENGTH, _("The probe"), line))
 
-    def _key(self, key, pattern, kind, prefix, line):
+    def _key(self, key, pattern, line):
         if key is None:
             return
         if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH or not pattern.fullmatch(key):
-            raise FormatError(f"a {kind} key is {prefix} followed by lowercase letters, digits and "
-                              f"single hyphens, at most {MAX_KEY_LENGTH} characters.", line)
+            if pattern is THEME_KEY:
+                message = _("a theme key is t- followed by lowercase letters, digits and single "
+                            "hyphens, at most %(count)s characters.", count=MAX_KEY_LENGTH)
+            else:
+                message = _("a question key is q- followed by lowercase letters, digits and "
+                            "single hyphens, at most %(count)s characters.", count=MAX_KEY_LENGTH)
+            raise FormatError(message, line)
         if key in self.keys:
-            raise FormatError(f"the key {key} is already used on line {self.keys[key]}.", line)
+            raise FormatError(_("the key %(key)s is already used on line %(line)s.", key=key,
+                                line=self.keys[key]), line)
         self.keys[key] = line
 
     def content(self):
@@ -117,9 +127,9 @@ class _Builder:
 
 def _text(value, max_length, label, line):
     if not isinstance(value, str):
-        raise FormatError(f"{label} must be text.", line)
+        raise FormatError(_("%(label)s must be text.", label=label), line)
     if "\n" in value or "\r" in value:
-        raise FormatError(f"{label} must be on one line.", line)
+        raise FormatError(_("%(label)s must be on one line.", label=label), line)
     try:
         return clean_text(value, max_length=max_length, required=True, label=label)
     except DomainError as error:
@@ -154,7 +164,8 @@ def _split_key(rest, line):
     match = _KEYED.match(rest)
     if not match:
         if rest[:3].lower() in ("[t-", "[q-"):
-            raise FormatError("a key in brackets must be followed by a space and the text.", line)
+            raise FormatError(_("a key in brackets must be followed by a space and the text."),
+                              line)
         return None, rest
     return match.group(1), match.group(2) or ""
 
@@ -174,40 +185,40 @@ def parse_markdown(text):
             level, rest = len(heading.group(1)), (heading.group(2) or "").strip()
             if level == 1:
                 if seen_title or builder.themes:
-                    raise FormatError("only one title line (# Title) is allowed, before the "
-                                      "first theme.", number)
+                    raise FormatError(_("only one title line (# Title) is allowed, before the "
+                                        "first theme."), number)
                 seen_title = True
                 meta.setdefault("title", rest)
             elif level == 2:
                 key, title = _split_key(rest, number)
                 if key is not None and key[:2].lower() != "t-":
-                    raise FormatError("theme keys start with t-.", number)
+                    raise FormatError(_("theme keys start with t-."), number)
                 builder.theme(key, title, number)
             else:
-                raise FormatError("only themes (## Theme) and questions (- Question) are allowed; "
-                                  "use ## for a theme.", number)
+                raise FormatError(_("only themes (## Theme) and questions (- Question) are "
+                                    "allowed; use ## for a theme."), number)
         elif bullet and not bullet.group(1):
             key, question = _split_key(bullet.group(2).strip(), number)
             if key is not None and key[:2].lower() != "q-":
-                raise FormatError("question keys start with q-.", number)
+                raise FormatError(_("question keys start with q-."), number)
             builder.question(key, question, number)
         elif bullet:
             builder.probe(bullet.group(2), number)
         else:
-            raise FormatError("expected a theme (## Theme), a question (- Question) or an "
-                              "indented probe (  - Probe).", number)
+            raise FormatError(_("expected a theme (## Theme), a question (- Question) or an "
+                                "indented probe (  - Probe)."), number)
     return Parsed(builder.content(), meta)
 
 
 def _lines(text):
     if isinstance(text, bytes):
         if len(text) > MAX_FILE_BYTES:
-            raise FormatError("The file is larger than 1 MB.")
+            raise FormatError(_("The file is larger than 1 MB."))
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             line = text[:error.start].count(b"\n") + 1
-            raise FormatError("the file is not UTF-8 text.", line) from None
+            raise FormatError(_("the file is not UTF-8 text."), line) from None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
@@ -223,16 +234,16 @@ def _front_matter(lines):
             continue
         match = _META_LINE.match(raw)
         if not match:
-            raise FormatError("front matter lines are `name: value`.", index + 1)
+            raise FormatError(_("front matter lines are `name: value`."), index + 1)
         value = match.group(2).strip()
         if value.startswith('"'):
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:
-                raise FormatError("a quoted value must be a complete \"…\" string.",
+                raise FormatError(_("a quoted value must be a complete \"…\" string."),
                                   index + 1) from None
         meta[match.group(1)] = value
-    raise FormatError("the front matter that starts on line 1 has no closing --- line.", 1)
+    raise FormatError(_("the front matter that starts on line 1 has no closing --- line."), 1)
 
 
 def markdown_body(content):
@@ -321,45 +332,53 @@ def parse_json(text):
     try:
         document = _LocatingDecoder(lines).decode(lines)
     except json.JSONDecodeError as error:
-        raise FormatError(f"this is not valid JSON ({error.msg}).", error.lineno) from None
+        raise FormatError(_("this is not valid JSON (%(reason)s).", reason=error.msg),
+                          error.lineno) from None
     except RecursionError:
-        raise FormatError("the JSON is nested too deeply.") from None
+        raise FormatError(_("the JSON is nested too deeply.")) from None
     if not isinstance(document, dict) or not isinstance(document.get("content"), dict):
-        raise FormatError("the file must be an object with a \"content\" object.", 1)
+        raise FormatError(_("the file must be an object with a \"content\" object."), 1)
     content = document["content"]
     themes = content.get("themes")
     if not isinstance(themes, list) or set(content) != {"themes"}:
-        raise FormatError("\"content\" must hold exactly one field, a \"themes\" list.",
+        raise FormatError(_("\"content\" must hold exactly one field, a \"themes\" list."),
                           content.line)
     builder = _Builder()
     for theme in themes:
         _fields(theme, {"title", "questions"}, "theme", content.line)
         builder.theme(theme.get("key"), theme.get("title"), theme.line)
         if not isinstance(theme.get("questions", []), list):
-            raise FormatError("\"questions\" must be a list.", theme.line)
+            raise FormatError(_("\"questions\" must be a list."), theme.line)
         for question in theme.get("questions", []):
             _fields(question, {"text"}, "question", theme.line)
             builder.question(question.get("key"), question.get("text"), question.line)
             probes = question.get("probes", [])
             if not isinstance(probes, list):
-                raise FormatError("\"probes\" must be a list of texts.", question.line)
+                raise FormatError(_("\"probes\" must be a list of texts."), question.line)
             for probe in probes:
                 builder.probe(probe, question.line)
     return Parsed(builder.content(), _json_meta(document))
 
 
 def _fields(obj, required, kind, parent_line):
+    theme = kind == "theme"
     if not isinstance(obj, dict):
-        raise FormatError(f"each {kind} must be an object.", parent_line)
+        raise FormatError(_("each theme must be an object.") if theme else
+                          _("each question must be an object."), parent_line)
     allowed = {"theme": {"key", "title", "questions"},
                "question": {"key", "text", "probes"}}[kind]
     unknown = sorted(set(obj) - allowed)
     if unknown:
-        raise FormatError(f"a {kind} has no field \"{unknown[0]}\" (expected: "
-                          f"{', '.join(sorted(allowed))}).", obj.line)
+        expected = ", ".join(sorted(allowed))
+        raise FormatError(
+            _("a theme has no field \"%(field)s\" (expected: %(expected)s).",
+              field=unknown[0], expected=expected) if theme else
+            _("a question has no field \"%(field)s\" (expected: %(expected)s).",
+              field=unknown[0], expected=expected), obj.line)
     missing = sorted(required - set(obj))
     if missing:
-        raise FormatError(f"the {kind} has no \"{missing[0]}\".", obj.line)
+        raise FormatError(_("the theme has no \"%(field)s\".", field=missing[0]) if theme else
+                          _("the question has no \"%(field)s\".", field=missing[0]), obj.line)
 
 
 def _json_meta(document):
@@ -376,4 +395,4 @@ def parse_file(filename, data):
         return parse_json(data)
     if name.endswith((".md", ".markdown", ".txt")):
         return parse_markdown(data)
-    raise FormatError("Choose a Markdown (.md) or JSON (.json) file.", field="file")
+    raise FormatError(_("Choose a Markdown (.md) or JSON (.json) file."), field="file")

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
@@ -16,36 +17,37 @@ def _rule(rules, name):
 
 
 class GuideForm(FlaskForm):
-    title = StringField("Title", validators=[_rule(GUIDE_RULES, "title")])
-    purpose = TextAreaField("Purpose", validators=[_rule(GUIDE_RULES, "purpose")],
-                            description="What the guide is for and whom it is meant for.")
-    language = SelectField("Language", choices=options((l.value, l.label) for l in Language))
+    title = StringField(_l("Title"), validators=[_rule(GUIDE_RULES, "title")])
+    purpose = TextAreaField(_l("Purpose"), validators=[_rule(GUIDE_RULES, "purpose")],
+                            description=_l("What the guide is for and whom it is meant for."))
+    language = SelectField(_l("Language"), choices=options(
+        (l.value, Language.__labels__[l.value]) for l in Language))
     target_role_ids = SelectMultipleField(
-        "Target roles", coerce=coerce_id, validate_choice=True,
+        _l("Target roles"), coerce=coerce_id, validate_choice=True,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
-        description="The informant roles this guide is written for; none means any role.")
-    submit = SubmitField("Save")
+        description=_l("The informant roles this guide is written for; none means any role."))
+    submit = SubmitField(_l("Save"))
 
 
 class DraftForm(FlaskForm):
     content = TextAreaField(
-        "Themes, questions and probes",
-        validators=[InputRequired(message="Write the guide."),
-                    free_text("The guide", max_length=MAX_FILE_BYTES, multiline=True)],
-        description="One theme per “## Theme” line, one question per “- Question” line, probes "
-                    "as indented “  - Probe” lines. Keep the [key] in front of a question when "
-                    "you reword or move it, so versions compare question by question; new "
-                    "questions get a key when you save.")
-    change_note = TextAreaField("Change note", validators=[_rule(CHANGE_NOTE_RULE, "change_note")],
-                                description="What changed since the previous version, and why.")
-    submit = SubmitField("Save draft")
+        _l("Themes, questions and probes"),
+        validators=[InputRequired(message=_l("Write the guide.")),
+                    free_text(_l("The guide"), max_length=MAX_FILE_BYTES, multiline=True)],
+        description=_l("One theme per “## Theme” line, one question per “- Question” line, "
+                       "probes as indented “  - Probe” lines. Keep the [key] in front of a "
+                       "question when you reword or move it, so versions compare question by "
+                       "question; new questions get a key when you save."))
+    change_note = TextAreaField(_l("Change note"), validators=[_rule(CHANGE_NOTE_RULE, "change_note")],
+                                description=_l("What changed since the previous version, and why."))
+    submit = SubmitField(_l("Save draft"))
 
 
 class ImportForm(FlaskForm):
-    file = FileField("Markdown or JSON file", validators=[FileRequired("Choose a file.")],
-                     description="A .md or .json file in the format the export produces; "
-                                 "keys may be left out of new questions.")
-    submit = SubmitField("Import")
+    file = FileField(_l("Markdown or JSON file"), validators=[FileRequired(_l("Choose a file."))],
+                     description=_l("A .md or .json file in the format the export produces; "
+                                    "keys may be left out of new questions."))
+    submit = SubmitField(_l("Import"))
 
 
 class CompareForm(FlaskForm):
@@ -55,7 +57,7 @@ class CompareForm(FlaskForm):
         csrf = False
 
     # Not limited to the choices: a version that does not exist is a 404, not a form error.
-    old = SelectField("Compare version", coerce=coerce_id, validate_choice=False,
+    old = SelectField(_l("Compare version"), coerce=coerce_id, validate_choice=False,
                       validators=[InputRequired()])
-    new = SelectField("with version", coerce=coerce_id, validate_choice=False,
+    new = SelectField(_l("with version"), coerce=coerce_id, validate_choice=False,
                       validators=[InputRequired()])

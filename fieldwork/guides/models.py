@@ -2,6 +2,7 @@ from datetime import datetime
 
 from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table,
                         Text, UniqueConstraint, text)
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
@@ -13,6 +14,8 @@ class VersionStatus(LabelledEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     RETIRED = "retired"
+
+    __labels__ = {"draft": _l("Draft"), "published": _l("Published"), "retired": _l("Retired")}
 
 
 guide_target_role = Table(

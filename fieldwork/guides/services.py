@@ -7,6 +7,8 @@ A published version never changes: these functions refuse, and so does the datab
 import copy
 import secrets
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
@@ -35,16 +37,17 @@ def _language(value):
     try:
         return Language((value or "").strip().lower())
     except ValueError:
-        raise DomainError("Choose a language.") from None
+        raise DomainError(_("Choose a language.")) from None
 
 
 GUIDE_RULES = {
-    "title": lambda v: clean_text(v, max_length=200, required=True, label="Title"),
-    "purpose": lambda v: clean_text(v, max_length=5000, label="Purpose", multiline=True),
+    "title": lambda v: clean_text(v, max_length=200, required=True, label=_l("Title")),
+    "purpose": lambda v: clean_text(v, max_length=5000, label=_l("Purpose"), multiline=True),
     "language": _language,
 }
 CHANGE_NOTE_RULE = {
-    "change_note": lambda v: clean_text(v, max_length=5000, label="Change note", multiline=True),
+    "change_note": lambda v: clean_text(v, max_length=5000, label=_l("Change note"),
+                                        multiline=True),
 }
 
 
@@ -89,14 +92,14 @@ def _check_unique_title(title, exclude_id=None):
     if exclude_id is not None:
         query = query.where(Guide.id != exclude_id)
     if db.session.scalar(query) is not None:
-        raise DomainError("Another guide already has this title.", field="title")
+        raise DomainError(_("Another guide already has this title."), field="title")
 
 
 def _roles(ids):
     ids = {int(i) for i in (ids or [])}
     roles = db.session.scalars(select(Role).where(Role.id.in_(ids))).all() if ids else []
     if len(roles) != len(ids):
-        raise DomainError("Choose roles from the list.", field="target_role_ids")
+        raise DomainError(_("Choose roles from the list."), field="target_role_ids")
     return sorted(roles, key=lambda r: r.name)
 
 
@@ -159,8 +162,8 @@ def _add_version(guide_id, number, content, change_note, *, by, now, source):
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise NotAllowed("Someone else has just started a draft of this guide; reload the "
-                         "page.") from None
+        raise NotAllowed(_("Someone else has just started a draft of this guide; reload the "
+                           "page.")) from None
     audit.record("guide_version.create", by=by, entity=version,
                  after={**version.audit_snapshot(), "source": source, "content": content},
                  now=now)
@@ -178,20 +181,39 @@ def _next_number(guide_id):
 
 
 def _require_draft(version, action):
-    if not version.is_draft:
-        raise NotAllowed(f"Version {version.number} is {version.status.value} and can never "
-                         f"change; {action} a new version instead.")
+    """Refuse to change a version that has left draft; `action` is "edit", "publish" or
+    "delete", the thing the person tried to do."""
+    if version.is_draft:
+        return
+    number, retired = version.number, version.status is VersionStatus.RETIRED
+    if action == "publish":
+        message = (_("Version %(number)s is retired and can never change; publish a new version "
+                     "instead.", number=number) if retired else
+                   _("Version %(number)s is published and can never change; publish a new "
+                     "version instead.", number=number))
+    elif action == "delete":
+        message = (_("Version %(number)s is retired and can never change; retire it or make a "
+                     "new version instead.", number=number) if retired else
+                   _("Version %(number)s is published and can never change; retire it or make "
+                     "a new version instead.", number=number))
+    else:
+        message = (_("Version %(number)s is retired and can never change; make a new version "
+                     "instead.", number=number) if retired else
+                   _("Version %(number)s is published and can never change; make a new version "
+                     "instead.", number=number))
+    raise NotAllowed(message)
 
 
 def new_version(version, *, by, now=None):
     """A draft copy of a published or retired version, numbered after the guide's last one."""
     now = now or utcnow()
     if version.is_draft:
-        raise NotAllowed(f"Version {version.number} is still a draft; edit it instead.")
+        raise NotAllowed(_("Version %(number)s is still a draft; edit it instead.",
+                           number=version.number))
     existing = _draft_of(version.guide_id)
     if existing is not None:
-        raise NotAllowed(f"Version {existing.number} is already a draft; edit or delete it "
-                         "first.")
+        raise NotAllowed(_("Version %(number)s is already a draft; edit or delete it first.",
+                           number=existing.number))
     draft = _add_version(version.guide_id, _next_number(version.guide_id),
                          copy.deepcopy(version.content), "",
                          by=by, now=now, source=f"copy of version {version.number}")
@@ -202,7 +224,7 @@ def new_version(version, *, by, now=None):
 def update_draft(version, values, *, by, now=None):
     """Replace a draft's content (Markdown typed in the editor) and change note."""
     now = now or utcnow()
-    _require_draft(version, "make")
+    _require_draft(version, "edit")
     cleaned = require_clean(values, CHANGE_NOTE_RULE)
     parsed = formats.parse_markdown(values.get("content") or "")
     return _replace_draft_content(version, parsed.content, cleaned["change_note"], by=by,
@@ -259,19 +281,19 @@ def publish_version(version, *, by, now=None):
     _require_draft(version, "publish")
     questions = version.question_count
     if not questions:
-        raise DomainError("Add at least one question before publishing.", field="content")
+        raise DomainError(_("Add at least one question before publishing."), field="content")
     empty = next((t["title"] for t in version.themes if not t["questions"]), None)
     if empty is not None:
-        raise DomainError(f"The theme “{empty}” has no questions; add some or remove it.",
-                          field="content")
+        raise DomainError(_("The theme “%(title)s” has no questions; add some or remove it.",
+                            title=empty), field="content")
     if version.number > 1 and not version.change_note.strip():
-        raise DomainError("Write a change note saying what changed since the previous version.",
-                          field="change_note")
+        raise DomainError(_("Write a change note saying what changed since the previous "
+                            "version."), field="change_note")
     by_id = getattr(by, "id", None)  # read first: loading it may flush, and all must go at once
     version.content = formats.check_content(version.content)
     if any(t["key"] is None or any(q["key"] is None for q in t["questions"])
            for t in version.themes):
-        raise DomainError("Every theme and question needs a key; save the draft again.",
+        raise DomainError(_("Every theme and question needs a key; save the draft again."),
                           field="content")
     version.status = VersionStatus.PUBLISHED
     version.content_sha256 = formats.content_sha256(version.content)
@@ -288,8 +310,11 @@ def retire_version(version, *, by, now=None):
     """Keep a version for the interviews that used it, but offer it for no new one."""
     now = now or utcnow()
     if version.status is not VersionStatus.PUBLISHED:
-        raise NotAllowed(f"Only a published version can be retired; version {version.number} "
-                         f"is {version.status.value}.")
+        raise NotAllowed(
+            _("Only a published version can be retired; version %(number)s is retired.",
+              number=version.number) if version.status is VersionStatus.RETIRED else
+            _("Only a published version can be retired; version %(number)s is a draft.",
+              number=version.number))
     by_id = getattr(by, "id", None)
     version.status, version.retired_at, version.retired_by_id = VersionStatus.RETIRED, now, by_id
     audit.record("guide_version.retire", by=by, entity=version, before={"status": "published"},
@@ -301,11 +326,11 @@ def retire_version(version, *, by, now=None):
 def delete_draft(version, *, by, now=None):
     """Delete a draft. The database refuses if anything (an interview) points at it."""
     now = now or utcnow()
-    _require_draft(version, "retire it or make")
+    _require_draft(version, "delete")
     others = db.session.scalar(select(func.count()).where(GuideVersion.guide_id == version.guide_id,
                                                           GuideVersion.id != version.id))
     if not others:
-        raise NotAllowed("A guide keeps at least one version; edit this draft instead.")
+        raise NotAllowed(_("A guide keeps at least one version; edit this draft instead."))
     snapshot = {**version.audit_snapshot(), "content": version.content}
     version_id = version.id
     try:
@@ -313,7 +338,7 @@ def delete_draft(version, *, by, now=None):
         db.session.flush()
     except (IntegrityError, DBAPIError):
         db.session.rollback()
-        raise NotAllowed("This version is used by interviews and cannot be deleted.") from None
+        raise NotAllowed(_("This version is used by interviews and cannot be deleted.")) from None
     audit.record("guide_version.delete", by=by, entity_type="guide_version",
                  entity_id=version_id, before=snapshot, now=now)
     db.session.commit()
@@ -329,7 +354,7 @@ def import_version(guide, filename, data, *, by, now=None):
         error.field = "file"  # shown beside the upload field
         raise
     change_note = clean_text(parsed.meta.get("change-note", ""), max_length=5000,
-                             label="Change note", multiline=True)
+                             label=_l("Change note"), multiline=True)
     draft = _draft_of(guide.id)
     if draft is None:
         draft = _add_version(guide.id, _next_number(guide.id), formats.empty_content(), "",
@@ -353,5 +378,5 @@ def export_version(version, kind, *, by, now=None):
 def compare_versions(old, new):
     """The side-by-side difference between two versions of the same guide."""
     if old.guide_id != new.guide_id:
-        raise DomainError("Only versions of the same guide can be compared.")
+        raise DomainError(_("Only versions of the same guide can be compared."))
     return compare_content(old.content, new.content)

@@ -7,6 +7,8 @@
 """
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import ALL_ROLES, allow_roles
@@ -16,6 +18,7 @@ from ..forms import ConfirmForm, button_action, form_page, options, page_number
 from ..organisations.services import role_choices
 from . import formats, services
 from .forms import CompareForm, DraftForm, GuideForm, ImportForm
+from .models import VersionStatus
 from .services import WRITING_ROLES
 
 blueprint = Blueprint("guides", __name__, url_prefix="/guides")
@@ -40,7 +43,7 @@ def list_guides():
 def create():
     return form_page(_guide_form(), "guides/form.html",
                      save=lambda form: services.create_guide(form.data, by=current_user),
-                     done=_to_guide("Guide created with an empty draft version 1."))
+                     done=_to_guide(_l("Guide created with an empty draft version 1.")))
 
 
 @blueprint.get("/<int:guide_id>")
@@ -59,7 +62,7 @@ def edit(guide_id):
                        target_role_ids=[r.id for r in guide.target_roles])
     return form_page(form, "guides/form.html", guide=guide,
                      save=lambda form: services.update_guide(guide, form.data, by=current_user),
-                     done=_to_guide("Guide saved."))
+                     done=_to_guide(_l("Guide saved.")))
 
 
 @blueprint.route("/<int:guide_id>/import", methods=["GET", "POST"])
@@ -69,7 +72,8 @@ def import_file(guide_id):
     return form_page(ImportForm(), "guides/import.html", guide=guide,
                      save=lambda form: services.import_version(
                          guide, form.file.data.filename, form.file.data.read(), by=current_user),
-                     done=_to_version("File imported into draft version {number}.", "edit_draft"))
+                     done=_to_version(_l("File imported into draft version %(number)s."),
+                                       "edit_draft"))
 
 
 @blueprint.get("/<int:guide_id>/compare")
@@ -96,42 +100,46 @@ def version(guide_id, number):
 def edit_draft(guide_id, number):
     version = _version_or_404(guide_id, number)
     if not version.is_draft:
-        flash(f"Version {number} is {version.status.value}; make a new version to change it.",
-              "error")
+        flash(_("Version %(number)s is retired; make a new version to change it.", number=number)
+              if version.status is VersionStatus.RETIRED else
+              _("Version %(number)s is published; make a new version to change it.",
+                number=number), "error")
         return redirect(url_for("guides.version", guide_id=guide_id, number=number))
     form = DraftForm(data={"content": formats.markdown_body(version.content),
                            "change_note": version.change_note})
     return form_page(form, "guides/edit_draft.html", version=version,
                      save=lambda form: services.update_draft(version, form.data, by=current_user),
-                     done=_to_version("Draft saved."))
+                     done=_to_version(_l("Draft saved.")))
 
 
 @blueprint.post("/<int:guide_id>/versions/<int:number>/publish")
 @allow_roles(WRITING_ROLES)
 def publish(guide_id, number):
     return _act(guide_id, number, services.publish_version,
-                "Version {number} published. It can no longer change.")
+                _l("Version %(number)s published. It can no longer change."))
 
 
 @blueprint.post("/<int:guide_id>/versions/<int:number>/retire")
 @allow_roles(WRITING_ROLES)
 def retire(guide_id, number):
     return _act(guide_id, number, services.retire_version,
-                "Version {number} retired: past interviews keep it, new ones cannot choose it.")
+                _l("Version %(number)s retired: past interviews keep it, new ones cannot "
+                   "choose it."))
 
 
 @blueprint.post("/<int:guide_id>/versions/<int:number>/new-version")
 @allow_roles(WRITING_ROLES)
 def new_version(guide_id, number):
     return _act(guide_id, number, services.new_version,
-                "Draft version {number} created as a copy; edit it, then publish it.",
+                _l("Draft version %(number)s created as a copy; edit it, then publish it."),
                 then="edit_draft")
 
 
 @blueprint.post("/<int:guide_id>/versions/<int:number>/delete")
 @allow_roles(WRITING_ROLES)
 def delete_version(guide_id, number):
-    return _act(guide_id, number, services.delete_draft, "Draft version {number} deleted.",
+    return _act(guide_id, number, services.delete_draft,
+                _l("Draft version %(number)s deleted."),
                 then="detail")
 
 
@@ -164,7 +172,7 @@ def _act(guide_id, number, action, message, then="version"):
     version = _version_or_404(guide_id, number)
 
     def done(result):
-        flash(message.format(number=getattr(result, "number", number)), "success")
+        flash(str(message) % {"number": getattr(result, "number", number)}, "success")
         return _to_version(None, then)(result) if result is not None else redirect(
             url_for("guides.detail", guide_id=guide_id))
     return button_action(lambda: action(version, by=current_user), done=done,
@@ -190,13 +198,14 @@ def _compare_form(guide, formdata=None):
     numbers = [v.number for v in guide.versions]
     form = CompareForm(formdata, old=numbers[-2] if len(numbers) > 1 else numbers[-1],
                        new=numbers[-1])
-    form.old.choices = form.new.choices = [(n, f"Version {n}") for n in reversed(numbers)]
+    form.old.choices = form.new.choices = [(n, _("Version %(number)s", number=n))
+                                            for n in reversed(numbers)]
     return form
 
 
 def _to_guide(message):
     def done(guide):
-        flash(message, "success")
+        flash(str(message), "success")
         return redirect(url_for("guides.detail", guide_id=guide.id))
     return done
 
@@ -204,7 +213,7 @@ def _to_guide(message):
 def _to_version(message, endpoint="version"):
     def done(version):
         if message:
-            flash(message.format(number=version.number), "success")
+            flash(str(message) % {"number": version.number}, "success")
         if endpoint == "detail":
             return redirect(url_for("guides.detail", guide_id=version.guide_id))
         return redirect(url_for(f"guides.{endpoint}", guide_id=version.guide_id,

@@ -164,7 +164,7 @@ def test_a_researcher_records_coverage_and_everyone_sees_the_counts(app, client,
         as_text=True)
     guide_page = client.get(f"/guides/{version.guide_id}").get_data(as_text=True)
     assert "Question coverage" in guide_page
-    assert "1 of the 1 conducted interviews" in guide_page
+    assert "1 of the 1 conducted interview with this guide has" in guide_page
 
 
 def test_a_refused_answer_shows_the_form_again_with_422_and_changes_nothing(client, coordinator,

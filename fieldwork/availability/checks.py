@@ -7,11 +7,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..timeutil import format_local, study_zone
 from .finder import clashes, inside_working_hours, is_away, load_availability
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# "does not work then (Tuesdays 09:00–12:00)": every such weekday, as the messages name them.
+WEEKDAYS_PLURAL = (_l("Mondays"), _l("Tuesdays"), _l("Wednesdays"), _l("Thursdays"),
+                   _l("Fridays"), _l("Saturdays"), _l("Sundays"))
 
 
 @dataclass(frozen=True)
@@ -37,24 +41,35 @@ def availability_conflicts(interviewers, starts_at, ends_at, *, in_person):
         availability = found[user.id]
         if any(availability.hours.values()) and not inside_working_hours(
                 starts_at, ends_at, availability.hours, zone):
-            conflicts.append(Conflict(user.id, "hours", f"{user.name} does not work then "
-                                      f"({_hours_of_day(availability.hours, starts_at, zone)})."))
+            conflicts.append(Conflict(user.id, "hours",
+                                      _outside_hours(user.name, availability.hours, starts_at,
+                                                     zone)))
         if is_away(starts_at, ends_at, availability.away, zone):
-            conflicts.append(Conflict(user.id, "away", f"{user.name} is away that day."))
+            conflicts.append(Conflict(user.id, "away",
+                                      _("%(name)s is away that day.", name=user.name)))
         busy = [(b, e) for b, e in availability.busy if clashes(starts_at, ends_at, b, e, margin)]
         if busy:
             b, e = busy[0]
-            why = (f", and in-person interviews keep {int(buffer.total_seconds() // 60)} minutes "
-                   "free around them for travel") if margin else ""
-            conflicts.append(Conflict(user.id, "busy", f"{user.name}'s own calendar shows them "
-                                      f"busy {format_local(b)}–{format_local(e, '%H:%M')}{why}."))
+            if margin:
+                message = _("%(name)s's own calendar shows them busy %(start)s–%(end)s, and "
+                            "in-person interviews keep %(minutes)s minutes free around them for "
+                            "travel.", name=user.name, start=format_local(b),
+                            end=format_local(e, "%H:%M"),
+                            minutes=int(buffer.total_seconds() // 60))
+            else:
+                message = _("%(name)s's own calendar shows them busy %(start)s–%(end)s.",
+                            name=user.name, start=format_local(b), end=format_local(e, "%H:%M"))
+            conflicts.append(Conflict(user.id, "busy", message))
     return conflicts
 
 
-def _hours_of_day(hours, starts_at, zone):
+def _outside_hours(name, hours, starts_at, zone):
+    """"Rolf does not work then (Tuesdays 09:00–12:00).", or that he has none that day."""
     weekday = starts_at.astimezone(zone).weekday()
     ranges = hours.get(weekday, ())
     if not ranges:
-        return f"no working hours on {WEEKDAYS[weekday]}s"
-    return f"{WEEKDAYS[weekday]}s " + ", ".join(
-        f"{b:%H:%M}–{e:%H:%M}" for b, e in ranges)
+        return _("%(name)s does not work then (no working hours on %(weekdays)s).", name=name,
+                 weekdays=WEEKDAYS_PLURAL[weekday])
+    return _("%(name)s does not work then (%(weekdays)s %(hours)s).", name=name,
+             weekdays=WEEKDAYS_PLURAL[weekday],
+             hours=", ".join(f"{b:%H:%M}–{e:%H:%M}" for b, e in ranges))

@@ -1,10 +1,10 @@
-import enum
 from datetime import date, datetime, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime, enum_column, utcnow
+from ..database import LabelledEnum, UTCDateTime, enum_column, utcnow
 from ..extensions import db
 
 
@@ -42,13 +42,11 @@ class DateAway(db.Model):
     last_day: Mapped[date] = mapped_column(Date)
 
 
-class CalendarKind(enum.Enum):
+class CalendarKind(LabelledEnum):
     ICAL = "ical"
     CALDAV = "caldav"
 
-    @property
-    def label(self):
-        return {"ical": "iCalendar address (.ics)", "caldav": "CalDAV calendar"}[self.value]
+    __labels__ = {"ical": _l("iCalendar address (.ics)"), "caldav": _l("CalDAV calendar")}
 
 
 class BusyCalendar(db.Model):

@@ -9,6 +9,7 @@ from datetime import date, time, timedelta
 from itertools import groupby, pairwise
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from .. import audit
@@ -42,25 +43,25 @@ def _audit(action, user, *, by, now, before=None, after=None):
 
 def parse_ranges(text, field_name):
     """"09:00-11:30, 12:00-16:00" as sorted (start, end) times; refuses overlapping ranges."""
-    text = clean_text(text, max_length=200, label="Working hours")
+    text = clean_text(text, max_length=200, label=_("Working hours"))
     ranges = []
     for part in filter(None, (p.strip() for p in re.split(r"[,;]", text))):
         match = _RANGE.fullmatch(part)
         if not match:
-            raise DomainError("Write the hours as 09:00-11:30, several ranges separated by "
-                              "commas.", field_name)
+            raise DomainError(_("Write the hours as 09:00-11:30, several ranges separated by "
+                                "commas."), field_name)
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-            raise DomainError("Use times from 00:00 to 23:59.", field_name)
+            raise DomainError(_("Use times from 00:00 to 23:59."), field_name)
         starts, ends = time(h1, m1), time(h2, m2)
         if ends <= starts:
-            raise DomainError("Each range must end after it starts (ranges cannot run past "
-                              "midnight).", field_name)
+            raise DomainError(_("Each range must end after it starts (ranges cannot run past "
+                                "midnight)."), field_name)
         ranges.append((starts, ends))
     ranges.sort()
-    for (_, first_end), (second_start, _) in pairwise(ranges):
+    for (_start, first_end), (second_start, _end) in pairwise(ranges):
         if second_start < first_end:
-            raise DomainError("The ranges overlap; join them into one.", field_name)
+            raise DomainError(_("The ranges overlap; join them into one."), field_name)
     return ranges
 
 
@@ -119,11 +120,11 @@ def add_date_away(user, values, *, by, now=None):
     now = now or utcnow()
     first, last = values.get("first_day"), values.get("last_day") or values.get("first_day")
     if not isinstance(first, date):
-        raise DomainError("Enter the first day away.", "first_day")
+        raise DomainError(_("Enter the first day away."), "first_day")
     if last < first:
-        raise DomainError("The last day cannot be before the first.", "last_day")
+        raise DomainError(_("The last day cannot be before the first."), "last_day")
     if (last - first).days > 366:
-        raise DomainError("Enter at most a year at a time.", "last_day")
+        raise DomainError(_("Enter at most a year at a time."), "last_day")
     away = DateAway(user_id=user.id, first_day=first, last_day=last)
     db.session.add(away)
     db.session.flush()
@@ -157,21 +158,22 @@ def set_busy_calendar(user, values, *, by, now=None):
     try:
         kind = CalendarKind(values.get("kind"))
     except ValueError:
-        raise DomainError("Choose the kind of calendar.", "kind") from None
+        raise DomainError(_("Choose the kind of calendar."), "kind") from None
     # Not clean_text's message: it would be fine, but the address must never be echoed, and
     # a calendar address has no business holding spaces or control characters at all.
     url = busy.normalise_address(values.get("url") or "")
     parts = urlsplit(url)
     if (not url or len(url) > 2000 or parts.scheme not in ("http", "https")
             or not parts.hostname or re.search(r"[\s\x00-\x1f\x7f]", url)):
-        raise DomainError("Enter the calendar's address, starting with https:// (or webcal://).",
-                          "url")
-    username = clean_text(values.get("username"), max_length=200, label="User name")
+        raise DomainError(_("Enter the calendar's address, starting with https:// (or "
+                            "webcal://)."), "url")
+    username = clean_text(values.get("username"), max_length=200, label=_("User name"))
     password = values.get("password") or ""
     if len(password) > 500 or re.search(r"[\x00-\x1f\x7f]", password):
-        raise DomainError("The password cannot be used.", "password")
+        raise DomainError(_("The password cannot be used."), "password")
     if kind is CalendarKind.ICAL and (username or password):
-        raise DomainError("An iCalendar address needs no login: leave these empty.", "username")
+        raise DomainError(_("An iCalendar address needs no login: leave these empty."),
+                          "username")
     lock_rows(User, [user.id])  # one calendar per interviewer, however many save at once
     calendar = calendar_of(user.id)
     before = _calendar_snapshot(calendar)
@@ -223,7 +225,7 @@ def read_calendar_now(user, *, now=None):
 
 
 def _no_calendar():
-    raise DomainError("There is no calendar to read.")
+    raise DomainError(_("There is no calendar to read."))
 
 
 def busy_count(user_id, *, now):
@@ -248,7 +250,7 @@ class Search:
 
     @property
     def count(self):
-        return sum(len(times) for _, times in self.days)
+        return sum(len(times) for _day, times in self.days)
 
 
 def find_times(values, *, now):
@@ -258,35 +260,36 @@ def find_times(values, *, now):
     informants = db.session.scalars(select(Informant).where(Informant.id.in_(informant_ids))
                                     .order_by(Informant.code)).all() if informant_ids else []
     if not informants or len(informants) != len(informant_ids):
-        raise DomainError("Choose at least one informant.", "informant")
+        raise DomainError(_("Choose at least one informant."), "informant")
     interviewers = load_interviewers(interviewer_ids, "interviewer",
-                                     missing="Choose at least one interviewer.")
+                                     missing=_("Choose at least one interviewer."))
     need = values.get("need")
     if need not in ("all", "any"):
-        raise DomainError("Choose whether all the interviewers or any one of them must be free.",
-                          "need")
+        raise DomainError(_("Choose whether all the interviewers or any one of them must be "
+                            "free."), "need")
     duration = parse_duration(values.get("duration"), "duration", minimum=MIN_DURATION)
     try:
         mode = InterviewMode(values.get("mode"))
     except ValueError:
-        raise DomainError("Choose how the interview takes place.", "mode") from None
+        raise DomainError(_("Choose how the interview takes place."), "mode") from None
     first_day, last_day = values.get("first_day"), values.get("last_day")
     if not isinstance(first_day, date) or not isinstance(last_day, date):
-        raise DomainError("Enter the first and last day to search.", "first_day")
+        raise DomainError(_("Enter the first and last day to search."), "first_day")
     if last_day < first_day:
-        raise DomainError("The last day cannot be before the first.", "last_day")
+        raise DomainError(_("The last day cannot be before the first."), "last_day")
     if (last_day - first_day).days >= MAX_DAYS:
-        raise DomainError(f"Search at most {MAX_DAYS} days at a time.", "last_day")
+        raise DomainError(_("Search at most %(count)s days at a time.", count=MAX_DAYS),
+                          "last_day")
     try:
         grid = int(values.get("grid"))
     except (TypeError, ValueError):
         grid = None
     if grid not in GRID_MINUTES:
-        raise DomainError("Choose how far apart the start times are.", "grid")
+        raise DomainError(_("Choose how far apart the start times are."), "grid")
     notice = values.get("notice")
     if not isinstance(notice, int) or not 0 <= notice <= MAX_NOTICE_HOURS:
-        raise DomainError(f"Enter the notice in whole hours, from 0 to {MAX_NOTICE_HOURS}.",
-                          "notice")
+        raise DomainError(_("Enter the notice in whole hours, from 0 to %(maximum)s.",
+                            maximum=MAX_NOTICE_HOURS), "notice")
     found = free_times(informant_ids=informant_ids, interviewer_ids=interviewer_ids,
                        need_all=need == "all", duration=timedelta(minutes=duration), mode=mode,
                        first_day=first_day, last_day=last_day, grid_minutes=grid,

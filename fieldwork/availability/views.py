@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.routing import BuildError
@@ -69,7 +70,7 @@ def hours(user_id):
     return form_page(form, "availability/hours.html", user=user,
                      save=lambda form: services.set_working_hours(user, form.data,
                                                                   by=current_user),
-                     done=_back_to(user, "Working hours saved."))
+                     done=_back_to(user, _("Working hours saved.")))
 
 
 @blueprint.post("/<int:user_id>/away")
@@ -87,7 +88,7 @@ def add_away(user_id):
         db.session.rollback()
         show_domain_error(form, error)
         return _detail_page(user, form), 422
-    return _back_to(user, "Dates away added.")(None)
+    return _back_to(user, _("Dates away added."))(None)
 
 
 @blueprint.post("/<int:user_id>/away/<int:away_id>/remove")
@@ -98,7 +99,7 @@ def remove_away(user_id, away_id):
     if away.user_id != user.id:
         abort(404)
     return button_action(lambda: services.remove_date_away(away, by=current_user),
-                         done=_back_to(user, "Dates away removed."),
+                         done=_back_to(user, _("Dates away removed.")),
                          refused=lambda: _detail_page(user))
 
 
@@ -112,8 +113,8 @@ def calendar(user_id):
     return form_page(form, "availability/calendar.html", user=user, current=current,
                      save=lambda form: services.set_busy_calendar(user, form.data,
                                                                   by=current_user),
-                     done=_back_to(user, "Calendar saved. Its busy times are read within a few "
-                                         "minutes, or now with \"Read now\"."))
+                     done=_back_to(user, _("Calendar saved. Its busy times are read within a "
+                                           "few minutes, or now with \"Read now\".")))
 
 
 @blueprint.post("/<int:user_id>/calendar/remove")
@@ -121,7 +122,7 @@ def calendar(user_id):
 def remove_calendar(user_id):
     user = _editable(user_id)
     return button_action(lambda: services.remove_busy_calendar(user, by=current_user),
-                         done=_back_to(user, "Calendar removed, with the busy times read from it."),
+                         done=_back_to(user, _("Calendar removed, with the busy times read from it.")),
                          refused=lambda: _detail_page(user))
 
 
@@ -132,9 +133,9 @@ def read_calendar(user_id):
 
     def done(outcome):
         if outcome == "failed":
-            flash("The calendar could not be read: see the message below.", "error")
+            flash(_("The calendar could not be read: see the message below."), "error")
         else:
-            flash("Calendar read.", "success")
+            flash(_("Calendar read."), "success")
         return redirect(url_for("availability.detail", user_id=user.id))
     return button_action(lambda: services.read_calendar_now(user), done=done,
                          refused=lambda: _detail_page(user))
@@ -151,7 +152,7 @@ def _editable(user_id):
 
 
 def _back_to(user, message):
-    def done(_):
+    def done(_result):
         flash(message, "success")
         return redirect(url_for("availability.detail", user_id=user.id))
     return done

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit, languages
@@ -167,7 +168,7 @@ def give_consent_through_offer(context, items, *, agree, now=None):
     now = now or utcnow()
     version = context.consent_version
     if version is None:
-        raise NotAllowed("There is no consent form to answer.")
+        raise NotAllowed(_("There is no consent form to answer."))
     if agree:
         return answers.give_consent(context.offer.informant, items,
                                     method=ConsentMethod.ELECTRONIC, by=context.actor, now=now,
@@ -187,12 +188,12 @@ def book(context, slot_id, *, now=None):
     offer = lock_offer(context.offer.id)
     actor = informant_actor(offer)
     if not offer.status.is_open:
-        raise NotAllowed("The offer has been answered already.")
+        raise NotAllowed(_("The offer has been answered already."))
     if offer.expires_at <= now:
-        raise NotAllowed("The offer has expired.")
+        raise NotAllowed(_("The offer has expired."))
     slot = _slot(offer, slot_id, now=now)
     if not consent_summaries([offer.informant_id])[offer.informant_id].may_participate:
-        raise NotAllowed("Consent to take part is needed before booking.")
+        raise NotAllowed(_("Consent to take part is needed before booking."))
     lock_rows(Informant, [offer.informant_id])
     lock_rows(User, [u.id for u in offer.interviewers])
     interview = _make_interview(offer, slot, actor=actor, now=now)
@@ -210,9 +211,9 @@ def book(context, slot_id, *, now=None):
 def _slot(offer, slot_id, *, now=None):
     slot = next((s for s in offer.slots if s.id == slot_id), None)
     if slot is None:
-        raise DomainError("Choose one of the offered times.", "slot")
+        raise DomainError(_("Choose one of the offered times."), "slot")
     if slot.starts_at <= (now or utcnow()):
-        raise SlotTaken("That time has passed.")
+        raise SlotTaken(_("That time has passed."))
     return slot
 
 
@@ -246,7 +247,7 @@ def _make_interview(offer, slot, *, actor, now):
                                                now=now)
         except TimeTaken:
             continue
-    raise SlotTaken("That time has just been taken.")
+    raise SlotTaken(_("That time has just been taken."))
 
 
 def move(context, slot_id, *, now=None):
@@ -258,7 +259,7 @@ def move(context, slot_id, *, now=None):
     interview = _booked_interview(offer, now=now)
     slot = _slot(offer, slot_id, now=now)
     if slot.starts_at == interview.starts_at:
-        raise DomainError("The interview is already at that time.", "slot")
+        raise DomainError(_("The interview is already at that time."), "slot")
     lock_rows(Informant, [offer.informant_id])
     lock_rows(User, sorted({u.id for u in offer.interviewers} |
                            {u.id for u in interview.interviewers}))
@@ -266,14 +267,14 @@ def move(context, slot_id, *, now=None):
     current = [u.id for u in interview.interviewers]
     for interviewer_ids in _candidates(offer, first=current):
         try:
-            interview, _ = interviews.update_interview(
+            interview, _changes = interviews.update_interview(
                 interview, _values(offer, slot, interviewer_ids, notes=interview.notes),
                 by=actor, now=now)
             break
         except TimeTaken:
             continue
     else:
-        raise SlotTaken("That time has just been taken.")
+        raise SlotTaken(_("That time has just been taken."))
     offer.updated_at = now
     audit.record("offer.move", by=actor, entity=offer, before=before,
                  after={"starts_at": interview.starts_at.isoformat()}, now=now)
@@ -283,12 +284,12 @@ def move(context, slot_id, *, now=None):
 
 def _booked_interview(offer, *, now):
     if offer.status is not OfferStatus.BOOKED or offer.interview_id is None:
-        raise NotAllowed("Nothing has been booked with this offer.")
+        raise NotAllowed(_("Nothing has been booked with this offer."))
     interview = get_interview(offer.interview_id)
     if interview is None or not interview.status.is_open:
-        raise NotAllowed("The interview is no longer planned.")
+        raise NotAllowed(_("The interview is no longer planned."))
     if now >= interview.starts_at - timedelta(hours=cutoff_hours()):
-        raise CutoffPassed("It is too late to change the interview through the link.")
+        raise CutoffPassed(_("It is too late to change the interview through the link."))
     return interview
 
 
@@ -311,7 +312,7 @@ def decline(context, *, message="", now=None):
     now = now or utcnow()
     offer = lock_offer(context.offer.id)
     if not offer.status.is_open:
-        raise NotAllowed("The offer has been answered already.")
+        raise NotAllowed(_("The offer has been answered already."))
     _answer(offer, OfferStatus.DECLINED, by=informant_actor(offer), now=now,
             message=_clean_message(message))
     db.session.commit()
@@ -320,7 +321,7 @@ def decline(context, *, message="", now=None):
 
 def _clean_message(message):
     try:
-        return clean_text(message, max_length=2000, label="Message", multiline=True)
+        return clean_text(message, max_length=2000, label=_("Message"), multiline=True)
     except DomainError as error:
         raise DomainError(error.message, "message") from None
 

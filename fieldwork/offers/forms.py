@@ -1,3 +1,5 @@
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (FieldList, Form, FormField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
@@ -16,47 +18,53 @@ MANUAL_ROWS = 4
 class LocalTimeForm(Form):
     """A time typed by hand: a date and a start in the study's time zone."""
 
-    day = StudyDateField("Date", validators=[Optional()])
-    start = StudyTimeField("Starts at", validators=[Optional()])
+    day = StudyDateField(_l("Date"), validators=[Optional()])
+    start = StudyTimeField(_l("Starts at"), validators=[Optional()])
 
 
 class OfferForm(FlaskForm):
     # Any id is taken (no choices from every informant): the service refuses unknown ones.
-    informant_ids = SelectMultipleField("Informants", coerce=coerce_id, validate_choice=False)
-    informant_search = StringField("Find an informant",
-                                   validators=[free_text("The search", max_length=200)])
-    interviewer_ids = SelectMultipleField("Interviewers", coerce=coerce_id,
-                                          description="Hold Ctrl (⌘ on a Mac) to choose several.")
-    need = RadioField("The interview needs", default=OfferNeed.ALL.value,
-                      choices=options((n.value, n.label) for n in OfferNeed))
-    duration_minutes = IntegerField("Duration (minutes)", default=60,
-                                    validators=[InputRequired("Enter the duration in minutes.")])
-    mode = SelectField("Mode", choices=options((m.value, m.label) for m in InterviewMode))
-    place = StringField("Place", validators=[free_text("Place", max_length=300)],
-                        description="Address and room, for interviews in person.")
-    meeting_url = StringField("Meeting link",
-                              validators=[free_text("Meeting link", max_length=500)],
-                              description="For video interviews (https://…).")
-    guide_version_id = SelectField("Interview guide", coerce=coerce_optional_id)
+    informant_ids = SelectMultipleField(_l("Informants"), coerce=coerce_id, validate_choice=False)
+    informant_search = StringField(_l("Find an informant"),
+                                   validators=[free_text(_l("The search"), max_length=200)])
+    interviewer_ids = SelectMultipleField(
+        _l("Interviewers"), coerce=coerce_id,
+        description=_l("Hold Ctrl (⌘ on a Mac) to choose several."))
+    need = RadioField(_l("The interview needs"), default=OfferNeed.ALL.value,
+                      choices=options((n.value, OfferNeed.__labels__[n.value]) for n in OfferNeed))
+    duration_minutes = IntegerField(
+        _l("Duration (minutes)"), default=60,
+        validators=[InputRequired(_l("Enter the duration in minutes."))])
+    mode = SelectField(_l("Mode"), choices=options(
+        (m.value, InterviewMode.__labels__[m.value]) for m in InterviewMode))
+    place = StringField(_l("Place"), validators=[free_text(_l("Place"), max_length=300)],
+                        description=_l("Address and room, for interviews in person."))
+    meeting_url = StringField(_l("Meeting link"),
+                              validators=[free_text(_l("Meeting link"), max_length=500)],
+                              description=_l("For video interviews (https://…)."))
+    guide_version_id = SelectField(_l("Interview guide"), coerce=coerce_optional_id)
     language = SelectField(
-        "Language of the offer", default="",
-        choices=options([("", "Each informant's own language")] +
-                        [(lang.value, f"{lang.label} for every informant") for lang in Language]),
-        description="The email, the informant's page and the interview's emails.")
-    times = SelectMultipleField("Times found", widget=ListWidget(prefix_label=False),
+        _l("Language of the offer"), default="",
+        choices=options([("", _l("Each informant's own language"))] +
+                        [(lang.value, _l("%(language)s for every informant",
+                                         language=Language.__labels__[lang.value]))
+                         for lang in Language]),
+        description=_l("The email, the informant's page and the interview's emails."))
+    times = SelectMultipleField(_l("Times found"), widget=ListWidget(prefix_label=False),
                                 option_widget=CheckboxInput())
-    manual = FieldList(FormField(LocalTimeForm), label="Add times by hand",
+    manual = FieldList(FormField(LocalTimeForm), label=_l("Add times by hand"),
                        min_entries=MANUAL_ROWS, max_entries=MANUAL_ROWS)
-    expires_on = StudyDateField("Offer expires on",
-                                validators=[InputRequired("Enter the date the offer expires.")])
-    expires_time = StudyTimeField("at", validators=[Optional()],
-                             description="Local time; empty: the end of that day.")
+    expires_on = StudyDateField(
+        _l("Offer expires on"), validators=[InputRequired(_l("Enter the date the offer expires."))])
+    expires_time = StudyTimeField(
+        lazy_pgettext("expires at a time", "at"), validators=[Optional()],
+        description=_l("Local time; empty: the end of that day."))
     # Shown when a time goes against an interviewer's availability: with a reason, offered.
     availability_reason = StringField(
-        "Reason for offering anyway",
-        validators=[free_text("Reason for offering anyway", max_length=500)],
-        description="For the audit log, for example \"agreed with the researcher by phone\".")
-    submit = SubmitField("Send offer")
+        _l("Reason for offering anyway"),
+        validators=[free_text(_l("Reason for offering anyway"), max_length=500)],
+        description=_l("For the audit log, for example \"agreed with the researcher by phone\"."))
+    submit = SubmitField(_l("Send offer"))
 
     def local_starts(self):
         return [(entry.form.day.data, entry.form.start.data) for entry in self.manual]
@@ -66,8 +74,9 @@ class OfferFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = filter_select("Status", validators=[Optional()], choices=options(
-        [("", "Any status")] + [(s.value, s.label) for s in OfferStatus]))
+    status = filter_select(_l("Status"), validators=[Optional()], choices=options(
+        [("", _l("Any status"))] + [(s.value, OfferStatus.__labels__[s.value])
+                                    for s in OfferStatus]))
 
 
 class BookForm(FlaskForm):
@@ -75,4 +84,4 @@ class BookForm(FlaskForm):
 
 
 class MessageForm(FlaskForm):
-    message = TextAreaField(validators=[free_text("Message", max_length=2000, multiline=True)])
+    message = TextAreaField(validators=[free_text(_l("Message"), max_length=2000, multiline=True)])

@@ -3,6 +3,8 @@ answered. Each public function commits once, with its audit events and emails.""
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from .. import audit
@@ -11,7 +13,8 @@ from ..consent.tokens import informant_links
 from ..database import utcnow
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
-from ..informants.models import Informant
+from ..i18n import current_language
+from ..informants.models import Informant, RecruitmentStatus
 from ..interviews.invitations import local_when
 from ..interviews.models import InterviewMode
 from ..interviews.planning import (MIN_DURATION, clean_meeting, guide_version_of,
@@ -40,21 +43,20 @@ def create_offers(values, *, by, now=None):
     informants = db.session.scalars(select(Informant).where(Informant.id.in_(informant_ids))
                                     .order_by(Informant.id)).all() if informant_ids else []
     if not informants or len(informants) != len(informant_ids):
-        raise DomainError("Choose at least one informant.", "informant_ids")
+        raise DomainError(_("Choose at least one informant."), "informant_ids")
     for informant in informants:
         if not informant.status.may_be_contacted:
-            raise DomainError(f"{informant.code} {informant.status.no_contact_reason}, so no "
-                              "times can be offered.", "informant_ids")
+            raise DomainError(_not_offerable(informant), "informant_ids")
         if not informant.email:
-            raise DomainError(f"{informant.code} has no email address, so the offer cannot be "
-                              "sent.", "informant_ids")
+            raise DomainError(_("%(code)s has no email address, so the offer cannot be sent.",
+                                code=informant.code), "informant_ids")
     interviewers = load_interviewers(interviewer_ids, "interviewer_ids",
-                                     missing="Choose at least one interviewer.")
+                                     missing=_("Choose at least one interviewer."))
     try:
         need = OfferNeed(values.get("need") or "all")
     except ValueError:
-        raise DomainError("Choose whether the interview needs all the interviewers or any one.",
-                          "need") from None
+        raise DomainError(_("Choose whether the interview needs all the interviewers or any "
+                            "one."), "need") from None
     duration = parse_duration(values.get("duration_minutes"), "duration_minutes",
                               minimum=MIN_DURATION)
     mode, place, meeting_url = clean_meeting(values)
@@ -91,6 +93,21 @@ def create_offers(values, *, by, now=None):
     return offers
 
 
+def _not_offerable(informant):
+    """Why no times can be offered to an informant who may not be contacted: one sentence."""
+    messages = {
+        RecruitmentStatus.DECLINED: _("%(code)s has declined to take part, so no times can be "
+                                      "offered.", code=informant.code),
+        RecruitmentStatus.WITHDRAWN: _("%(code)s has withdrawn from the study, so no times can "
+                                       "be offered.", code=informant.code),
+        RecruitmentStatus.DO_NOT_CONTACT: _("%(code)s has asked not to be contacted, so no times "
+                                            "can be offered.", code=informant.code),
+    }
+    return messages.get(informant.status,
+                        _("%(code)s may not be contacted, so no times can be offered.",
+                          code=informant.code))
+
+
 def _check_availability(values, interviewers, need, starts, duration, mode):
     """The times that go against the interviewers' availability, as (start, Conflict) pairs,
     and the coordinator's reason for offering them anyway; without a reason, a DomainError
@@ -109,14 +126,19 @@ def _check_availability(values, interviewers, need, starts, duration, mode):
     if not found:
         return [], ""
     reason = clean_text(values.get("availability_reason"), max_length=500,
-                        label="Reason for offering anyway")
+                        label=_("Reason for offering anyway"))
     if not reason:
-        times = sorted({start for start, _ in found})
-        listed = " ".join(f"{local_when(start, 'en')}: " + " ".join(
-            c.message for s, c in found if s == start) for start in times[:3])
-        more = f" (and {len(times) - 3} more times)" if len(times) > 3 else ""
-        raise DomainError(f"{listed}{more} To offer these times anyway, give the reason here.",
-                          "availability_reason")
+        language = current_language()
+        times = sorted({start for start, _conflict in found})
+        # Each time named, then its problems, each a sentence of its own.
+        parts = [_("%(when)s: %(problems)s", when=local_when(start, language),
+                   problems=" ".join(str(c.message) for s, c in found if s == start))
+                 for start in times[:3]]
+        if len(times) > 3:
+            parts.append(ngettext("(and %(num)d more time)", "(and %(num)d more times)",
+                                  len(times) - 3))
+        parts.append(_("To offer these times anyway, give the reason here."))
+        raise DomainError(" ".join(parts), "availability_reason")
     return found, reason
 
 
@@ -141,24 +163,25 @@ def _clean_starts(values, *, now):
     for value in values.get("starts") or ():
         instant = value if isinstance(value, datetime) else parse_instant(value)
         if instant is None or instant.tzinfo is None:
-            raise DomainError("An offered time could not be read; choose the times again.",
+            raise DomainError(_("An offered time could not be read; choose the times again."),
                               "times")
         starts.add(instant.astimezone(UTC))
     for day, start_time in values.get("local_starts") or ():
         if day is None and start_time is None:
             continue
         if not isinstance(day, date) or not isinstance(start_time, time):
-            raise DomainError("Enter both the date and the time of each time you add.", "times")
+            raise DomainError(_("Enter both the date and the time of each time you add."),
+                              "times")
         try:
             starts.add(local_to_utc(day, start_time))
         except DomainError as error:
             raise DomainError(error.message, "times") from None
     if not starts:
-        raise DomainError("Choose or enter at least one time to offer.", "times")
+        raise DomainError(_("Choose or enter at least one time to offer."), "times")
     if len(starts) > MAX_SLOTS:
-        raise DomainError(f"Offer at most {MAX_SLOTS} times.", "times")
+        raise DomainError(_("Offer at most %(count)s times.", count=MAX_SLOTS), "times")
     if min(starts) <= now:
-        raise DomainError("Every offered time must be in the future.", "times")
+        raise DomainError(_("Every offered time must be in the future."), "times")
     return sorted(starts)
 
 
@@ -169,15 +192,16 @@ def _clean_expiry(values, *, now, last_start):
     else:
         day, at = values.get("expires_on"), values.get("expires_time") or time(23, 59)
         if not isinstance(day, date):
-            raise DomainError("Enter the date the offer expires.", "expires_on")
+            raise DomainError(_("Enter the date the offer expires."), "expires_on")
         try:
             expires_at = local_to_utc(day, at)
         except DomainError as error:
             raise DomainError(error.message, "expires_on") from None
     if expires_at <= now:
-        raise DomainError("The offer must expire in the future.", "expires_on")
+        raise DomainError(_("The offer must expire in the future."), "expires_on")
     if expires_at > last_start:
-        raise DomainError("The offer must expire before the last time offered.", "expires_on")
+        raise DomainError(_("The offer must expire before the last time offered."),
+                          "expires_on")
     return expires_at
 
 
@@ -204,7 +228,7 @@ def withdraw_offer(offer, *, by, now=None):
     now = now or utcnow()
     offer = lock_offer(offer.id)
     if not offer.status.is_open:
-        raise NotAllowed(f"A {offer.status.label.lower()} offer cannot be withdrawn.")
+        raise NotAllowed(_withdraw_refusal(offer.status))
     before = offer.audit_snapshot()
     offer.status, offer.updated_at = OfferStatus.CANCELLED, now
     audit.record_update("offer.cancel", by=by, entity=offer, before=before,
@@ -212,6 +236,16 @@ def withdraw_offer(offer, *, by, now=None):
     db.session.commit()
     return offer
 
+
+def _withdraw_refusal(status):
+    """Why an offer in this (answered or ended) status cannot be withdrawn: one sentence."""
+    messages = {
+        OfferStatus.BOOKED: _("A booked offer cannot be withdrawn."),
+        OfferStatus.DECLINED: _("A declined offer cannot be withdrawn."),
+        OfferStatus.EXPIRED: _("An expired offer cannot be withdrawn."),
+        OfferStatus.CANCELLED: _("A cancelled offer cannot be withdrawn."),
+    }
+    return messages.get(status, _("This offer cannot be withdrawn."))
 
 
 # The scheduler

@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -30,6 +32,13 @@ class OfferStatus(LabelledEnum):
     EXPIRED = "expired"      # not answered in time
     CANCELLED = "cancelled"  # withdrawn by the team, or the booking cancelled by the informant
 
+    __labels__ = {"sent": lazy_pgettext("offer status", "Sent"),
+                  "opened": lazy_pgettext("offer status", "Opened"),
+                  "booked": lazy_pgettext("offer status", "Booked"),
+                  "declined": lazy_pgettext("offer status", "Declined"),
+                  "expired": lazy_pgettext("offer status", "Expired"),
+                  "cancelled": lazy_pgettext("offer status", "Cancelled")}
+
     @property
     def is_open(self):
         """Waiting for the informant's answer: its times may still be booked."""
@@ -45,9 +54,7 @@ class OfferNeed(LabelledEnum):
     ALL = "all"   # every one of them
     ANY = "any"   # any one of them who is free at the time
 
-    @property
-    def label(self):
-        return {"all": "All of them", "any": "Any one of them"}[self.value]
+    __labels__ = {"all": _l("All of them"), "any": _l("Any one of them")}
 
 
 offer_interviewer = Table(

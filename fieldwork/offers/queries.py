@@ -4,6 +4,7 @@ digest's parts, and the row lock that every change of an offer takes first."""
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -17,7 +18,7 @@ from .models import OPEN_OFFER_STATUSES, Offer, OfferStatus
 def lock_offer(offer_id):
     [offer] = lock_rows(Offer, [offer_id]) or [None]
     if offer is None:
-        raise NotAllowed("The offer no longer exists.")
+        raise NotAllowed(_("The offer no longer exists."))
     return load_offer(offer_id)
 
 

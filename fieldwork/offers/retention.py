@@ -2,6 +2,7 @@
 these suit me", a cancellation's reason), which may say anything about them, also in the audit
 log's snapshots of offers. Places and meeting links are the team's, like an interview's."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from ..extensions import db
@@ -25,5 +26,5 @@ def _erase(now):
 
 
 retention.register(retention.IdentityStore(
-    "offer-messages", "Informants' messages in answer to offered times", _count, _erase,
+    "offer-messages", _l("Informants' messages in answer to offered times"), _count, _erase,
     ("offer",)))

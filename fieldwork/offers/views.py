@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import languages
@@ -14,6 +16,7 @@ from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import BadNumber, ConfirmForm, button_action, form_page, options, page_number
+from ..i18n import current_language
 from ..guides.services import choosable_versions
 from ..interviews import picker, queries
 from ..interviews.invitations import local_when
@@ -60,7 +63,8 @@ def new():
         return picker.found_page("offers/new.html", form)
 
     def done(offers):
-        flash(f"Offer sent to {len(offers)} informant(s).", "success")
+        flash(ngettext("Offer sent to %(num)d informant.", "Offer sent to %(num)d informants.",
+                       len(offers)), "success")
         return redirect(url_for("offers.list"))
 
     return form_page(form, "offers/new.html", done=done,
@@ -85,8 +89,8 @@ def _detail_page(offer_id):
 def cancel(offer_id):
     offer = services.get_offer(offer_id) or abort(404)
 
-    def done(_):
-        flash("The offer is withdrawn; its link no longer works.", "success")
+    def done(_offer):
+        flash(_("The offer is withdrawn; its link no longer works."), "success")
         return redirect(url_for("offers.detail", offer_id=offer_id))
 
     return button_action(lambda: services.withdraw_offer(offer, by=current_user), done=done,
@@ -97,13 +101,15 @@ def _offer_form(**data):
     form = picker.load_picker(OfferForm(**data))
     form.interviewer_ids.choices = queries.interviewer_choices()
     form.guide_version_id.choices = options(
-        [("", "Choose a guide version")] +
-        [(v.id, f"{v.guide.title}, version {v.number}") for v in choosable_versions()])
+        [("", _("Choose a guide version"))] +
+        [(v.id, _("%(title)s, version %(number)s", title=v.guide.title, number=v.number))
+         for v in choosable_versions()])
     # The times come with the request: from the finder's address, or back from the form.
     starts = request.form.getlist("times") if request.method == "POST" else data.get("times", [])
     instants = [(value, services.parse_instant(value)) for value in starts]
-    form.times.choices = options((value, local_when(instant, "en")) for value, instant in instants
-                                 if instant is not None)
+    language = current_language()
+    form.times.choices = options((value, local_when(instant, language))
+                                 for value, instant in instants if instant is not None)
     return form
 
 
@@ -115,28 +121,30 @@ def _from_finder(args):
         informants = [parse_whole_number(v) for v in args.getlist("informant")]
         interviewers = [parse_whole_number(v) for v in args.getlist("interviewer")]
     except DomainError:
-        raise BadNumber("An informant or interviewer in the address is not a number.") from None
+        raise BadNumber(_("An informant or interviewer in the address is not a number.")) \
+            from None
     if informants:
         data["informant_ids"] = informants
     if interviewers:
         data["interviewer_ids"] = interviewers
     if "need" in args:
         if args["need"] not in {n.value for n in OfferNeed}:
-            raise BadNumber("`need` must be all or any.")
+            raise BadNumber(_("`need` must be all or any."))
         data["need"] = args["need"]
     if "duration" in args:
         try:
-            data["duration_minutes"] = parse_whole_number(args["duration"], label="The duration")
+            data["duration_minutes"] = parse_whole_number(args["duration"],
+                                                          label=_("The duration"))
         except DomainError as error:
             raise BadNumber(error.message) from None
     if "mode" in args:
         if args["mode"] not in {m.value for m in InterviewMode}:
-            raise BadNumber("The mode in the address is not one the app knows.")
+            raise BadNumber(_("The mode in the address is not one the app knows."))
         data["mode"] = args["mode"]
     starts = args.getlist("start")
     if any(services.parse_instant(value) is None for value in starts):
-        raise BadNumber("A time in the address could not be read: times are sent in UTC, as "
-                        "2026-12-09T13:00:00Z.")
+        raise BadNumber(_("A time in the address could not be read: times are sent in UTC, as "
+                          "%(example)s.", example="2026-12-09T13:00:00Z"))
     if starts:
         data["times"] = sorted(set(starts))
         first = min(services.parse_instant(v) for v in starts)

@@ -11,6 +11,9 @@
     var list = picker.querySelector(".picker-list");
     var button = picker.querySelector(".picker-find");
     var timer = null;
+    // What to say when the search fails, in the page's language: set by the template, on the
+    // picker or on its form.
+    var failed = picker.dataset.searchFailed || (form && form.dataset.searchFailed) || "";
     var asked = 0;  // answers to older searches that arrive late are dropped
     // Removed, not hidden: the first submit button is the one Enter in any field presses.
     if (button) { button.remove(); }
@@ -42,7 +45,7 @@
           count.textContent = said ? said.textContent.trim() : "";
         })
         .catch(function () {
-          if (number === asked) { count.textContent = "The search did not answer; try again."; }
+          if (number === asked) { count.textContent = failed; }
         });
     }
 

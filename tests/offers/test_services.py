@@ -26,7 +26,8 @@ def utc(instant):
 def team(app):
     factories.make_consent_form("nb")
     factories.make_consent_form("en")
-    coordinator = factories.make_user(role="coordinator", name="Kari Koordinator")
+    coordinator = factories.make_user(role="coordinator", name="Kari Koordinator",
+                                     language="nb")
     researcher = factories.make_user(role="researcher", name="Rolf Researcher")
     return coordinator, researcher
 

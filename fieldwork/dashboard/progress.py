@@ -4,6 +4,7 @@ zone, and the geometry of the SVG chart that draws them."""
 from dataclasses import dataclass
 from datetime import time, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import case, func, literal, select
 
 from .. import aggregates
@@ -111,7 +112,7 @@ def progress_chart(data, *, width=720, height=260):
             + f" {coordinates[-1][0]},{top + plot_height}")
     y_ticks = [(round(y(v), 1), str(v)) for v in range(0, top_value + 1, step)]
     label_every = max(1, -(-count // 8))
-    x_ticks = [(round(x(i), 1), f"W{monday.isocalendar().week}")
+    x_ticks = [(round(x(i), 1), _("W%(week)s", week=monday.isocalendar().week))
                for i, monday in enumerate(data.weeks) if i % label_every == 0]
     return Chart(width=width, height=height, left=left, top=top, plot_width=plot_width,
                  plot_height=plot_height, points=points, area=area, y_ticks=y_ticks,

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from .. import aggregates, audit
@@ -34,6 +36,24 @@ from ..outbox.models import OutboxStatus
 from ..timeutil import to_local
 from .models import SamplingTarget
 from .progress import Chart, Progress, progress, progress_chart, week_bounds
+
+# A small cell summed over a governance level, said as a whole phrase per level.
+LEVEL_CELLS = {
+    "national": _l("%(role)s at national level"),
+    "regional": _l("%(role)s at regional level"),
+    "local": _l("%(role)s at local level"),
+    "vendor": _l("%(role)s at vendor level"),
+    "research": _l("%(role)s at research level"),
+}
+# Why an informant soon to be interviewed has no participation consent, per consent status.
+CONSENT_PROBLEMS = {
+    "not-requested": _l("participation consent not requested"),
+    "requested": _l("participation consent requested"),
+    "given": _l("participation consent given"),
+    "partly-given": _l("participation consent partly given"),
+    "declined": _l("participation consent declined"),
+    "withdrawn": _l("participation consent withdrawn"),
+}
 
 RECRUITED_STATUSES = (RecruitmentStatus.AGREED, RecruitmentStatus.INTERVIEWED)
 MAX_TARGET = 999
@@ -91,11 +111,13 @@ class Matrix:
             for level, group in self.levels:
                 at_level = sum(self.cell(o.id, role.id).interviewed for o in group)
                 if 0 < at_level < self.min_cell_size:
-                    found.append((f"{role.name} at {level.label.lower()} level", at_level))
+                    found.append((str(LEVEL_CELLS[level.value]) % {"role": role.name},
+                                  at_level))
                 for organisation in group:
                     cell = self.cell(organisation.id, role.id)
                     if self.is_small(cell):
-                        found.append((f"{role.name} at {organisation.code}", cell.interviewed))
+                        found.append((_("%(role)s at %(organisation)s", role=role.name,
+                                        organisation=organisation.code), cell.interviewed))
         return found
 
     @property
@@ -175,10 +197,11 @@ def set_targets(targets, *, by, now=None):
     before, after = {}, {}
     for (organisation_id, role_id), value in sorted(targets.items()):
         if organisation_id not in organisation_ids or role_id not in role_ids:
-            raise DomainError("The targets refer to an organisation or role that no longer "
-                              "exists; reload the page.")
+            raise DomainError(_("The targets refer to an organisation or role that no longer "
+                                "exists; reload the page."))
         if value is not None and not (0 <= value <= MAX_TARGET):
-            raise DomainError(f"A target is a number from 0 to {MAX_TARGET}.",
+            raise DomainError(_("A target is a number from 0 to %(maximum)s.",
+                                maximum=MAX_TARGET),
                               field=target_field_name(organisation_id, role_id))
         value = value or None
         row = existing.get((organisation_id, role_id))
@@ -265,7 +288,7 @@ def consent_alerts(now, *, limit=ALERT_LIMIT):
         if not summary.may_participate:
             alerts.append(ConsentAlert(code=row.code, interview_id=row.id,
                                        starts_at=row.starts_at,
-                                       problem=f"participation consent {summary.status.label.lower()}"))
+                                       problem=str(CONSENT_PROBLEMS[summary.status.value])))
     alerts.more = len(alerts) > limit
     del alerts[limit:]
     return alerts

@@ -3,6 +3,7 @@ start, each step ticked once it is done, in one query."""
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from ..consent.models import ConsentFormVersion, FormStatus
@@ -36,16 +37,17 @@ def setup_steps():
     )).one()
     organisations, roles, consent_form, guide, informants, targets, mail_checked = checks
     return [
-        SetupStep("Add organisations and roles", bool(organisations and roles), "organisations.list",
-                  "The hospital trusts and national bodies, and the informants' roles."),
-        SetupStep("Make a consent form active", bool(consent_form), "consent.forms",
-                  "An information letter, in each language informants read."),
-        SetupStep("Publish an interview guide", bool(guide), "guides.list",
-                  "A published version, so each interview records the questions asked."),
-        SetupStep("Register informants", bool(informants), "informants.create",
-                  "Register them one by one or import a spreadsheet."),
-        SetupStep("Set sampling targets", bool(targets), "dashboard.targets",
-                  "How many informants of each role you want from each organisation."),
-        SetupStep("Check the mail settings", bool(mail_checked), "scheduler.status",
-                  "An admin sends a test email, so you know invitations will arrive."),
+        SetupStep(_("Add organisations and roles"), bool(organisations and roles),
+                  "organisations.list",
+                  _("The hospital trusts and national bodies, and the informants' roles.")),
+        SetupStep(_("Make a consent form active"), bool(consent_form), "consent.forms",
+                  _("An information letter, in each language informants read.")),
+        SetupStep(_("Publish an interview guide"), bool(guide), "guides.list",
+                  _("A published version, so each interview records the questions asked.")),
+        SetupStep(_("Register informants"), bool(informants), "informants.create",
+                  _("Register them one by one or import a spreadsheet.")),
+        SetupStep(_("Set sampling targets"), bool(targets), "dashboard.targets",
+                  _("How many informants of each role you want from each organisation.")),
+        SetupStep(_("Check the mail settings"), bool(mail_checked), "scheduler.status",
+                  _("An admin sends a test email, so you know invitations will arrive.")),
     ]

@@ -1,4 +1,5 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import ALL_ROLES, MANAGING_ROLES, allow_roles
@@ -31,5 +32,6 @@ def targets():
 
 
 def _saved(changed):
-    flash(f"Targets saved ({changed} changed)." if changed else "No targets changed.", "success")
+    flash(_("Targets saved (%(count)s changed).", count=changed) if changed
+          else _("No targets changed."), "success")
     return redirect(url_for("dashboard.index"))

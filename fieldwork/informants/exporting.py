@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from .. import audit
 from ..audit import security
 from ..downloads import read_only, stream_rows
+from ..exports.columns import names as column_names
 from ..extensions import db
 from ..organisations.models import Organisation, Role
 from ..spreadsheet import csv_chunks
@@ -28,7 +29,9 @@ def export_informants(criteria, *, by, with_identities, now=None):
     """
     sees_identities = getattr(by, "sees_identities", True)
     with_identities = with_identities and sees_identities
-    header = list(PSEUDONYMISED_COLUMNS) + (list(IDENTITY_COLUMNS) if with_identities else [])
+    # Stable keys, named in the user's language unless ?header=machine (exports/columns.py).
+    header = column_names(list(PSEUDONYMISED_COLUMNS)
+                          + (list(IDENTITY_COLUMNS) if with_identities else []))
     if not with_identities and criteria.sort in IDENTITY_SORTS:
         # A file without names sorted by name would still give the names' order away.
         criteria = replace(criteria, sort="code")

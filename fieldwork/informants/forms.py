@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, SelectField, StringField, SubmitField, TelField, TextAreaField
@@ -14,20 +15,25 @@ def _rule(name):
     return Cleaned(lambda value: INFORMANT_RULES[name](value))
 
 
+def _labelled(enum_class):
+    """(value, lazy label) for each member, so a choice reads in the page's language."""
+    return [(member.value, enum_class.__labels__[member.value]) for member in enum_class]
+
+
 class InformantForm(FlaskForm):
-    name = StringField("Name", validators=[_rule("name")])
-    email = EmailField("Email address", validators=[_rule("email")])
-    phone = TelField("Phone", validators=[_rule("phone")],
-                     description="Norwegian (8 digits) or international, starting with +.")
-    organisation_id = SelectField("Organisation", coerce=coerce_optional_id,
-                                  validators=[DataRequired("Choose an organisation.")])
-    role_id = SelectField("Role", coerce=coerce_optional_id, validators=[DataRequired("Choose a role.")])
-    job_title = StringField("Job title", validators=[_rule("job_title")])
-    language = SelectField("Preferred language", choices=options((l.value, l.label) for l in Language))
-    status = SelectField("Recruitment status",
-                         choices=options((s.value, s.label) for s in RecruitmentStatus))
-    notes = TextAreaField("Notes", validators=[_rule("notes")])
-    submit = SubmitField("Save")
+    name = StringField(_l("Name"), validators=[_rule("name")])
+    email = EmailField(_l("Email address"), validators=[_rule("email")])
+    phone = TelField(_l("Phone"), validators=[_rule("phone")],
+                     description=_l("Norwegian (8 digits) or international, starting with +."))
+    organisation_id = SelectField(_l("Organisation"), coerce=coerce_optional_id,
+                                  validators=[DataRequired(_l("Choose an organisation."))])
+    role_id = SelectField(_l("Role"), coerce=coerce_optional_id,
+                          validators=[DataRequired(_l("Choose a role."))])
+    job_title = StringField(_l("Job title"), validators=[_rule("job_title")])
+    language = SelectField(_l("Preferred language"), choices=options(_labelled(Language)))
+    status = SelectField(_l("Recruitment status"), choices=options(_labelled(RecruitmentStatus)))
+    notes = TextAreaField(_l("Notes"), validators=[_rule("notes")])
+    submit = SubmitField(_l("Save"))
 
 
 class InformantFilterForm(FlaskForm):
@@ -36,30 +42,29 @@ class InformantFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    organisation = filter_select("Organisation", validators=[Optional()])
-    level = filter_select("Governance level", validators=[Optional()],
-                        choices=options([("", "Any level")] + [(g.value, g.label) for g in GovernanceLevel]))
-    role = filter_select("Role", validators=[Optional()])
-    status = filter_select("Status", validators=[Optional()],
-                         choices=options([("", "Any status")] + [(s.value, s.label) for s in RecruitmentStatus]))
-    sort = filter_select("Sort by", validators=[Optional()], choices=options([
-        ("code", "Code"), ("name", "Name"), ("organisation", "Organisation"), ("role", "Role"),
-        ("status", "Status"), ("created", "Registered")]))
-    order = filter_select("Order", validators=[Optional()],
-                        choices=options([("asc", "Ascending"), ("desc", "Descending")]))
+    organisation = filter_select(_l("Organisation"), validators=[Optional()])
+    level = filter_select(_l("Governance level"), validators=[Optional()],
+                          choices=options([("", _l("Any level"))] + _labelled(GovernanceLevel)))
+    role = filter_select(_l("Role"), validators=[Optional()])
+    status = filter_select(_l("Status"), validators=[Optional()],
+                           choices=options([("", _l("Any status"))]
+                                           + _labelled(RecruitmentStatus)))
+    sort = filter_select(_l("Sort by"), validators=[Optional()], choices=options([
+        ("code", _l("Code")), ("name", _l("Name")), ("organisation", _l("Organisation")),
+        ("role", _l("Role")), ("status", _l("Status")), ("created", _l("Registered"))]))
+    order = filter_select(_l("Order"), validators=[Optional()],
+                          choices=options([("asc", _l("Ascending")), ("desc", _l("Descending"))]))
 
 
 class SearchForm(FlaskForm):
     """Free-text search. Posted, and kept in the session, because the text may be a name and
     names must not end up in URLs, browser history or server logs."""
 
-    q = StringField("Search", validators=[free_text("Search", max_length=200)])
-    submit = SubmitField("Search")
+    q = StringField(_l("Search"), validators=[free_text(_l("Search"), max_length=200)])
+    submit = SubmitField(_l("Search"))
 
 
 class ImportForm(FlaskForm):
-    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")],
-                     description="UTF-8, with a header line; comma or semicolon separated.")
-    submit = SubmitField("Preview")
-
-
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))],
+                     description=_l("UTF-8, with a header line; comma or semicolon separated."))
+    submit = SubmitField(_l("Preview"))

@@ -6,6 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -71,25 +73,28 @@ def _column_names(header):
     header = header[:len(names)]
     if not any(n in COLUMNS for n in names):
         # Most likely a file without a header line: do not echo its first row (personal data).
-        raise DomainError("The first line must name the columns, but none of its cells is a "
-                          "column name. Expected columns: " + ", ".join(COLUMNS) + ".")
+        raise DomainError(_("The first line must name the columns, but none of its cells is a "
+                            "column name. Expected columns: %(columns)s.",
+                            columns=", ".join(COLUMNS)))
     nameless = [str(i + 1) for i, n in enumerate(names) if not n]
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     unknown = [h for h, n in zip(header, names) if n and n not in COLUMNS]
     duplicated = sorted({n for n in names if n and names.count(n) > 1})
     problems = []
     if missing:
-        problems.append("missing column(s): " + ", ".join(missing))
+        problems.append(_("missing column(s): %(columns)s", columns=", ".join(missing)))
     if unknown:
-        problems.append("unknown column(s): " + ", ".join(unknown))
+        problems.append(_("unknown column(s): %(columns)s", columns=", ".join(unknown)))
     if duplicated:
-        problems.append("repeated column(s): " + ", ".join(duplicated))
+        problems.append(_("repeated column(s): %(columns)s", columns=", ".join(duplicated)))
     if nameless:
-        problems.append(("column " + nameless[0] + " has no name") if len(nameless) == 1
-                        else ("columns " + ", ".join(nameless) + " have no name"))
+        problems.append(_("column %(number)s has no name", number=nameless[0])
+                        if len(nameless) == 1
+                        else _("columns %(numbers)s have no name", numbers=", ".join(nameless)))
     if problems:
-        raise DomainError("The header line is not right (" + "; ".join(problems) + "). "
-                          "Expected columns: " + ", ".join(COLUMNS) + ".")
+        raise DomainError(_("The header line is not right (%(problems)s). Expected columns: "
+                            "%(columns)s.", problems="; ".join(problems),
+                            columns=", ".join(COLUMNS)))
     return names
 
 
@@ -98,7 +103,7 @@ def preview_import(raw):
     header, raw_rows = read_csv(raw)
     names = _column_names(header)
     if not raw_rows:
-        raise DomainError("The file has a header but no informants.")
+        raise DomainError(_("The file has a header but no informants."))
 
     organisations, roles = _lookup(Organisation), _lookup(Role)
     rows = []
@@ -106,15 +111,15 @@ def preview_import(raw):
         raw_values = {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names)}
         row = ImportRow(line=line, values={})
         if len(cells) > len(names) and any(c.strip() for c in cells[len(names):]):
-            row.errors["row"] = "This row has more cells than the header has columns."
+            row.errors["row"] = _("This row has more cells than the header has columns.")
         cleaned, errors = clean_fields(raw_values, INFORMANT_RULES)
         row.errors.update(errors)
         organisation = organisations.get(_key(raw_values.get("organisation")))
         role = roles.get(_key(raw_values.get("role")))
         if organisation is None:
-            row.errors["organisation"] = "Unknown organisation: use its code or name."
+            row.errors["organisation"] = _("Unknown organisation: use its code or name.")
         if role is None:
-            row.errors["role"] = "Unknown role: use its code or name."
+            row.errors["role"] = _("Unknown role: use its code or name.")
         row.values = {**cleaned, "organisation": organisation, "role": role}
         rows.append(row)
     _check_emails(rows)
@@ -129,7 +134,8 @@ def _check_emails(rows):
         if not email or "email" in row.errors:
             continue
         if email in first_line:
-            row.errors["email"] = f"The same email address is on line {first_line[email]}."
+            row.errors["email"] = _("The same email address is on line %(line)s.",
+                                    line=first_line[email])
         else:
             first_line[email] = row.line
     emails = list(first_line)
@@ -142,7 +148,8 @@ def _check_emails(rows):
     for row in rows:
         email = row.values.get("email")
         if email in existing and "email" not in row.errors:
-            row.errors["email"] = f"This email address already belongs to informant {existing[email]}."
+            row.errors["email"] = _("This email address already belongs to informant %(code)s.",
+                                    code=existing[email])
 
 
 def stage_import(raw, *, by, now=None):
@@ -165,7 +172,11 @@ def stage_import(raw, *, by, now=None):
     return staged_id, preview
 
 
-_NOT_AVAILABLE = "This import has expired or was already done. Upload the file again."
+_NOT_AVAILABLE = _l("This import has expired or was already done. Upload the file again.")
+
+
+def _not_available():
+    return NotAllowed(str(_NOT_AVAILABLE))
 
 
 def _take_staged_import(staged_id, *, by, now):
@@ -173,7 +184,7 @@ def _take_staged_import(staged_id, *, by, now):
     transaction. Two confirms of one file cannot both get it: the second DELETE waits for the
     first transaction and then finds nothing."""
     if not staged_id:
-        raise NotAllowed(_NOT_AVAILABLE)
+        raise _not_available()
     content = db.session.scalar(
         delete(InformantImport)
         .where(InformantImport.id == staged_id, InformantImport.created_by_id == by.id,
@@ -182,17 +193,20 @@ def _take_staged_import(staged_id, *, by, now):
         .execution_options(synchronize_session=False))
     if content is None:
         db.session.rollback()
-        raise NotAllowed(_NOT_AVAILABLE)
+        raise _not_available()
     return content
 
 
 def _refusal(preview, limit=3):
     lines = []
     for row in preview.error_rows[:limit]:
-        lines += [f"Line {row.line} ({column}): {message}" for column, message in row.errors.items()]
+        lines += [_("Line %(line)s (%(column)s): %(message)s", line=row.line, column=column,
+                    message=message) for column, message in row.errors.items()]
     more = len(preview.error_rows) - limit
-    return (f"{len(preview.error_rows)} row(s) have errors; nothing was imported. "
-            + " ".join(lines) + (f" … and {more} more row(s)." if more > 0 else ""))
+    if more > 0:
+        lines.append(_("… and %(count)s more row(s).", count=more))
+    return _("%(count)s row(s) have errors; nothing was imported. %(details)s",
+             count=len(preview.error_rows), details=" ".join(lines))
 
 
 def confirm_import(staged_id, *, by, now=None):
@@ -224,8 +238,8 @@ def confirm_import(staged_id, *, by, now=None):
     except IntegrityError:
         # An email was registered between the check above and the insert.
         db.session.rollback()
-        raise NotAllowed("One of these email addresses was registered by someone else just now; "
-                          "nothing was imported. Confirm again to see which row.") from None
+        raise NotAllowed(_("One of these email addresses was registered by someone else just "
+                           "now; nothing was imported. Confirm again to see which row.")) from None
     for record in records:
         snapshot = {**record, "language": record["language"].value, "status": record["status"].value}
         del snapshot["created_at"], snapshot["updated_at"]

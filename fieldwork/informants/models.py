@@ -1,6 +1,7 @@
-import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,6 +17,17 @@ class RecruitmentStatus(LabelledEnum):
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
     DO_NOT_CONTACT = "do-not-contact"
+
+    __labels__ = {
+        "identified": _l("Identified"),
+        "contacted": _l("Contacted"),
+        "agreed": _l("Agreed"),
+        "interviewed": _l("Interviewed"),
+        # Said of a person here, of a consent elsewhere: "Takket nei", "Trukket seg".
+        "declined": lazy_pgettext("recruitment", "Declined"),
+        "withdrawn": lazy_pgettext("recruitment", "Withdrawn"),
+        "do-not-contact": _l("Do not contact"),
+    }
 
     @property
     def no_contact_reason(self):
@@ -42,13 +54,11 @@ _NO_CONTACT_REASONS = {
 }
 
 
-class Language(enum.Enum):
+class Language(LabelledEnum):
     NB = "nb"
     EN = "en"
 
-    @property
-    def label(self):
-        return {"nb": "Norwegian (bokmål)", "en": "English"}[self.value]
+    __labels__ = {"nb": _l("Norwegian (bokmål)"), "en": _l("English")}
 
 
 # Fields that identify a person. Analysts never see them, and exports for analysis leave them out.

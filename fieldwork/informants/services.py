@@ -1,5 +1,7 @@
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
@@ -17,15 +19,16 @@ EDITABLE_FIELDS = ("name", "email", "phone", "organisation_id", "role_id", "job_
 
 
 INFORMANT_RULES = {
-    "name": lambda v: clean_person_name(v, max_length=200, required=True, label="Name"),
+    "name": lambda v: clean_person_name(v, max_length=200, required=True, label=_l("Name")),
     "email": lambda v: clean_email(v, required=False),
     "phone": clean_phone,
-    "job_title": lambda v: clean_text(v, max_length=200, label="Job title"),
-    "notes": lambda v: clean_text(v, max_length=10_000, label="Notes", multiline=True),
-    "language": lambda v: _choice(Language, v, Language.NB, "Language must be nb or en."),
+    "job_title": lambda v: clean_text(v, max_length=200, label=_l("Job title")),
+    "notes": lambda v: clean_text(v, max_length=10_000, label=_l("Notes"), multiline=True),
+    "language": lambda v: _choice(Language, v, Language.NB,
+                                  lambda: _("Language must be nb or en.")),
     "status": lambda v: _choice(RecruitmentStatus, v, RecruitmentStatus.IDENTIFIED,
-                                "Status must be one of: "
-                                + ", ".join(s.value for s in RecruitmentStatus) + "."),
+                                lambda: _("Status must be one of: %(values)s.", values=", ".join(
+                                    s.value for s in RecruitmentStatus))),
 }
 
 
@@ -38,12 +41,14 @@ def _choice(enum_class, value, default, message):
     try:
         return enum_class(value)
     except ValueError:
-        raise DomainError(message) from None
+        raise DomainError(message()) from None
 
 
 def _existing_informant_message(existing, *, show_name=True):
-    who = f"{existing.code} ({existing.name})" if show_name else existing.code
-    return f"This email address already belongs to informant {who}."
+    if show_name:
+        return _("This email address already belongs to informant %(code)s (%(name)s).",
+                 code=existing.code, name=existing.name)
+    return _("This email address already belongs to informant %(code)s.", code=existing.code)
 
 
 def _check_unique_email(email, *, exclude_id=None):
@@ -81,10 +86,11 @@ def code_prefix(organisation, role):
     return f"{organisation.code}-{role.code}"
 
 
-def _reference(model, ident, label, field_name):
+def _reference(model, ident, field_name):
     obj = db.session.get(model, ident) if ident else None
     if obj is None:
-        raise DomainError(f"Choose {label}.", field=field_name)
+        raise DomainError(_("Choose an organisation.") if model is Organisation
+                          else _("Choose a role."), field=field_name)
     return obj
 
 
@@ -92,9 +98,8 @@ def create_informant(values, *, by, now=None):
     """Register an informant and give them a pseudonym code, which never changes afterwards."""
     now = now or utcnow()
     cleaned = require_clean(values, INFORMANT_RULES)
-    organisation = _reference(Organisation, values.get("organisation_id"), "an organisation",
-                              "organisation_id")
-    role = _reference(Role, values.get("role_id"), "a role", "role_id")
+    organisation = _reference(Organisation, values.get("organisation_id"), "organisation_id")
+    role = _reference(Role, values.get("role_id"), "role_id")
     _check_unique_email(cleaned["email"])
     informant = Informant(
         code=allocate_codes(code_prefix(organisation, role))[0],
@@ -116,8 +121,8 @@ def update_informant(informant, values, *, by, now=None):
     now = now or utcnow()
     cleaned = require_clean(values, INFORMANT_RULES)
     cleaned["organisation_id"] = _reference(Organisation, values.get("organisation_id"),
-                                            "an organisation", "organisation_id").id
-    cleaned["role_id"] = _reference(Role, values.get("role_id"), "a role", "role_id").id
+                                            "organisation_id").id
+    cleaned["role_id"] = _reference(Role, values.get("role_id"), "role_id").id
     _check_unique_email(cleaned["email"], exclude_id=informant.id)
     before = informant.audit_snapshot()
     for name in EDITABLE_FIELDS:
@@ -139,8 +144,8 @@ def delete_informant(informant, *, by, now=None):
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise NotAllowed("This informant is linked to other records (interviews, consent) and "
-                          "cannot be deleted. Set the status to withdrawn instead.") from None
+        raise NotAllowed(_("This informant is linked to other records (interviews, consent) "
+                           "and cannot be deleted. Set the status to withdrawn instead.")) from None
     audit.record("informant.delete", by=by, entity_type="informant", entity_id=informant_id,
                  before=snapshot, now=now)
     db.session.commit()

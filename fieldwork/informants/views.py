@@ -1,5 +1,8 @@
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template,
                    request, session, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import ALL_ROLES, MANAGING_ROLES, UserRole, allow_roles
@@ -75,7 +78,7 @@ def detail_page(informant_id):
 def create():
     return form_page(_informant_form(), "informants/form.html",
                      save=lambda form: services.create_informant(form.data, by=current_user),
-                     done=_saved("Informant registered."))
+                     done=_saved(_l("Informant registered.")))
 
 
 @blueprint.route("/<int:informant_id>/edit", methods=["GET", "POST"])
@@ -87,7 +90,7 @@ def edit(informant_id):
     return form_page(form, "informants/form.html", informant=informant,
                      save=lambda form: services.update_informant(informant, form.data,
                                                                  by=current_user),
-                     done=_saved("Informant saved."))
+                     done=_saved(_l("Informant saved.")))
 
 
 @blueprint.post("/<int:informant_id>/delete")
@@ -95,8 +98,8 @@ def edit(informant_id):
 def delete(informant_id):
     informant = db.get_or_404(Informant, informant_id)
 
-    def done(_):
-        flash("Informant deleted. The code is never given to anyone else.", "success")
+    def done(_result):
+        flash(_("Informant deleted. The code is never given to anyone else."), "success")
         return redirect(url_for("informants.list"))
     return button_action(lambda: services.delete_informant(informant, by=current_user),
                          done=done, refused=lambda: detail_page(informant_id))
@@ -135,7 +138,8 @@ def import_upload():
 @allow_roles(MANAGING_ROLES)
 def import_confirm(staged_id):
     def done(count):
-        flash(f"{count} informants imported.", "success")
+        flash(ngettext("%(num)d informant imported.", "%(num)d informants imported.", count),
+              "success")
         return redirect(url_for("informants.list"))
     return button_action(lambda: importing.confirm_import(staged_id, by=current_user), done=done,
                          refused=lambda: render_template("informants/import.html",
@@ -145,16 +149,16 @@ def import_confirm(staged_id):
 
 def _informant_form(**kwargs):
     form = InformantForm(**kwargs)
-    form.organisation_id.choices = options([("", "Choose an organisation")] + organisation_choices())
-    form.role_id.choices = options([("", "Choose a role")] + role_choices())
+    form.organisation_id.choices = options([("", _("Choose an organisation"))] + organisation_choices())
+    form.role_id.choices = options([("", _("Choose a role"))] + role_choices())
     return form
 
 
 def _filter_form():
     form = InformantFilterForm(request.args)
     organisations, roles = filter_choices()
-    form.organisation.choices = options([("", "Any organisation")] + organisations)
-    form.role.choices = options([("", "Any role")] + roles)
+    form.organisation.choices = options([("", _("Any organisation"))] + organisations)
+    form.role.choices = options([("", _("Any role"))] + roles)
     if not current_user.sees_identities:
         form.sort.choices = [c for c in form.sort.choices if c.value not in services.IDENTITY_SORTS]
     return form
@@ -194,6 +198,6 @@ def _page_size():
 
 def _saved(message):
     def done(informant):
-        flash(message, "success")
+        flash(str(message), "success")
         return redirect(url_for("informants.detail", informant_id=informant.id))
     return done

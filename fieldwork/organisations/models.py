@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -13,6 +14,14 @@ class GovernanceLevel(LabelledEnum):
     LOCAL = "local"
     VENDOR = "vendor"
     RESEARCH = "research"
+
+    __labels__ = {
+        "national": _l("National"),
+        "regional": _l("Regional"),
+        "local": _l("Local"),
+        "vendor": _l("Vendor"),
+        "research": _l("Research"),
+    }
 
 
 class Organisation(db.Model):

@@ -1,5 +1,7 @@
 """Organisations and the role list: reference data that informants point to."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,19 +17,29 @@ def _governance_level(value):
     try:
         return GovernanceLevel(value)
     except ValueError:
-        raise DomainError("Choose a governance level.") from None
+        raise DomainError(_("Choose a governance level.")) from None
 
 
 ORGANISATION_RULES = {
-    "name": lambda v: clean_text(v, max_length=200, required=True, label="Name"),
+    "name": lambda v: clean_text(v, max_length=200, required=True, label=_l("Name")),
     "code": lambda v: clean_code(v, max_length=10),
     "governance_level": _governance_level,
-    "departments": lambda v: clean_text(v, max_length=2000, label="Departments", multiline=True),
+    "departments": lambda v: clean_text(v, max_length=2000, label=_l("Departments"),
+                                           multiline=True),
 }
 ROLE_RULES = {
-    "name": lambda v: clean_text(v, max_length=100, required=True, label="Name"),
+    "name": lambda v: clean_text(v, max_length=100, required=True, label=_l("Name")),
     "code": lambda v: clean_code(v, max_length=6),
 }
+
+
+def _taken_message(model, name):
+    """Whole sentences, one per kind of thing and column, so each reads well in every language."""
+    if model is Organisation:
+        return (_("Another organisation already has this name.") if name == "name"
+                else _("Another organisation already has this code."))
+    return (_("Another role already has this name.") if name == "name"
+            else _("Another role already has this code."))
 
 
 def _check_unique(model, values, exclude_id):
@@ -37,7 +49,7 @@ def _check_unique(model, values, exclude_id):
         if exclude_id is not None:
             query = query.where(model.id != exclude_id)
         if db.session.scalar(query) is not None:
-            raise DomainError(f"Another {model.audit_type} already has this {name}.", field=name)
+            raise DomainError(_taken_message(model, name), field=name)
 
 
 def _save(model, obj, values, *, by, now):
@@ -67,8 +79,11 @@ def _delete(obj, *, by, now):
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise NotAllowed(f"This {obj.audit_type} is in use (by informants or interview guides) "
-                          "and cannot be deleted.") from None
+        raise NotAllowed(
+            _("This organisation is in use (by informants or interview guides) and cannot be "
+              "deleted.") if isinstance(obj, Organisation)
+            else _("This role is in use (by informants or interview guides) and cannot be "
+                   "deleted.")) from None
     audit.record(f"{obj.audit_type}.delete", by=by, entity_type=obj.audit_type, entity_id=ident,
                  before=snapshot, now=now)
     db.session.commit()

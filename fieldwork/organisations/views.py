@@ -1,4 +1,5 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import ALL_ROLES, MANAGING_ROLES, allow_roles
@@ -25,7 +26,7 @@ def create():
     return form_page(
         OrganisationForm(), "organisations/form.html",
         save=lambda form: services.create_organisation(form.data, by=current_user),
-        done=_saved("Organisation added."), kind="organisation")
+        done=_saved(_l("Organisation added.")), kind="organisation")
 
 
 @blueprint.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
@@ -36,7 +37,7 @@ def edit(organisation_id):
         OrganisationForm(obj=organisation, governance_level=organisation.governance_level.value),
         "organisations/form.html",
         save=lambda form: services.update_organisation(organisation, form.data, by=current_user),
-        done=_saved("Organisation saved."), kind="organisation", item=organisation)
+        done=_saved(_l("Organisation saved.")), kind="organisation", item=organisation)
 
 
 @blueprint.post("/organisations/<int:organisation_id>/delete")
@@ -51,7 +52,7 @@ def delete(organisation_id):
 def create_role():
     return form_page(RoleForm(), "organisations/form.html",
                      save=lambda form: services.create_role(form.data, by=current_user),
-                     done=_saved("Role added."), kind="role")
+                     done=_saved(_l("Role added.")), kind="role")
 
 
 @blueprint.route("/roles/<int:role_id>/edit", methods=["GET", "POST"])
@@ -60,7 +61,7 @@ def edit_role(role_id):
     role = db.get_or_404(Role, role_id)
     return form_page(RoleForm(obj=role), "organisations/form.html",
                      save=lambda form: services.update_role(role, form.data, by=current_user),
-                     done=_saved("Role saved."), kind="role", item=role)
+                     done=_saved(_l("Role saved.")), kind="role", item=role)
 
 
 @blueprint.post("/roles/<int:role_id>/delete")
@@ -71,12 +72,12 @@ def delete_role(role_id):
 
 
 def _saved(message):
-    def done(_):
-        flash(message, "success")
+    def done(_result):
+        flash(str(message), "success")
         return redirect(url_for("organisations.list"))
     return done
 
 
 def _delete(action):
-    return button_action(action, done=_saved("Deleted."), refused=list_organisations,
+    return button_action(action, done=_saved(_l("Deleted.")), refused=list_organisations,
                          form=DeleteForm())

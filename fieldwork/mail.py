@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from flask import current_app
+from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
 from . import languages
@@ -304,8 +305,17 @@ def render_email(name, language, **context):
     "en"; another language, or a template missing in the one asked for, falls back to English.
     Both templates extend email/_layout.txt and email/_layout.html, which define `body` (a .txt
     template that extends nothing would show its subject block in the body too).
+
+    Rendered in the email's language (`force_locale`), whoever's page queued it: any `_()`,
+    `|local` or `|number` in an email template speaks the recipient's language, not the
+    language of the staff member's page.
     """
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    with force_locale(language):
+        return _render_email(name, language, context)
+
+
+def _render_email(name, language, context):
     environment = current_app.jinja_env
     try:
         text_template = environment.get_template(f"email/{name}.{language}.txt")
@@ -313,7 +323,7 @@ def render_email(name, language, **context):
     except TemplateNotFound:
         if language == DEFAULT_LANGUAGE:
             raise
-        return render_email(name, DEFAULT_LANGUAGE, **context)
+        return render_email(name, DEFAULT_LANGUAGE, **context)  # in that language's locale
     values = {"study_name": languages.study_name(language),
               "timezone_name": current_app.config["TIMEZONE"],
               "base_url": current_app.config["BASE_URL"], **context, "language": language}

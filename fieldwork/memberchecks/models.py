@@ -3,6 +3,7 @@ the personal links of those requests (only a hash stored, like consent links).""
 
 from datetime import datetime
 
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,11 +21,15 @@ class QuoteState(LabelledEnum):
     NO_ANSWER = "no-answer"    # the deadline passed without an answer
     CANCELLED = "cancelled"    # the informant withdrew from the study
 
-    @property
-    def label(self):
-        return {"draft": "Not asked yet", "requested": "Waiting for answer",
-                "edited": "Approved as edited", "no-answer": "No answer"}.get(
-            self.value, self.value.capitalize())
+    __labels__ = {
+        "draft": lazy_pgettext("quote", "Not asked yet"),
+        "requested": lazy_pgettext("quote", "Waiting for answer"),
+        "approved": lazy_pgettext("quote", "Approved"),
+        "edited": lazy_pgettext("quote", "Approved as edited"),
+        "refused": lazy_pgettext("quote", "Refused"),
+        "no-answer": lazy_pgettext("quote", "No answer"),
+        "cancelled": lazy_pgettext("quote", "Cancelled"),
+    }
 
     @property
     def may_be_used(self):
@@ -40,6 +45,13 @@ class RequestStatus(LabelledEnum):
     ANSWERED = "answered"      # every quote answered
     EXPIRED = "expired"        # the deadline passed; open quotes became "no answer"
     CANCELLED = "cancelled"    # the informant withdrew
+
+    __labels__ = {
+        "open": lazy_pgettext("member check", "Open"),
+        "answered": lazy_pgettext("member check", "Answered"),
+        "expired": lazy_pgettext("member check", "Expired"),
+        "cancelled": lazy_pgettext("member check", "Cancelled"),
+    }
 
 
 class Quote(db.Model):

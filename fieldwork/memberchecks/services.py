@@ -8,6 +8,8 @@ User, `INFORMANT_LINK` when the informant answered through their link, or "sched
 from datetime import time, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from .. import audit, languages
@@ -52,16 +54,17 @@ def add_quote(interview, values, *, by, now=None):
     will see it)."""
     now = now or utcnow()
     if interview.status is not InterviewStatus.CONDUCTED:
-        raise NotAllowed("Quotes can be recorded once the interview is marked conducted.")
+        raise NotAllowed(_("Quotes can be recorded once the interview is marked conducted."))
     informant_id = values.get("informant_id")
     is_in_it = informant_id is not None and db.session.scalar(
         select(func.count()).select_from(interview_informant).where(
             interview_informant.c.interview_id == interview.id,
             interview_informant.c.informant_id == informant_id))
     if not is_in_it:
-        raise DomainError("Choose an informant of this interview.", "informant_id")
-    text = _clean(values.get("text"), "text", "The quote", QUOTE_MAX, required=True)
-    context = _clean(values.get("context"), "context", "The context", CONTEXT_MAX, required=False)
+        raise DomainError(_("Choose an informant of this interview."), "informant_id")
+    text = _clean(values.get("text"), "text", _l("The quote"), QUOTE_MAX, required=True)
+    context = _clean(values.get("context"), "context", _l("The context"), CONTEXT_MAX,
+                     required=False)
     quote = Quote(interview_id=interview.id, informant_id=informant_id, text=text,
                   context=context, state=QuoteState.DRAFT, added_at=now,
                   added_by_id=getattr(by, "id", None))
@@ -92,12 +95,12 @@ def reminder_instant(created_at, deadline_at):
 def _check_deadline(day, now):
     today = to_local(now).date()
     if day is None:
-        raise DomainError("Enter the day the informant should answer by.", "deadline")
+        raise DomainError(_("Enter the day the informant should answer by."), "deadline")
     if day <= today:
-        raise DomainError("The deadline must be after today.", "deadline")
+        raise DomainError(_("The deadline must be after today."), "deadline")
     if day > today + timedelta(days=LONGEST_DEADLINE_DAYS):
-        raise DomainError(f"The deadline can be at most {LONGEST_DEADLINE_DAYS} days ahead.",
-                          "deadline")
+        raise DomainError(_("The deadline can be at most %(days)s days ahead.",
+                            days=LONGEST_DEADLINE_DAYS), "deadline")
     try:
         return deadline_instant(day)
     except DomainError as error:
@@ -115,20 +118,19 @@ def ask_informant(interview, informant, *, deadline, by, now=None):
     deadline_at = _check_deadline(deadline, now)
     [informant] = lock_rows(Informant, [informant.id])
     if not informant.status.may_be_contacted:
-        raise NotAllowed(f"{informant.code} {informant.status.no_contact_reason}, so they are "
-                         "not asked.")
+        raise NotAllowed(_not_asked(informant))
     if not consent_summaries([informant.id])[informant.id].may_quote:
-        raise NotAllowed(f"{informant.code} has not consented to direct quotation under an "
-                         "approved form, so they cannot be asked about quotes.")
+        raise NotAllowed(_("%(code)s has not consented to direct quotation under an approved "
+                           "form, so they cannot be asked about quotes.", code=informant.code))
     if not informant.email:
-        raise DomainError(f"{informant.code} has no email address. Add one first.")
+        raise DomainError(_("%(code)s has no email address. Add one first.", code=informant.code))
     quotes = db.session.scalars(
         select(Quote).where(Quote.interview_id == interview.id,
                             Quote.informant_id == informant.id, Quote.state == QuoteState.DRAFT)
         .order_by(Quote.id)).all()
     if not quotes:
-        raise NotAllowed(f"There are no quotes of {informant.code} from this interview waiting "
-                         "to be asked about.")
+        raise NotAllowed(_("There are no quotes of %(code)s from this interview waiting to be "
+                           "asked about.", code=informant.code))
     request = MemberCheckRequest(
         interview_id=interview.id, informant_id=informant.id, status=RequestStatus.OPEN,
         language=Language(languages.for_informant(informant, interview)), deadline_at=deadline_at,
@@ -144,6 +146,19 @@ def ask_informant(interview, informant, *, deadline, by, now=None):
                  now=now)
     db.session.commit()
     return request
+
+
+def _not_asked(informant):
+    """Why an informant who may not be contacted is not asked, as one sentence."""
+    reason = informant.status.value
+    if reason == "declined":
+        return _("%(code)s has declined to take part, so they are not asked.",
+                 code=informant.code)
+    if reason == "withdrawn":
+        return _("%(code)s has withdrawn from the study, so they are not asked.",
+                 code=informant.code)
+    return _("%(code)s has asked not to be contacted, so they are not asked.",
+             code=informant.code)
 
 
 def _queue_email(request, informant, *, by, now, is_reminder):

@@ -10,6 +10,7 @@ from flask import (
     render_template,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import ALL_ROLES, IDENTITY_ROLES, allow_roles, public
@@ -46,11 +47,11 @@ def create(interview_id):
     interview = get_interview(interview_id) or abort(404)
     form = QuoteForm()
     form.informant_id.choices = options(
-        [("", "Choose an informant")] + [(i.id, f"{i.code} {i.name}") for i in interview.informants])
+        [("", _("Choose an informant"))] + [(i.id, f"{i.code} {i.name}") for i in interview.informants])
     return form_page(form, "memberchecks/form.html", interview=interview,
                      save=lambda form: services.add_quote(interview, form.data, by=current_user),
-                     done=_to_list(interview_id, "Quote saved. Send a member check to ask the "
-                                                 "informant about it."))
+                     done=_to_list(interview_id, _("Quote saved. Send a member check to ask "
+                                                   "the informant about it.")))
 
 
 @blueprint.route("/interview/<int:interview_id>/ask/<int:informant_id>", methods=["GET", "POST"])
@@ -63,7 +64,8 @@ def ask(interview_id, informant_id):
     return form_page(AskForm(), "memberchecks/ask.html", interview=interview, informant=informant,
                      save=lambda form: services.ask_informant(
                          interview, informant, deadline=form.deadline.data, by=current_user),
-                     done=_to_list(interview_id, f"Member check sent to {informant.code}."))
+                     done=_to_list(interview_id, _("Member check sent to %(code)s.",
+                                                   code=informant.code)))
 
 
 def _to_list(interview_id, message):

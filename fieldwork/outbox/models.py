@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
@@ -16,6 +17,46 @@ class OutboxStatus(LabelledEnum):
     # A calendar message made pointless by a newer one to the same person about the same
     # interview before it was sent (fieldwork.outbox.services.supersede_pending); never sent.
     SUPERSEDED = "superseded"
+
+    __labels__ = {
+        "pending": lazy_pgettext("email", "Pending"),
+        "sending": lazy_pgettext("email", "Sending"),
+        "sent": lazy_pgettext("email", "Sent"),
+        "failed": lazy_pgettext("email", "Failed"),
+        "cancelled": lazy_pgettext("email", "Cancelled"),
+        "superseded": lazy_pgettext("email", "Superseded"),
+    }
+
+
+# What each purpose (OutboxMessage.purpose, a stored word) is called on the pages that list
+# emails: the interview page, the informant page. A purpose missing here shows as its English
+# spelling ("offer-answer" as "Offer answer").
+PURPOSE_LABELS = {
+    "invite": lazy_pgettext("email", "Invitation"),
+    "update": lazy_pgettext("email", "Update"),
+    "cancel": lazy_pgettext("email", "Cancellation"),
+    "reminder": lazy_pgettext("email", "Reminder"),
+    "declinecounter": lazy_pgettext("email", "Proposal declined"),
+    "member-check": lazy_pgettext("email", "Member check"),
+    "member-check-reminder": lazy_pgettext("email", "Member check reminder"),
+    "consent-request": lazy_pgettext("email", "Consent request"),
+    "consent-follow-up": lazy_pgettext("email", "Consent follow-up"),
+    "consent-receipt": lazy_pgettext("email", "Consent receipt"),
+    "consent-withdrawn": lazy_pgettext("email", "Withdrawal confirmed"),
+    "offer": lazy_pgettext("email", "Offer of times"),
+    "offer-follow-up": lazy_pgettext("email", "Offer follow-up"),
+    "offer-answer": lazy_pgettext("email", "Answer to an offer"),
+    "digest": lazy_pgettext("email", "Daily digest"),
+    "retention": lazy_pgettext("email", "Retention report"),
+    "delivery-check": lazy_pgettext("email", "Test message"),
+}
+
+
+def purpose_label(purpose):
+    """A purpose as the page's language names it."""
+    if purpose in PURPOSE_LABELS:
+        return str(PURPOSE_LABELS[purpose])
+    return (purpose or "").replace("-", " ").capitalize()
 
 
 # Not finished: a newer message to the same person about the same interview waits for these.
@@ -67,6 +108,11 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+
+    @property
+    def purpose_label(self):
+        """What the email was for, in the page's language ("Invitation", "Reminder")."""
+        return purpose_label(self.purpose)
 
     def audit_snapshot(self):
         """Delivery state only: the address and text are in the row itself, not copied around."""

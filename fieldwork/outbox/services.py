@@ -20,6 +20,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import (JSON, Integer, LargeBinary, String, Text, bindparam, cast, column, exists,
                         func, insert, literal_column, select, update)
 from sqlalchemy.orm import class_mapper, make_transient_to_detached
@@ -301,7 +302,7 @@ def send_test_email(address, *, language, by, now=None):
     except DomainError as error:
         raise DomainError(error.message, field="address") from None
     except mail.UnsafeHeader:
-        raise DomainError("Enter a valid email address.", field="address") from None
+        raise DomainError(_("Enter a valid email address."), field="address") from None
 
 
 def recent_test_emails(limit=5):
@@ -338,14 +339,14 @@ def retry_failed(message, *, by, now=None):
     now = now or utcnow()
     db.session.refresh(message)
     if message.status is not OutboxStatus.FAILED:
-        raise NotAllowed("Only a failed message can be retried.")
+        raise NotAllowed(_("Only a failed message can be retried."))
     if not message.raw:
-        raise NotAllowed("This email could not be built, so there is nothing to send again.")
+        raise NotAllowed(_("This email could not be built, so there is nothing to send again."))
     if message.interview_id is not None and message.method is not None \
             and _newer_calendar_message(message):
         # Sent now it would arrive after the newer one and take the calendar back in time.
-        raise NotAllowed("A newer message about this interview has been queued for this person "
-                         "since; it replaces this one.")
+        raise NotAllowed(_("A newer message about this interview has been queued for this "
+                           "person since; it replaces this one."))
     before = message.audit_snapshot()
     message.status = OutboxStatus.PENDING
     message.attempts = 0

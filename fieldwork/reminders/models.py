@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -11,6 +12,12 @@ class ReminderStatus(LabelledEnum):
     SENT = "sent"          # queued in the outbox
     EXPIRED = "expired"    # due while nobody was sending, and the interview had started
     SKIPPED = "skipped"    # nobody to send to: no address, or the informant has withdrawn
+
+    __labels__ = {
+        "sent": lazy_pgettext("reminder", "Sent"),
+        "expired": lazy_pgettext("reminder", "Expired"),
+        "skipped": lazy_pgettext("reminder", "Skipped"),
+    }
 
 
 class InterviewReminder(db.Model):

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,6 +17,12 @@ class AnswerStatus(LabelledEnum):
     TENTATIVE = "tentative"
     DECLINED = "declined"
 
+    __labels__ = {
+        "accepted": lazy_pgettext("calendar answer", "Accepted"),
+        "tentative": lazy_pgettext("calendar answer", "Tentative"),
+        "declined": lazy_pgettext("calendar answer", "Declined"),
+    }
+
 
 class MessageOutcome(LabelledEnum):
     """What the reader did with one message of the mailbox, kept by its Message-ID."""
@@ -25,6 +32,14 @@ class MessageOutcome(LabelledEnum):
     STALE = "stale"              # a REPLY to an older SEQUENCE (or older than the one stored); moved
     UNMATCHED = "unmatched"      # unknown UID or an address not invited; left in the mailbox
     MALFORMED = "malformed"      # a REPLY/COUNTER part that cannot be read; left in the mailbox
+
+    __labels__ = {
+        "recorded": lazy_pgettext("mailbox message", "Recorded"),
+        "proposed": lazy_pgettext("mailbox message", "Proposed"),
+        "stale": lazy_pgettext("mailbox message", "Stale"),
+        "unmatched": lazy_pgettext("mailbox message", "Unmatched"),
+        "malformed": lazy_pgettext("mailbox message", "Malformed"),
+    }
 
     @property
     def is_handled(self):
@@ -36,6 +51,12 @@ class ProposalStatus(LabelledEnum):
     OPEN = "open"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+
+    __labels__ = {
+        "open": lazy_pgettext("proposal", "Open"),
+        "accepted": lazy_pgettext("proposal", "Accepted"),
+        "declined": lazy_pgettext("proposal", "Declined"),
+    }
 
 
 class MailboxMessage(db.Model):

@@ -6,6 +6,7 @@ SEQUENCE. Declining sends the proposer a DECLINECOUNTER (RFC 5546 3.2.8) through
 the interview keeps its time.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -33,10 +34,10 @@ def _decide(proposal, status, *, by, now):
     """Lock the proposal, check it is still open, mark it decided; no commit."""
     [proposal] = lock_rows(CounterProposal, [proposal.id]) or [None]
     if proposal is None or proposal.status is not ProposalStatus.OPEN:
-        raise NotAllowed("This proposal has been answered already.")
+        raise NotAllowed(_("This proposal has been answered already."))
     interview = get_interview(proposal.interview_id)
     if not interview.status.is_open:
-        raise NotAllowed(f"A {interview.status.label.lower()} interview cannot be moved.")
+        raise NotAllowed(_cannot_move(interview))
     proposal.status, proposal.decided_at = status, now
     proposal.decided_by_id = getattr(by, "id", None)
     informant = db.session.get(Informant, proposal.informant_id) if proposal.informant_id else None
@@ -48,6 +49,16 @@ def _decide(proposal, status, *, by, now):
                  after={"attendee": attendee_code(informant, user), "proposal_id": proposal.id,
                         "starts_at": proposal.starts_at.isoformat()}, now=now)
     return proposal, interview, informant, user
+
+
+def _cannot_move(interview):
+    """Why a closed interview keeps its time, as one sentence."""
+    status = interview.status.value
+    if status == "conducted":
+        return _("A conducted interview cannot be moved.")
+    if status == "cancelled":
+        return _("A cancelled interview cannot be moved.")
+    return _("A no show interview cannot be moved.")
 
 
 def accept_proposal(proposal, *, by, now=None):

@@ -1,6 +1,7 @@
 """What calendar answers keep of a person, erased with the rest after the study's end: the
 comments attendees wrote, and the address a proposal came from."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
 from ..extensions import db
@@ -30,5 +31,5 @@ def _erase(now):
     return answers + proposals
 
 
-register(IdentityStore("calendar-answers", "Calendar answers with a comment or a proposer's address",
+register(IdentityStore("calendar-answers", _l("Calendar answers with a comment or a proposer's address"),
                        _count, _erase, ("attendee_answer", "counter_proposal")))

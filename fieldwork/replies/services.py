@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -260,7 +261,7 @@ class AttendeeRow:
 
     @property
     def label(self):
-        return self.answer.status.label if self.answer is not None else "No answer yet"
+        return self.answer.status.label if self.answer is not None else _("No answer yet")
 
     @property
     def status_value(self):

@@ -1,6 +1,7 @@
 """Buttons on the interview page for a proposed new time."""
 
 from flask import Blueprint, abort
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import MANAGING_ROLES, allow_roles
@@ -20,7 +21,7 @@ blueprint = Blueprint("replies", __name__, url_prefix="/interviews")
 def accept_proposal(interview_id, proposal_id):
     proposal = _proposal(interview_id, proposal_id)
     return _act(interview_id, lambda: proposals.accept_proposal(proposal, by=current_user),
-                "The interview is moved to the proposed time; everyone gets the update.")
+                _("The interview is moved to the proposed time; everyone gets the update."))
 
 
 @blueprint.post("/<int:interview_id>/proposals/<int:proposal_id>/decline")
@@ -28,7 +29,7 @@ def accept_proposal(interview_id, proposal_id):
 def decline_proposal(interview_id, proposal_id):
     proposal = _proposal(interview_id, proposal_id)
     return _act(interview_id, lambda: proposals.decline_proposal(proposal, by=current_user),
-                "Proposal declined; the proposer is told the interview keeps its time.")
+                _("Proposal declined; the proposer is told the interview keeps its time."))
 
 
 def _proposal(interview_id, proposal_id):

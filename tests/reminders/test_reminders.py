@@ -3,6 +3,7 @@ attendee's language, never once the interview has started; the digest for coordi
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -15,6 +16,13 @@ from fieldwork.reminders.models import InterviewReminder, ReminderStatus
 from fieldwork.reminders.services import send_due_reminders
 from tests import factories
 from tests.factories import NOW, oslo
+
+
+@pytest.fixture
+def coordinator(app):
+    """The coordinator reads bokmål: these tests check the team's emails in their language."""
+    return factories.make_user(role="coordinator", name="Kari Koordinator",
+                               email="kari.koordinator@example.org", language="nb")
 
 
 def reminders(outbox):

@@ -16,6 +16,7 @@ from typing import Callable
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import lazy_gettext as _l
 
 from .database import utcnow
 from .extensions import db
@@ -30,19 +31,20 @@ log = logging.getLogger(__name__)
 class Job:
     id: str            # also the key of its interval in SCHEDULER_INTERVALS
     action: Callable   # returns a summary in counts
-    description: str
+    description: str   # shown on the scheduler page (a lazy text, in the reader's language)
 
 
 JOBS = (
-    Job("mail", tasks.dispatch_mail, "Deliver pending emails"),
-    Job("reminders", tasks.send_reminders, "Interview reminders"),
-    Job("consent", tasks.follow_up_consent, "Follow-ups of unanswered consent requests"),
-    Job("digest", tasks.send_digest, "Coordinators' daily digest"),
-    Job("retention", tasks.report_retention, "Retention report to admins after the study's end"),
-    Job("busy", tasks.refresh_busy_times, "Busy times read from interviewers' own calendars"),
-    Job("replies", tasks.read_replies, "Calendar answers read from the study mailbox"),
-    Job("offers", tasks.follow_up_offers, "Follow-ups and expiry of offered times"),
-    Job("memberchecks", tasks.run_member_checks, "Member-check reminders and deadlines"),
+    Job("mail", tasks.dispatch_mail, _l("Deliver pending emails")),
+    Job("reminders", tasks.send_reminders, _l("Interview reminders")),
+    Job("consent", tasks.follow_up_consent, _l("Follow-ups of unanswered consent requests")),
+    Job("digest", tasks.send_digest, _l("Coordinators' daily digest")),
+    Job("retention", tasks.report_retention,
+        _l("Retention report to admins after the study's end")),
+    Job("busy", tasks.refresh_busy_times, _l("Busy times read from interviewers' own calendars")),
+    Job("replies", tasks.read_replies, _l("Calendar answers read from the study mailbox")),
+    Job("offers", tasks.follow_up_offers, _l("Follow-ups and expiry of offered times")),
+    Job("memberchecks", tasks.run_member_checks, _l("Member-check reminders and deadlines")),
 )
 
 
@@ -85,7 +87,7 @@ class SchedulerProcess:
             scheduler = BackgroundScheduler(timezone="UTC", job_defaults=job_defaults())
             for job in JOBS:
                 scheduler.add_job(self._run_job, IntervalTrigger(seconds=self.intervals[job.id]),
-                                  args=[job], id=job.id, name=job.description,
+                                  args=[job], id=job.id, name=str(job.description),
                                   next_run_time=utcnow())
             scheduler.start()
             code = 0

@@ -1,4 +1,6 @@
 from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField, StringField
@@ -18,19 +20,23 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectField("Kind", validators=[Optional()], choices=options([
-        ("", "Any"), ("security", "Security events"), ("other", "Changes and exports")]),
-        description="Security events: logins, refused access, refused personal links, views "
-                    "and exports of identities.")
-    action = StringField("Action", validators=[free_text("Action", max_length=64)],
-                         description="For example informant.update, or informant. for all")
-    entity_type = SelectField("Record type", validators=[Optional()], choices=options([
-        ("", "Any"), ("user", "User"), ("organisation", "Organisation"), ("role", "Role"),
-        ("informant", "Informant"), ("offer", "Offer")]))
-    entity_id = StringField("Record id", validators=[free_text("Record id", max_length=64)])
-    actor = StringField("Who (email)", validators=[free_text("Who", max_length=254)])
-    date_from = StudyDateField("From", validators=[Optional()])
-    date_to = StudyDateField("To", validators=[Optional()])
+    kind = SelectField(
+        lazy_pgettext("audit event", "Kind"), validators=[Optional()],
+        choices=options([("", _l("Any")), ("security", _l("Security events")),
+                         ("other", _l("Changes and exports"))]),
+        description=_l("Security events: logins, refused access, refused personal links, views "
+                       "and exports of identities."))
+    action = StringField(_l("Action"), validators=[free_text(_l("Action"), max_length=64)],
+                         description=_l("For example informant.update, or informant. for all"))
+    entity_type = SelectField(_l("Record type"), validators=[Optional()], choices=options([
+        ("", _l("Any")), ("user", _l("User")), ("organisation", _l("Organisation")),
+        ("role", _l("Role")), ("informant", _l("Informant")),
+        ("offer", lazy_pgettext("noun", "Offer"))]))
+    entity_id = StringField(_l("Record id"),
+                            validators=[free_text(_l("Record id"), max_length=64)])
+    actor = StringField(_l("Who (email)"), validators=[free_text(_l("Who"), max_length=254)])
+    date_from = StudyDateField(_l("From"), validators=[Optional()])
+    date_to = StudyDateField(_l("To"), validators=[Optional()])
 
 
 @blueprint.get("/", endpoint="list")

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import Optional
@@ -11,9 +12,10 @@ class ExportFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    include = SelectField("Interviews", validators=[Optional()], choices=options(
-        [("conducted", "Conducted"), ("all", "All but cancelled")]))
-    organisation = SelectField("Organisation", coerce=coerce_optional_id, validators=[Optional()])
-    role = SelectField("Role", coerce=coerce_optional_id, validators=[Optional()])
-    date_from = StudyDateField("From", validators=[Optional()])
-    date_to = StudyDateField("To", validators=[Optional()])
+    include = SelectField(_l("Interviews"), validators=[Optional()], choices=options(
+        [("conducted", _l("Conducted")), ("all", _l("All but cancelled"))]))
+    organisation = SelectField(_l("Organisation"), coerce=coerce_optional_id,
+                               validators=[Optional()])
+    role = SelectField(_l("Role"), coerce=coerce_optional_id, validators=[Optional()])
+    date_from = StudyDateField(_l("From"), validators=[Optional()])
+    date_to = StudyDateField(_l("To"), validators=[Optional()])

@@ -9,6 +9,9 @@ in the tests against the published schema Project-mrt2019.xsd) and a `sources/` 
   in the app (not analysts). Informants' names written in them are replaced by their codes
   (best effort: write codes, not names, in notes).
 - No users and no codes: coding starts in the analysis program.
+- Always English, whatever the exporting user's language or `?header=` asks (unlike the CSV and
+  XLSX files, fieldwork.exports.columns): each variable's GUID is made from its name, so a
+  translated name would be another variable to the analysis program on a re-import.
 
 Every GUID is a UUID5 of the object in a namespace of the study (its base URL), so an export made
 again gives the same GUIDs and an analysis program can match a re-import to what it has.

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import String, cast, func, select
 
 from .. import audit
@@ -21,8 +22,8 @@ from ..auth.models import User
 from ..consent.gates import consent_allows
 from ..consent.models import PARTICIPATION, QUOTATION, RECORDING
 from ..coverage.models import Coverage, QuestionCoverage
-from ..documents.models import (Document, Theme, document_informant, document_interview,
-                                document_theme)
+from ..documents.models import (Document, DocumentType, Theme, document_informant,
+                                document_interview, document_theme)
 from ..downloads import read_only, stream_rows
 from ..extensions import db
 from ..guides.models import Guide, GuideVersion
@@ -32,9 +33,11 @@ from ..interviews.models import (Interview, InterviewStatus, interview_informant
 from ..memberchecks.models import Quote, QuoteState
 from ..organisations.models import Organisation, Role
 from ..timeutil import to_local, where_on_local_days
-from . import risk
+from . import columns, risk
 from .spreadsheets import table_chunks
 
+# The column names below are stable keys: columns.py gives each its label in the exporting
+# user's language (or the key itself, `?header=machine`).
 # How far the interview got through its guide version's questions (fieldwork.coverage), as
 # counts and as "question key=coverage" pairs for the analysis program.
 COVERAGE_COLUMNS = ("Questions covered", "Questions partly covered", "Questions not reached",
@@ -290,22 +293,26 @@ def min_cell_size():
 
 
 def export_interviews(criteria, *, by, file_format, with_identities=False, coarsened=False,
-                      now=None):
+                      now=None, header=None):
     """The case table as (chunks, mimetype), written as it is read, after an audit event of who
     took it, with which filters, variant and how many rows, is committed. Identities go only to
-    someone who may see them all (admins)."""
+    someone who may see them all (admins). `header` is columns.LANGUAGE or MACHINE (None: as the
+    request asks): the column and sheet names; the cells are the same either way."""
+    header = header or columns.requested_style()
     # The command line (a string) may; a user only if an admin, whatever the caller asked.
     with_identities = with_identities and getattr(by, "is_admin", True)
     variant = variant_of(with_identities=with_identities, coarsened=coarsened)
     k = min_cell_size()
     rows = audit_export(criteria, by=by, now=now, file_format=file_format, variant=variant, k=k)
-    header, cases = interview_cases(criteria, with_identities=with_identities,
-                                    coarsened=coarsened, k=k,
-                                    secret=current_app.config["SECRET_KEY"])
-    return table_chunks(header, read_only(cases), file_format=file_format,
-                        sheet_title="Cases",
-                        about=[("Variant", variant), ("What it holds", variant_text(variant, k)),
-                               ("Minimum cell size (k)", k), ("Cases", rows)])
+    keys, cases = interview_cases(criteria, with_identities=with_identities,
+                                  coarsened=coarsened, k=k,
+                                  secret=current_app.config["SECRET_KEY"])
+    about = [("Variant", variant), ("What it holds", variant_text(variant, k)),
+             ("Minimum cell size (k)", k), ("Cases", rows)]
+    return table_chunks(columns.names(keys, header), read_only(cases), file_format=file_format,
+                        sheet_title=columns.name("Cases", header),
+                        about=[(columns.name(label, header), value) for label, value in about],
+                        about_title=columns.name("About", header))
 
 
 def audit_export(criteria, *, by, now, file_format, variant, k):
@@ -352,18 +359,23 @@ def document_rows():
                                  (Informant, Informant.id == document_informant.c.informant_id),
                                  (Informant.code,))
     rows = merge_lists(documents, lambda d: d.id, themes, interviews, informants)
+    # A cell's value is English whatever the exporting user's language: only the column names
+    # follow it (columns.py).
+    with force_locale("en"):
+        type_names = {kind: str(kind.label) for kind in DocumentType}
     for d, (theme_names, interview_ids, codes) in rows:
-        yield [f"D{d.id}", d.title, d.document_type.label, d.organisation or "",
+        yield [f"D{d.id}", d.title, type_names[d.document_type], d.organisation or "",
                d.governance_level.value, d.issued_on, d.reference, d.status.value,
                "; ".join(theme_names), "; ".join(f"I{i}" for i in interview_ids),
                "; ".join(codes), d.notes]
 
 
-def export_documents(*, by, now=None):
+def export_documents(*, by, now=None, header=None):
     """The document register as CSV chunks, written as it is read, after an audit event of who
-    took it is committed."""
+    took it is committed. `header` as for export_interviews."""
+    header = header or columns.requested_style()
     rows = db.session.scalar(select(func.count(Document.id)))
     audit.record("document.export", by=by, now=now, after={"format": "csv", "rows": rows})
     db.session.commit()
-    return table_chunks(list(DOCUMENT_COLUMNS), read_only(document_rows()),
+    return table_chunks(columns.names(DOCUMENT_COLUMNS, header), read_only(document_rows()),
                         file_format="csv")

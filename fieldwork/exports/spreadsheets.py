@@ -17,10 +17,10 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 _CHUNK_BYTES = 256 * 1024
 
 
-def xlsx_chunks(header, rows, *, sheet_title, about=None):
+def xlsx_chunks(header, rows, *, sheet_title, about=None, about_title="About"):
     """An XLSX workbook with one sheet, as byte chunks: a header row, then the rows. Numbers and
     dates stay numbers and dates; text goes through the same formula guard as the CSV files.
-    `about`, (label, value) pairs, makes a first sheet "About" that says what the file is."""
+    `about`, (label, value) pairs, makes a first sheet `about_title` that says what the file is."""
     import xlsxwriter  # imported by the processes that write a workbook, not by every one
 
     with tempfile.TemporaryFile() as file:
@@ -31,7 +31,7 @@ def xlsx_chunks(header, rows, *, sheet_title, about=None):
         dates = workbook.add_format({"num_format": "yyyy-mm-dd"})
         if about:
             # Written in full first: constant_memory writes each sheet's rows in order.
-            first = workbook.add_worksheet("About")
+            first = workbook.add_worksheet(about_title)
             for number, (label, value) in enumerate(about):
                 first.write_string(number, 0, safe_cell(label))
                 first.write_string(number, 1, safe_cell(value))
@@ -59,12 +59,14 @@ def write_xlsx(header, rows, *, sheet_title):
     return b"".join(xlsx_chunks(header, rows, sheet_title=sheet_title))
 
 
-def table_chunks(header, rows, *, file_format, sheet_title="Data", about=None):
+def table_chunks(header, rows, *, file_format, sheet_title="Data", about=None,
+                 about_title="About"):
     """(chunks, mimetype) for `file_format` "csv" or "xlsx"; CSV writes None as an empty cell and
     dates as ISO text, which NVivo and QualCoder read the same in every locale. `about` becomes
     an XLSX file's first sheet (a CSV file says what it is in its own columns)."""
     if file_format == "xlsx":
-        return xlsx_chunks(header, rows, sheet_title=sheet_title, about=about), XLSX_MIMETYPE
+        return xlsx_chunks(header, rows, sheet_title=sheet_title, about=about,
+                           about_title=about_title), XLSX_MIMETYPE
     return csv_chunks(header, _as_text_dates(rows)), CSV_MIMETYPE
 
 

@@ -1,5 +1,8 @@
 """The variables of a REFI-QDA project (fieldwork.exports.qdpx): what an analyst sees as case
-and document attributes, with their types and descriptions."""
+and document attributes, with their types and descriptions.
+
+Not translated, on purpose: the project is English in every language, since the variables' GUIDs
+are made from these names (see qdpx.py); the CSV and XLSX column names are in columns.py."""
 
 from . import services
 

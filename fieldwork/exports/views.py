@@ -1,11 +1,12 @@
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import ALL_ROLES, UserRole, allow_roles
 from ..downloads import send
 from ..forms import options
 from ..organisations.services import organisation_choices, role_choices
-from . import services
+from . import columns, services
 from .forms import ExportFilterForm
 
 blueprint = Blueprint("exports", __name__, url_prefix="/exports")
@@ -64,11 +65,13 @@ def project_identified():
 @blueprint.get("/documents.csv")
 @allow_roles(ALL_ROLES)
 def documents():
-    chunks, mimetype = services.export_documents(by=current_user)
+    header = columns.requested_style()
+    chunks, mimetype = services.export_documents(by=current_user, header=header)
     return send(chunks, filename="documents.csv", mimetype=mimetype, name="documents")
 
 
 def _interviews(file_format, *, name, with_identities=False, coarsened=False):
+    header = columns.requested_style()
     filters = _filter_form()
     if not filters.validate():
         # Back to the page, with the message next to the filter, instead of a file.
@@ -76,11 +79,12 @@ def _interviews(file_format, *, name, with_identities=False, coarsened=False):
     chunks, mimetype = services.export_interviews(_criteria(filters), by=current_user,
                                                   file_format=file_format,
                                                   with_identities=with_identities,
-                                                  coarsened=coarsened)
+                                                  coarsened=coarsened, header=header)
     return send(chunks, filename=f"{name}.{file_format}", mimetype=mimetype, name=name)
 
 
 def _project(*, name, with_identities=False, coarsened=False):
+    # Always English, whatever `header` asks: REFI-QDA variable ids are made from the names.
     filters = _filter_form()
     if not filters.validate():
         return _index_page(filters), 400
@@ -94,8 +98,8 @@ def _project(*, name, with_identities=False, coarsened=False):
 
 def _filter_form():
     form = ExportFilterForm(request.args)
-    form.organisation.choices = options([("", "Any organisation")] + organisation_choices())
-    form.role.choices = options([("", "Any role")] + role_choices())
+    form.organisation.choices = options([("", _("Any organisation"))] + organisation_choices())
+    form.role.choices = options([("", _("Any role"))] + role_choices())
     return form
 
 

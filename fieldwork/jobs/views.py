@@ -1,4 +1,5 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import UserRole, allow_roles
@@ -28,8 +29,8 @@ def test_email():
                      done=_test_email_queued)
 
 
-def _test_email_queued(_):
-    flash("Test email queued. Its state is shown below: sent once the mail server took it.",
+def _test_email_queued(message):
+    flash(_("Test email queued. Its state is shown below: sent once the mail server took it."),
           "success")
     return redirect(url_for("scheduler.status"))
 

@@ -60,15 +60,17 @@ def read_csv(response):
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
-def read_xlsx(response):
+def read_xlsx(response, *, about="About", cases="Cases", variant="Variant"):
+    """The cases sheet; `about`, `cases` and `variant` are the names the file uses (English
+    unless the test asks for another language's column names)."""
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     workbook = openpyxl.load_workbook(io.BytesIO(response.data))
     # The first sheet says which variant the file is.
-    assert workbook.sheetnames == ["About", "Cases"]
-    about = dict(workbook["About"].iter_rows(values_only=True))
-    assert about["Variant"] in ("pseudonymised", "coarsened", "identified")
-    return workbook["Cases"]
+    assert workbook.sheetnames == [about, cases]
+    facts = dict(workbook[about].iter_rows(values_only=True))
+    assert facts[variant] in ("pseudonymised", "coarsened", "identified")
+    return workbook[cases]
 
 
 def test_analyst_gets_one_case_per_informant_in_interview_without_identities(study, client,

@@ -1,7 +1,6 @@
 """In a real browser: a visitor switches the login page to bokmål, logs in, switches their
 account to bokmål and schedules an interview without meeting an English word on the way."""
 
-import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -67,20 +66,16 @@ def test_switch_to_bokmal_and_schedule_an_interview(app, page):
     page.get_by_role("link", name=words["Schedule interview"]).click()
     assert_no_english(page)
     page.locator("fieldset.picker").get_by_label(informant.code, exact=False).check()
-    page.get_by_label(words["Interviewers"]).select_option(str(coordinator.id))
+    page.get_by_label(words["Interviewers"], exact=True).select_option(str(coordinator.id))
     page.get_by_label(words["Date"], exact=True).fill(day.strftime("%d.%m.%Y"))
-    page.get_by_label(words["Starts at"]).fill("09:00")
-    page.get_by_label(words["Mode"]).select_option("video")
-    page.get_by_label(words["Meeting link"]).fill("https://meet.example.org/ai-study")
-    page.get_by_label(words["Interview guide"]).select_option(str(version.id))
+    page.get_by_label(words["Starts at"], exact=True).fill("09:00")
+    page.get_by_label(words["Mode"], exact=True).select_option("video")
+    page.get_by_label(words["Meeting link"], exact=True).fill("https://meet.example.org/ai-study")
+    page.get_by_label(words["Interview guide"], exact=True).select_option(str(version.id))
     page.get_by_role("button", name=words["Save"]).click()
     expect(page.locator(".flash-success")).to_contain_text(
         words["Interview scheduled."].rstrip("."))
     assert_no_english(page)
-    # The interview page writes its day with the bokmål weekday.
-    weekday = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"][
-        day.weekday()]
-    expect(page.locator("main")).to_contain_text(re.compile(weekday, re.IGNORECASE))
-
-    [interview] = db.session.scalars(db.select(Interview)).all()
-    assert interview.informants[0].id == informant.id
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        f"{day:%d.%m.%Y} 09:00")
+    assert db.session.scalar(db.select(db.func.count()).select_from(Interview)) == 1

@@ -6,6 +6,7 @@ from collections import OrderedDict
 from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from werkzeug.exceptions import BadRequest
@@ -220,8 +221,20 @@ def page_number():
 
 
 def options(pairs):
-    """Select options from (value, label) pairs."""
-    return [SelectChoice(str(value), label) for value, label in pairs]
+    """Select options from (value, label) pairs. A lazy label stays lazy (it is translated when
+    rendered), but escaped: Flask-Babel's lazy strings hand themselves to Markup unescaped."""
+    return [SelectChoice(str(value), _escaped(label)) for value, label in pairs]
+
+
+class _EscapedLazyString(LazyString):
+    def __html__(self):
+        return escape(str(self))
+
+
+def _escaped(label):
+    if isinstance(label, LazyString) and not isinstance(label, _EscapedLazyString):
+        return _EscapedLazyString(lambda: str(label))
+    return label
 
 
 FORM_MARKUP_KEPT = 128  # rendered filter forms kept per process, oldest dropped first

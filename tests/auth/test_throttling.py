@@ -82,7 +82,7 @@ def test_thirty_parallel_guesses_from_one_address_check_its_limit(app, user, che
     assert statuses(outcomes) == [401] * limit + [429] * (30 - limit)
     assert len(checked) == limit
     throttled = [o for o in outcomes if o.status_code == 429]
-    assert services.THROTTLED_LOGIN_ERROR in throttled[0].text
+    assert str(services.THROTTLED_LOGIN_ERROR) in throttled[0].text
 
 
 def test_two_logins_to_one_account_from_one_address_do_not_deadlock(app, user, monkeypatch):

@@ -2,8 +2,7 @@
 
 Which language a page speaks, in order:
 
-1. a page for an informant (consent, offers, member checks) speaks the informant's language,
-   set by the view with `speak(language)`;
+1. a language a view set for its page (`g.page_language`);
 2. a logged-in member of the team reads their account's language (`User.language`);
 3. a visitor who chose a language on the login page reads that (kept in the session);
 4. otherwise the study's language, `FIELDWORK_DEFAULT_LANGUAGE` (bokmål unless configured).
@@ -57,16 +56,6 @@ def current_language():
 
     locale = get_locale()
     return locale.language if locale is not None else "en"
-
-
-def speak(language):
-    """Render the rest of this request in `language`: an informant's page, whoever is logged in.
-    A language the app does not have falls back to the usual choice."""
-    from flask_babel import refresh
-
-    if language in LANGUAGES:
-        g.page_language = language
-        refresh()
 
 
 def choose_for_visitor(language):

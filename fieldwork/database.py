@@ -128,6 +128,13 @@ class LabelledEnum(enum.Enum):
             return str(labels[self.value])
         return self.value.replace("-", " ").capitalize()
 
+    @classmethod
+    def choices(cls):
+        """(value, words) for every member, the words left lazy: a form's choices are built once,
+        when its module loads, and must still follow each page's language."""
+        labels = getattr(cls, "__labels__", None) or {}
+        return [(member.value, labels.get(member.value, member.label)) for member in cls]
+
 
 def enum_column(enum_class, length=20):
     """Enums stored as their string values with a CHECK constraint, on SQLite and PostgreSQL."""

@@ -40,8 +40,7 @@ class DateAwayForm(FlaskForm):
 
 
 class CalendarForm(FlaskForm):
-    kind = SelectField(lazy_pgettext("calendar", "Kind"), choices=options(
-        (k.value, CalendarKind.__labels__[k.value]) for k in CalendarKind))
+    kind = SelectField(lazy_pgettext("calendar", "Kind"), choices=options(CalendarKind.choices()))
     # Not free_text: its messages are fine, but the service checks the address without ever
     # repeating it, and the field is never filled back in.
     url = PasswordField(_l("Address"), description=_l(
@@ -73,8 +72,7 @@ class FinderForm(FlaskForm):
         [("all", _l("All of them")), ("any", _l("Any one of them"))]))
     duration = IntegerField(_l("Duration (minutes)"), default=60,
                             validators=[InputRequired(_l("Enter the duration in minutes."))])
-    mode = SelectField(_l("Mode"), choices=options(
-        (m.value, InterviewMode.__labels__[m.value]) for m in InterviewMode),
+    mode = SelectField(_l("Mode"), choices=options(InterviewMode.choices()),
                        default=InterviewMode.VIDEO.value,
                        description=_l("In person keeps the travel buffer free around it."))
     first_day = StudyDateField(_l("From"), validators=[InputRequired(_l("Enter the first day."))])

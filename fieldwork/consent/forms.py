@@ -28,7 +28,7 @@ def _wording():
 class FormVersionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[free_text(_l("Title"), max_length=200)])
     language = SelectField(_l("Language"),
-                           choices=options((l.value, Language.__labels__[l.value]) for l in Language))
+                           choices=options(Language.choices()))
     version_label = StringField(_l("Version"),
                                 validators=[free_text(_l("Version"), max_length=40)],
                                 description=_l("For example 1.0, or 2026-11."))
@@ -113,7 +113,6 @@ class OverviewFilterForm(FlaskForm):
     organisation = SelectField(_l("Organisation"), validators=[Optional()])
     role = SelectField(_l("Role"), validators=[Optional()])
     status = SelectField(_l("Consent status"), validators=[Optional()], choices=options(
-        [("", _l("Any status"))] + [(s.value, ConsentStatus.__labels__[s.value])
-                                    for s in ConsentStatus]))
+        [("", _l("Any status"))] + ConsentStatus.choices()))
     within_days = IntegerField(_l("Missing consent for an interview in the next … days"),
                                validators=[Optional(), NumberRange(min=0, max=366)])

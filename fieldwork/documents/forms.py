@@ -15,7 +15,7 @@ def _rule(name):
 
 def _choices(enum_class):
     """(value, lazy label) for each member, so a choice reads in the page's language."""
-    return [(member.value, enum_class.__labels__[member.value]) for member in enum_class]
+    return enum_class.choices()
 
 
 TYPE_CHOICES = _choices(DocumentType)

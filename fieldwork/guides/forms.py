@@ -20,8 +20,7 @@ class GuideForm(FlaskForm):
     title = StringField(_l("Title"), validators=[_rule(GUIDE_RULES, "title")])
     purpose = TextAreaField(_l("Purpose"), validators=[_rule(GUIDE_RULES, "purpose")],
                             description=_l("What the guide is for and whom it is meant for."))
-    language = SelectField(_l("Language"), choices=options(
-        (l.value, Language.__labels__[l.value]) for l in Language))
+    language = SelectField(_l("Language"), choices=options(Language.choices()))
     target_role_ids = SelectMultipleField(
         _l("Target roles"), coerce=coerce_id, validate_choice=True,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),

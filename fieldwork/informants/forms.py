@@ -17,7 +17,7 @@ def _rule(name):
 
 def _labelled(enum_class):
     """(value, lazy label) for each member, so a choice reads in the page's language."""
-    return [(member.value, enum_class.__labels__[member.value]) for member in enum_class]
+    return enum_class.choices()
 
 
 class InformantForm(FlaskForm):

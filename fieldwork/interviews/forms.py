@@ -13,7 +13,7 @@ from .models import InterviewMode, InterviewStatus, TranscriptStatus
 
 def _choices(enum_class):
     """An enum's members as select options, their words in the page's language."""
-    return options((member.value, enum_class.__labels__[member.value]) for member in enum_class)
+    return options(enum_class.choices())
 
 
 class InterviewForm(FlaskForm):
@@ -71,7 +71,7 @@ class InterviewFilterForm(FlaskForm):
                                 validators=[Optional()])
     status = filter_select(_l("Status"), validators=[Optional()], choices=options(
         [("", _l("Any status"))] +
-        [(s.value, InterviewStatus.__labels__[s.value]) for s in InterviewStatus]))
+        InterviewStatus.choices()))
     date_from = StudyDateField(_l("From"), validators=[Optional()])
     date_to = StudyDateField(_l("To"), validators=[Optional()])
 

@@ -31,12 +31,11 @@ class OfferForm(FlaskForm):
         _l("Interviewers"), coerce=coerce_id,
         description=_l("Hold Ctrl (⌘ on a Mac) to choose several."))
     need = RadioField(_l("The interview needs"), default=OfferNeed.ALL.value,
-                      choices=options((n.value, OfferNeed.__labels__[n.value]) for n in OfferNeed))
+                      choices=options(OfferNeed.choices()))
     duration_minutes = IntegerField(
         _l("Duration (minutes)"), default=60,
         validators=[InputRequired(_l("Enter the duration in minutes."))])
-    mode = SelectField(_l("Mode"), choices=options(
-        (m.value, InterviewMode.__labels__[m.value]) for m in InterviewMode))
+    mode = SelectField(_l("Mode"), choices=options(InterviewMode.choices()))
     place = StringField(_l("Place"), validators=[free_text(_l("Place"), max_length=300)],
                         description=_l("Address and room, for interviews in person."))
     meeting_url = StringField(_l("Meeting link"),
@@ -75,8 +74,7 @@ class OfferFilterForm(FlaskForm):
         csrf = False
 
     status = filter_select(_l("Status"), validators=[Optional()], choices=options(
-        [("", _l("Any status"))] + [(s.value, OfferStatus.__labels__[s.value])
-                                    for s in OfferStatus]))
+        [("", _l("Any status"))] + OfferStatus.choices()))
 
 
 class BookForm(FlaskForm):

@@ -12,8 +12,8 @@ class OrganisationForm(FlaskForm):
                                                        label=_l("Name"))])
     code = StringField(_l("Short code"), validators=[Cleaned(clean_code, max_length=10)],
                        description=_l("Used in pseudonym codes, for example VVHT."))
-    governance_level = SelectField(_l("Governance level"), choices=options(
-        (g.value, GovernanceLevel.__labels__[g.value]) for g in GovernanceLevel))
+    governance_level = SelectField(_l("Governance level"),
+                                   choices=options(GovernanceLevel.choices()))
     departments = TextAreaField(_l("Departments"), validators=[
         Cleaned(clean_text, max_length=2000, label=_l("Departments"), multiline=True)],
         description=_l("Optional, one per line."))

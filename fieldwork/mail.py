@@ -140,6 +140,7 @@ def _is_common(address):
         domain == name or domain.endswith("." + name) for name in _special_use_domains())
 
 
+@functools.lru_cache(maxsize=1024)  # the sender is the same on every email
 def _mailbox(header, pair):
     """`Name <address>` for a header: quoted when the name has specials, encoded (RFC 2047)
     when it is not ASCII."""
@@ -206,8 +207,7 @@ def build_message(*, sender, recipient, subject, text, html, message_id, calenda
     if reply_to is not None:
         headers.append(("Reply-To", _mailbox("Reply-To", reply_to)))
     headers.append(("Subject", _encoded("Subject", check_header("Subject", subject))))
-    headers.append(("Date", format_datetime((date or datetime.now(timezone.utc))
-                                            .astimezone(timezone.utc))))
+    headers.append(("Date", _date_header(date or datetime.now(timezone.utc))))
     if not _MESSAGE_ID.fullmatch(check_header("Message-ID", message_id)):
         raise UnsafeHeader("Message-ID: must look like <local@domain>")
     headers.append(("Message-ID", message_id))
@@ -232,6 +232,11 @@ def build_message(*, sender, recipient, subject, text, html, message_id, calenda
     head = "".join(f"{name}: {value}\r\n" for name, value in headers)
     raw = head.encode("ascii") + body  # ASCII: a 7-bit message needs no 8BITMIME or SMTPUTF8
     return raw
+
+
+@functools.lru_cache(maxsize=16)  # the emails of one change share their time
+def _date_header(date):
+    return format_datetime(date.astimezone(timezone.utc))
 
 
 def _text_part(subtype, text):

@@ -140,8 +140,9 @@ def queue_emails(messages):
     """
     if not messages:
         return messages
-    rows = [{c: vars(m).get(c) for c in _COLUMNS} for m in messages]
-    raws = [vars(m).get("raw") or b"" for m in messages]
+    held = [vars(m) for m in messages]
+    rows = [{c: values.get(c) for c in _COLUMNS} for values in held]
+    raws = [values.get("raw") or b"" for values in held]
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         ids = _insert_unnested(rows, raws)

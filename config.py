@@ -234,6 +234,9 @@ SETTINGS = (
             "a message whose sending lease was not renewed for this long belongs to a process "
             "that died mid-send, and is tried again (a live sender renews it every third of "
             "this)"),
+    Setting("MAIL_CONNECTIONS", Integer(1, 8), 2,
+            "SMTP connections a delivery run uses at once when it has more than a batch (50 "
+            "emails) to send; 1 sends everything over one connection"),
     Setting("MIN_CELL_SIZE", Integer(1, 1000), 3,
             "k: an organisation × role or governance level × role with fewer informants is "
             "marked as a re-identification risk on the dashboard and in exports, and merged "

@@ -3,7 +3,10 @@
 In interleaved rounds, on SQLite and on PostgreSQL:
 (a) queue 1,000 invite-sized messages as 100 changes of 10 recipients each (one calendar per
     change, one multi-row insert and one commit per change), then deliver them all with
-    `dispatch_pending` (batches claimed, sent over one connection, recorded together);
+    `dispatch_pending` (batches claimed, each sent over one connection, recorded together),
+    with the default FIELDWORK_MAIL_CONNECTIONS (2: a second connection takes batches of its
+    own once there is more than one to send);
+(a1) the same with FIELDWORK_MAIL_CONNECTIONS=1, every batch over one connection;
 (b) send the same 1,000 ready-made messages through one plain smtplib connection.
 Both go to the same local aiosmtpd server, run in a child process that keeps nothing, so that it
 neither shares this process's interpreter lock nor its memory. The ratio is median(a) / median(b).
@@ -239,9 +242,11 @@ def main():
                 with app.app_context():
                     upgrade()
                 apps[backend] = app
+                connections = app.config["MAIL_CONNECTIONS"]
             calendars = [invite(n) for n in range(max(args.count, args.memory_count)
                                                    // RECIPIENTS_PER_CHANGE)]
-            times = {b: {"queue": [], "deliver": [], "total": [], "plain": []} for b in apps}
+            times = {b: {"queue": [], "deliver": [], "total": [], "plain": [], "total1": [],
+                         "deliver1": []} for b in apps}
             processor = {b: {"a": [], "b": []} for b in apps}
             for round_no in range(args.rounds):  # interleaved: each round runs everything once
                 for backend, app in apps.items():
@@ -249,6 +254,11 @@ def main():
                     database = (lambda: cluster_pids(cluster)) if backend == "postgresql" else list
                     with app.app_context():
                         clear_outbox()
+                        app.config["MAIL_CONNECTIONS"] = 1
+                        queue1_s, deliver1_s = queue_and_deliver(args.count, calendars,
+                                                                 f"{round_no}{backend[0]}1")
+                        clear_outbox()
+                        app.config["MAIL_CONNECTIONS"] = connections
                         with Processor(server.pid, database) as side_a:
                             queue_s, deliver_s = queue_and_deliver(args.count, calendars,
                                                                    f"{round_no}{backend[0]}")
@@ -256,7 +266,9 @@ def main():
                     with Processor(server.pid, database) as side_b:
                         plain_s = plain_smtplib(port, messages)
                     for key, value in (("queue", queue_s), ("deliver", deliver_s),
-                                       ("total", queue_s + deliver_s), ("plain", plain_s)):
+                                       ("total", queue_s + deliver_s), ("plain", plain_s),
+                                       ("total1", queue1_s + deliver1_s),
+                                       ("deliver1", deliver1_s)):
                         times[backend][key].append(value)
                     processor[backend]["a"].append(side_a)
                     processor[backend]["b"].append(side_b)
@@ -277,11 +289,17 @@ def main():
         median = {key: statistics.median(values) for key, values in measured.items()}
         print(f"{backend}:")
         for key, label in (("queue", "(a) queue (100 changes x 10, one commit each)"),
-                           ("deliver", "(a) dispatch_pending"), ("total", "(a) queue + deliver"),
+                           ("deliver", f"(a) dispatch_pending, {connections} connections"),
+                           ("total", "(a) queue + deliver"),
+                           ("deliver1", "(a1) dispatch_pending, 1 connection"),
+                           ("total1", "(a1) queue + deliver"),
                            ("plain", "(b) plain smtplib, one connection")):
             print(f"  {label:<48} {median[key]:6.2f} s  {median[key] / args.count * 1000:6.2f} ms/msg")
         print(f"  ratio (a) total / (b)                            {median['total'] / median['plain']:6.2f} x"
               f"   (dispatch alone: {median['deliver'] / median['plain']:.2f} x)")
+        print(f"  ratio (a1) total / (b), one connection           "
+              f"{median['total1'] / median['plain']:6.2f} x"
+              f"   (dispatch alone: {median['deliver1'] / median['plain']:.2f} x)")
         # Each round's (a) and (b) ran back to back: on a busy machine their ratio wavers less
         # than the ratio of medians taken over rounds minutes apart.
         rounds = [t / p for t, p in zip(measured["total"], measured["plain"])]

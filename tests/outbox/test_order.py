@@ -28,7 +28,7 @@ from fieldwork.interviews import services as interviews
 from fieldwork.interviews.models import Interview
 from fieldwork.interviews.queries import get_interview
 from fieldwork.outbox.models import OutboxMessage, OutboxStatus
-from fieldwork.outbox.services import dispatch_pending, queue_email, retry_failed
+from fieldwork.outbox.services import BATCH_SIZE, dispatch_pending, queue_email, retry_failed
 from tests import factories
 from tests.outbox.test_outbox import _send_pending_process, queue
 from tests.support.ical_parsers import parse_with_ical
@@ -284,9 +284,10 @@ def test_reschedule_then_cancel_through_the_pages_with_a_slow_server(app, client
 # Two dispatchers at once
 
 
-def test_two_dispatchers_keep_each_recipients_order(app, outbox):
-    """Chains of messages to the same people about the same interviews, sent by two processes
-    at once: each chain arrives in the order queued, each message once."""
+def queue_chains():
+    """Sixty chains of two messages, each to one person about one interview, queued in order:
+    a batch (BATCH_SIZE, 50) holds at most one message per chain, so each claim leaves chain
+    heads for another sender, which starts while the first is still sending."""
     coordinator = factories.make_user(role="coordinator")
     chains = []
     for n in range(6):
@@ -297,11 +298,52 @@ def test_two_dispatchers_keep_each_recipients_order(app, outbox):
             rows = queue(2, now=datetime.now(timezone.utc) - timedelta(seconds=1),
                          recipient=recipient, calendar=False, interview_id=interview.id)
             chains.append([r.message_id for r in rows])
-    # Sixty chains: a batch (BATCH_SIZE, 50) holds at most one message per chain, so each claim
-    # leaves chain heads for the other process, which starts while the first is still sending.
+    return chains
+
+
+def test_one_dispatch_over_two_connections_keeps_each_recipients_order(app, outbox):
+    """More than a batch to send: a second connection takes batches of its own, and each chain
+    still arrives in the order queued, each message once."""
+    chains = queue_chains()
+    app.config["MAIL_CONNECTIONS"] = 2
+    with SmtpSink(delay=0.02) as sink:
+        app.config["MAIL_URL"] = sink.url
+        report = dispatch_pending()
+    assert (report.sent, report.retried, report.failed) == (120, 0, 0)
+    assert sink.connections == 3  # the server's own probe, then two
+    by_connection = defaultdict(int)
+    for message in sink.messages:
+        by_connection[message.peer] += 1
+    assert len(by_connection) == 2 and min(by_connection.values()) > 0, by_connection
+    ids = sink.message_ids()
+    assert len(ids) == len(set(ids)) == 120
+    for chain in chains:
+        assert [i for i in ids if i in chain] == chain
+    assert {(r.status, r.attempts) for r in outbox.rows()} == {(OutboxStatus.SENT, 1)}
+
+
+def test_one_connection_when_told_or_when_a_batch_holds_everything(app, outbox):
+    queue(BATCH_SIZE, now=datetime.now(timezone.utc) - timedelta(seconds=1), calendar=False)
+    with SmtpSink() as sink:
+        app.config["MAIL_URL"] = sink.url
+        assert dispatch_pending().sent == BATCH_SIZE  # one batch: no second connection
+        queue(2 * BATCH_SIZE, now=datetime.now(timezone.utc) - timedelta(seconds=1),
+              calendar=False)
+        app.config["MAIL_CONNECTIONS"] = 1
+        assert dispatch_pending().sent == 2 * BATCH_SIZE
+    assert sink.connections == 3  # the probe, then one per dispatch
+    assert len({m.peer for m in sink.messages}) == 2
+
+
+def test_two_dispatchers_keep_each_recipients_order(app, outbox):
+    """Chains of messages to the same people about the same interviews, sent by two processes
+    at once: each chain arrives in the order queued, each message once."""
+    chains = queue_chains()
     sink = SmtpSink(delay=0.05).start()
     try:
-        processes = [_send_pending_process(app, sink) for _ in range(2)]
+        # One connection each: two processes, not one process's two connections (below).
+        processes = [_send_pending_process(app, sink, FIELDWORK_MAIL_CONNECTIONS="1")
+                     for _ in range(2)]
         outputs = [p.communicate(timeout=120) for p in processes]
     finally:
         sink.stop()
@@ -369,6 +411,30 @@ def test_a_kill_during_a_batch_loses_nothing_and_repeats_nothing_recorded(app, o
         assert dispatch_pending().sent == 0
         time.sleep(1.1)
         assert dispatch_pending().sent == 6 - delivered
+        assert sorted(sink.message_ids()) == sorted(r.message_id for r in rows)  # each once
+
+
+def test_a_kill_while_two_connections_send_loses_nothing_and_repeats_nothing(app, outbox):
+    count = 2 * BATCH_SIZE + 10
+    rows = queue(count, now=datetime.now(timezone.utc) - timedelta(seconds=1), calendar=False)
+    with SmtpSink(rcpt_delay=0.3) as sink:
+        process = _send_pending_process(app, sink, FIELDWORK_MAIL_SENDING_LEASE_SECONDS="1",
+                                        FIELDWORK_MAIL_CONNECTIONS="2")
+        deadline = time.monotonic() + 60
+        while not (len({m.peer for m in sink.messages}) == 2 and sink.waiting_in_rcpt == 2):
+            assert time.monotonic() < deadline and process.poll() is None, "not two in flight"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        delivered = len(sink.messages)
+        # Both connections' batches are still claimed by the dead process; the rest waits.
+        assert len(outbox.rows(status=OutboxStatus.SENT)) == delivered
+        assert len(outbox.rows(status=OutboxStatus.SENDING)) == 2 * BATCH_SIZE - delivered
+        assert len(outbox.rows(status=OutboxStatus.PENDING)) == 10
+        app.config.update(MAIL_URL=sink.url, MAIL_SENDING_LEASE_SECONDS=1)
+        sink.rcpt_delay = 0
+        time.sleep(1.1)
+        assert dispatch_pending().sent == count - delivered
         assert sorted(sink.message_ids()) == sorted(r.message_id for r in rows)  # each once
 
 

@@ -320,7 +320,10 @@ def test_two_dispatchers_in_two_processes_send_each_message_once(app, outbox):
     sink = SmtpSink(delay=0.02).start()
     try:
         rows = queue(160, now=datetime.now(timezone.utc) - timedelta(seconds=1))
-        processes = [_send_pending_process(app, sink) for _ in range(2)]
+        # One connection each: this is about two processes (one process's two connections are
+        # tested in test_order).
+        processes = [_send_pending_process(app, sink, FIELDWORK_MAIL_CONNECTIONS="1")
+                     for _ in range(2)]
         outputs = [p.communicate(timeout=120) for p in processes]
     finally:
         sink.stop()

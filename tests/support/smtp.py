@@ -36,6 +36,7 @@ class Received:
     mail_from: str
     rcpt_tos: list
     raw: bytes
+    peer: tuple = None  # the client's (address, port): which connection brought it
 
     @property
     def message(self):
@@ -81,7 +82,8 @@ class _Handler:
             return reply
         with self.sink._arrived:
             self.sink.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                               bytes(envelope.original_content)))
+                                               bytes(envelope.original_content),
+                                               tuple(session.peer)))
             self.sink._arrived.notify_all()
         return "250 2.0.0 Queued"
 

@@ -100,22 +100,27 @@ def _dispatch(ids, *, now, limit, mail_url):
                        extra=config["MAIL_CONNECTIONS"] - 1 if limit is None else 0)
     try:
         _deliver(ids, transport, clock, limit, report, on_full_batch=helpers.start)
+    except BaseException:
+        helpers.stopping.set()  # interrupted (SIGTERM, a bug): the others end their batch, stop
+        raise
     finally:
         helpers.join_into(report)
     return report
 
 
-def _deliver(ids, transport, clock, limit, report, *, on_full_batch=None):
+def _deliver(ids, transport, clock, limit, report, *, on_full_batch=None, stopping=None):
     """Claim, send and record batch after batch over `transport` until nothing is due (or
-    `limit` messages were handled, or the server cannot be reached); counts go into `report`.
-    `on_full_batch` is called after each claim that filled a whole batch: there may be more."""
+    `limit` messages were handled, or the server cannot be reached, or `stopping` is set);
+    counts go into `report`. `on_full_batch` is called after each claim that filled a whole
+    batch: there may be more."""
     envelope_sender = mail.check_address("From", current_app.config["ORGANIZER_EMAIL"])
     token = secrets.token_hex(16)
     interval = current_app.config["MAIL_SENDING_LEASE_SECONDS"] / 3
     results = Results(token)
     with transport, Heartbeat(db.engine, token, clock, interval):
         try:
-            while limit is None or report.handled < limit:
+            while ((limit is None or report.handled < limit)
+                   and not (stopping is not None and stopping.is_set())):
                 size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - report.handled)
                 batch = claim_batch(ids, clock(), token, size, results)
                 if not batch:
@@ -143,6 +148,7 @@ class _Helpers:
     def __init__(self, app, ids, url, clock, *, extra):
         self.app, self.ids, self.url, self.clock, self.extra = app, ids, url, clock, extra
         self.threads, self.reports = [], []
+        self.stopping = threading.Event()
 
     def start(self):
         if len(self.threads) >= self.extra:
@@ -157,7 +163,8 @@ class _Helpers:
     def _run(self, report):
         with self.app.app_context():
             try:
-                _deliver(self.ids, mail.open_transport(self.url), self.clock, None, report)
+                _deliver(self.ids, mail.open_transport(self.url), self.clock, None, report,
+                         stopping=self.stopping)
             except Exception as error:  # its rows' lease runs out; they are taken up again
                 log.error("outbox: a second connection's delivery stopped: %s", where(error))
             finally:

@@ -335,6 +335,30 @@ def test_one_connection_when_told_or_when_a_batch_holds_everything(app, outbox):
     assert len({m.peer for m in sink.messages}) == 2
 
 
+def test_a_connection_told_to_stop_ends_its_batch_and_claims_no_more(app, outbox):
+    """What a dispatch's other connections are told when the run is interrupted (SIGTERM, a
+    bug): finish the batch in hand, record it, and leave the rest for the next run."""
+    from fieldwork import mail
+    from fieldwork.outbox import sending
+
+    queue(3 * BATCH_SIZE, now=datetime.now(timezone.utc) - timedelta(seconds=1), calendar=False)
+    stopping = threading.Event()
+    with SmtpSink(delay=0.005) as sink:
+        def stop_after_a_few():
+            if sink.wait_for(5, timeout=30):
+                stopping.set()
+
+        watcher = threading.Thread(target=stop_after_a_few)
+        watcher.start()
+        report = sending.DispatchReport()
+        sending._deliver(None, mail.open_transport(sink.url), lambda: datetime.now(timezone.utc),
+                         None, report, stopping=stopping)
+        watcher.join()
+    assert stopping.is_set() and report.sent == len(sink.messages) == BATCH_SIZE
+    assert len(outbox.rows(status=OutboxStatus.SENT)) == BATCH_SIZE
+    assert len(outbox.rows(status=OutboxStatus.PENDING)) == 2 * BATCH_SIZE
+
+
 def test_two_dispatchers_keep_each_recipients_order(app, outbox):
     """Chains of messages to the same people about the same interviews, sent by two processes
     at once: each chain arrives in the order queued, each message once."""

@@ -5,7 +5,7 @@ Every view declares the user roles that may call it (`@allow_roles`) or that it 
 none, so a forgotten decorator fails closed instead of exposing personal data.
 """
 
-from flask import abort, current_app, request
+from flask import abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -60,6 +60,14 @@ def public(view):
     """Declare a view that needs no login (the login page, informants' personal links)."""
     view.is_public = True
     return view
+
+
+def personal_link_page(template, status=200, **context):
+    """A page an informant reached by their personal link (consent, offer, member check): it
+    holds their own data, so search engines are told never to index it or follow its links."""
+    response = current_app.make_response((render_template(template, **context), status))
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 def enforce_route_roles():

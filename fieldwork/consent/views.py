@@ -8,7 +8,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_sqlalchemy.pagination import SelectPagination
 
-from ..access import ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, public
+from ..access import (ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, personal_link_page,
+                      public)
 from ..audit import security
 from ..database import utcnow
 from ..errors import DomainError
@@ -291,17 +292,11 @@ def re_consent():
 _PROBLEM_STATUS = {"unknown": 404, "expired": 410, "used": 410}
 
 
-def _link_page(template, status=200, **context):
-    response = current_app.make_response((render_template(template, **context), status))
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 def _problem(problem, purpose):
     security.record_link_refused(purpose=purpose.value, problem=problem.kind,
                                  token_id=problem.token_id)
-    return _link_page("consent/link_problem.html", _PROBLEM_STATUS[problem.kind],
-                      kind=problem.kind)
+    return personal_link_page("consent/link_problem.html", _PROBLEM_STATUS[problem.kind],
+                              kind=problem.kind)
 
 
 @link_blueprint.route("/c/<token>", methods=["GET", "POST"])
@@ -328,13 +323,14 @@ def answer(token):
             form.items.errors = [*form.items.errors, error.message]
             status = 422
         else:
-            return _link_page("consent/link_done.html", language=context.version.language.value,
-                              outcome="consented" if form.consent.data else "declined")
+            return personal_link_page(
+                "consent/link_done.html", language=context.version.language.value,
+                outcome="consented" if form.consent.data else "declined")
     elif form.is_submitted():
         status = 400
-    return _link_page("consent/link_answer.html", status, form=form, version=context.version,
-                      language=context.version.language.value, token=token,
-                      withdraw_form=LinkWithdrawForm())
+    return personal_link_page("consent/link_answer.html", status, form=form,
+                              version=context.version, language=context.version.language.value,
+                              token=token, withdraw_form=LinkWithdrawForm())
 
 
 @link_blueprint.post("/c/<token>/withdraw")
@@ -363,10 +359,10 @@ def _withdraw(token, purpose):
         except TokenProblem as problem:
             db.session.rollback()
             return _problem(problem, purpose)
-        return _link_page("consent/link_done.html", language=language, outcome="withdrawn")
+        return personal_link_page("consent/link_done.html", language=language, outcome="withdrawn")
     status = 400 if form.is_submitted() else 200
-    return _link_page("consent/link_withdraw.html", status, form=form, language=language,
-                      token=token)
+    return personal_link_page("consent/link_withdraw.html", status, form=form, language=language,
+                              token=token)
 
 
 @link_blueprint.get("/c/<token>/letter.pdf")

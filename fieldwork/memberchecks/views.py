@@ -4,7 +4,6 @@ personal page /m/<token> (no login, nothing about anyone else, not indexed)."""
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -13,7 +12,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import ALL_ROLES, IDENTITY_ROLES, allow_roles, public
+from ..access import ALL_ROLES, IDENTITY_ROLES, allow_roles, personal_link_page, public
 from ..consent.gates import consent_summaries
 from ..consent.tokens import TokenProblem
 from ..database import utcnow
@@ -80,22 +79,16 @@ def _to_list(interview_id, message):
 _PROBLEM_STATUS = {"unknown": 404, "expired": 410, "used": 410}
 
 
-def _link_page(template, status=200, **context):
-    response = current_app.make_response((render_template(template, **context), status))
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 def _problem(problem):
     links.record_link_refused(problem, now=utcnow())
-    return _link_page("consent/link_problem.html", _PROBLEM_STATUS[problem.kind],
-                      kind=problem.kind)
+    return personal_link_page("consent/link_problem.html", _PROBLEM_STATUS[problem.kind],
+                              kind=problem.kind)
 
 
 def _answer_page(context, token, status=200, forms=None, message=None):
     quotes = services.quotes_of_request(context.request.id)
     forms = forms or {}
-    return _link_page(
+    return personal_link_page(
         "memberchecks/link_page.html", status, token=token, quotes=quotes, message=message,
         forms={q.id: forms.get(q.id) or AnswerForm(edited_text=q.text, formdata=None)
                for q in quotes},
@@ -138,6 +131,6 @@ def answer(token, quote_id):
         form.edited_text.errors = ["same" if isinstance(error, services.SameWording) else "invalid"]
         return _answer_page(context, token, 422, forms={quote_id: form})
     if request.status.value == "answered":
-        return _link_page("memberchecks/link_done.html", language=request.language.value)
+        return personal_link_page("memberchecks/link_done.html", language=request.language.value)
     return redirect(url_for("memberchecks_link.answer_page", token=token,
                             _anchor=f"quote-{quote_id}"), 303)

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import languages
-from ..access import MANAGING_ROLES, allow_roles, public
+from ..access import MANAGING_ROLES, allow_roles, personal_link_page, public
 from ..audit import security
 from ..consent.forms import LinkAnswerForm
 from ..database import utcnow
@@ -161,30 +161,24 @@ def _values(form):
 # The informant's page: no login, their language, nothing about anyone else.
 
 
-def _link_page(template, status=200, **context):
-    response = current_app.make_response((render_template(template, **context), status))
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 _PROBLEM_STATUS = {"unknown": 404, "expired": 410, "used": 410}
 
 
 def _problem(problem):
     security.record_link_refused(purpose="offer", problem=problem.kind, token_id=problem.token_id,
                                  entity_type="offer_link")
-    return _link_page("consent/link_problem.html", _PROBLEM_STATUS[problem.kind],
-                      kind=problem.kind)
+    return personal_link_page("consent/link_problem.html", _PROBLEM_STATUS[problem.kind],
+                              kind=problem.kind)
 
 
 def _offer_page(token, context, status=200, *, error=None, consent_form=None, book_form=None,
                 message_form=None):
     consent_form = consent_form or LinkAnswerForm()
-    return _link_page("offers/link.html", status, context=context, token=token,
-                      language=context.language,
-                      study_name=languages.study_name(context.language), error=error,
-                      consent_form=consent_form, book_form=book_form or BookForm(),
-                      message_form=message_form or MessageForm())
+    return personal_link_page("offers/link.html", status, context=context, token=token,
+                              language=context.language,
+                              study_name=languages.study_name(context.language), error=error,
+                              consent_form=consent_form, book_form=book_form or BookForm(),
+                              message_form=message_form or MessageForm())
 
 
 @link_blueprint.get("/o/<token>")
@@ -306,8 +300,8 @@ def consent(token):
         return _offer_page(token, services.open_offer(token), 422, consent_form=form,
                            error="consent")
     if form.decline.data:
-        return _link_page("consent/link_done.html", language=context.language,
-                          outcome="declined")
+        return personal_link_page("consent/link_done.html", language=context.language,
+                                  outcome="declined")
     flash({"nb": "Takk, samtykket ditt er registrert. Velg et tidspunkt nedenfor.",
            "en": "Thank you, your consent is registered. Choose a time below."}[context.language],
           "success")

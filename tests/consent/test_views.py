@@ -151,6 +151,14 @@ def test_declining_through_the_link(client, outbox):
     assert status_of(informant) is ConsentStatus.DECLINED
 
 
+def test_personal_link_pages_tell_search_engines_not_to_index_them(client, outbox):
+    _, token, withdraw = requested(outbox)
+    for url in (f"/c/{token}", f"/w/{withdraw}", "/c/short", "/o/short", "/m/short"):
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        assert response.headers["X-Robots-Tag"] == "noindex, nofollow", url
+
+
 def test_forged_and_tampered_tokens_get_404_and_change_nothing(client, outbox):
     informant, token, withdraw = requested(outbox)
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")

@@ -240,6 +240,10 @@ def open_interviews_near(starts_at, ends_at, informant_ids, user_ids, *, exclude
         .where(Interview.status.in_(OPEN_STATUSES),
                Interview.starts_at < ends_at + buffer,
                Interview.ends_at > starts_at - buffer,
+               # Every interview lasts at most MAX_DURATION (checked on every save), so one
+               # that ends after `starts_at - buffer` started after this: the index on
+               # starts_at then reads a few hours, not every interview before the new one.
+               Interview.starts_at > starts_at - buffer - timedelta(minutes=MAX_DURATION),
                Interview.id != (exclude_id or 0),
                or_(exists().where(interview_informant.c.interview_id == Interview.id,
                                   interview_informant.c.informant_id.in_(informant_ids)),

@@ -233,6 +233,20 @@ def test_in_person_interviews_keep_a_travel_buffer(coordinator, researcher, info
     schedule(coordinator, [other], [researcher], oslo(2026, 3, 10, 11, 30))
 
 
+def test_the_longest_interview_clashes_until_its_last_minute(coordinator, researcher, informant):
+    """The overlap check reads only interviews that began at most the longest duration (and
+    the travel buffer) before: an 8-hour interview still blocks its last hour, in person its
+    buffer after that too, and the minute it ends (plus the buffer) is free."""
+    schedule(coordinator, [informant], [researcher], oslo(2026, 3, 10, 8, 0), duration=8 * 60,
+             mode="in-person", place="Drammen sykehus, møterom 3")
+    other = factories.make_informant()
+    with pytest.raises(DomainError, match="already booked"):
+        schedule(coordinator, [other], [researcher], oslo(2026, 3, 10, 15, 59))
+    with pytest.raises(DomainError, match="30 minutes free"):
+        schedule(coordinator, [other], [researcher], oslo(2026, 3, 10, 16, 29))
+    schedule(coordinator, [other], [researcher], oslo(2026, 3, 10, 16, 30))
+
+
 def test_cancelled_interviews_free_their_time(coordinator, researcher, informant):
     first = schedule(coordinator, [informant], [researcher], oslo(2026, 3, 10, 10, 0))
     services.cancel_interview(first, by=coordinator, now=NOW)

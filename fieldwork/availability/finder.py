@@ -23,8 +23,8 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..interviews.models import (OPEN_STATUSES, Interview, InterviewMode, interview_informant,
-                                 interview_interviewer)
+from ..interviews.models import (MAX_DURATION, OPEN_STATUSES, Interview, InterviewMode,
+                                 interview_informant, interview_interviewer)
 from ..timeutil import study_zone
 from .models import BusyPeriod, DateAway, WorkingHours
 
@@ -192,6 +192,8 @@ def load_bookings(*, interviewer_ids, informant_ids, since, until, exclude_id=No
         select(Interview)
         .where(Interview.status.in_(OPEN_STATUSES), Interview.starts_at < until,
                Interview.ends_at > since, Interview.id != (exclude_id or 0),
+               # Bounds the index walk on starts_at: see MAX_DURATION.
+               Interview.starts_at > since - timedelta(minutes=MAX_DURATION),
                or_(exists().where(interview_informant.c.interview_id == Interview.id,
                                   interview_informant.c.informant_id.in_(informant_ids)),
                    exists().where(interview_interviewer.c.interview_id == Interview.id,

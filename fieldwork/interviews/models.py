@@ -75,6 +75,9 @@ class TranscriptStatus(LabelledEnum):
 OPEN_STATUSES = tuple(s for s in InterviewStatus if s.is_open)
 # Statuses whose attendees have received an invitation, so a change must reach their calendars.
 INVITED_STATUSES = (InterviewStatus.INVITED, InterviewStatus.CONFIRMED)
+# Minutes an interview may last, checked on every save (interviews.planning). Queries rely on
+# the longest: an interview that ends after a moment began at most MAX_DURATION before it.
+MIN_DURATION, MAX_DURATION = 10, 8 * 60
 
 
 interview_informant = Table(

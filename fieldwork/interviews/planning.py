@@ -21,6 +21,8 @@ from ..informants.models import Informant, Language, RecruitmentStatus
 from ..timeutil import format_local, local_to_utc
 from ..validation import clean_text
 from .models import (
+    MAX_DURATION,
+    MIN_DURATION,
     OPEN_STATUSES,
     Interview,
     InterviewMode,
@@ -30,7 +32,6 @@ from .models import (
 
 # Users who may sit in an interview; analysts work with pseudonymised data only.
 INTERVIEWER_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.RESEARCHER)
-MIN_DURATION, MAX_DURATION = 10, 8 * 60
 _MEETING_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 
 

@@ -211,3 +211,23 @@ def test_free_times_reads_hours_absences_busy_times_and_interviews(app, now):
                        min_notice=timedelta(hours=24), now=now)
     assert local(found) == ["10.03 10:00"]  # the 17th is the coordinator's day away
     assert found[0].interviewer_ids == (coordinator.id, researcher.id)
+
+
+def test_an_interview_that_began_the_day_before_still_blocks_its_end(app, now):
+    """The finder reads only interviews that began at most the longest duration before its
+    window: one that runs overnight into the first day still keeps its hours and its travel
+    buffer."""
+    coordinator = factories.make_user(role="coordinator")
+    factories.make_interview(interviewers=[coordinator], by=coordinator, now=now,
+                             start=datetime(2026, 3, 9, 21, tzinfo=OSLO), duration=8 * 60,
+                             mode="in-person", place="Tønsberg sykehus", send_invites=False)
+    # Working hours set afterwards: the night interview needed none.
+    db.session.add(WorkingHours(user_id=coordinator.id, weekday=1, starts=time(0),
+                                ends=time(7)))
+    db.session.commit()
+    day = date(2026, 3, 10)
+    found = free_times(informant_ids=[], interviewer_ids=[coordinator.id], need_all=True,
+                       duration=timedelta(hours=1), mode=InterviewMode.VIDEO, first_day=day,
+                       last_day=day, grid_minutes=30, min_notice=timedelta(hours=24), now=now)
+    # Busy until 05:00 and its 30 minutes for travel; the working day ends at 07:00.
+    assert local(found) == ["10.03 05:30", "10.03 06:00"]

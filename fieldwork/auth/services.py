@@ -217,7 +217,7 @@ def clean_language(value):
     try:
         return value if isinstance(value, Language) else Language((value or "").strip())
     except ValueError:
-        raise DomainError(f"Choose a language: {', '.join(l.label for l in Language)}.",
+        raise DomainError(f"Choose a language: {', '.join(choice.label for choice in Language)}.",
                           field="language") from None
 
 

@@ -37,9 +37,9 @@ class InterviewForm(FlaskForm):
     language = SelectField(
         _l("Language of the informants' emails"), default="",
         choices=options([("", _l("Each informant's own language"))] +
-                        [(l.value, _l("%(language)s for every informant",
-                                      language=Language.__labels__[l.value]))
-                         for l in Language]),
+                        [(language.value, _l("%(language)s for every informant",
+                                             language=Language.__labels__[language.value]))
+                         for language in Language]),
         description=_l("Each informant normally gets every email in their own preferred language. "
                        "Choose one language only to override that for this interview; interviewers "
                        "always get theirs in their account language."))

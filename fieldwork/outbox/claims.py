@@ -41,6 +41,7 @@ def where(error):
 
 
 def due(ids, now):
+    """Pending and due by `now`; only the rows `ids`, unless None."""
     condition = ((OutboxMessage.status == OutboxStatus.PENDING)
                  & (OutboxMessage.next_attempt_at <= now))
     if ids is not None:

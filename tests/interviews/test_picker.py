@@ -146,6 +146,24 @@ def test_an_id_that_is_not_a_number_is_refused_beside_the_field(login_as, client
     assert db.session.scalar(select(func.count()).select_from(Interview)) == 0
 
 
+def test_a_saved_interview_reads_no_candidates_and_a_refused_one_shows_them(
+        login_as, client, coordinator, informant, count_queries):
+    """The candidates (a page of them, and a count of everyone who may be asked, which grows
+    with the study) are for a page that shows the form: a save that redirects reads none."""
+    login_as("coordinator")
+    _make(3)
+    with count_queries as saved:
+        assert client.post("/interviews/new",
+                           data=form_data(informant, coordinator)).status_code == 302
+    assert not [s for s in saved.statements if "count(*)" in s.lower()], saved.statements
+    with count_queries as refused:
+        response = client.post("/interviews/new", data={**form_data(informant, coordinator),
+                                                        "duration_minutes": "5"})
+    assert response.status_code == 422
+    assert [s for s in refused.statements if "count(*)" in s.lower()]
+    assert len(_rows(response.get_data(as_text=True))) == 4  # the one chosen and three others
+
+
 def test_the_edit_form_keeps_an_informant_who_may_no_longer_be_contacted_ticked(
         app, login_as, client, coordinator, informant, count_queries):
     from fieldwork.informants.models import Informant, RecruitmentStatus

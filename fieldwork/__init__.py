@@ -110,6 +110,8 @@ def register_languages(app):
     babel.init_app(app, locale_selector=i18n.page_language,
                    default_timezone=app.config["TIMEZONE"],
                    default_translation_directories=str(i18n.TRANSLATIONS_DIR))
+    babel.domain_instance = i18n.RequestDomain(domain="messages")
+    i18n.install_template_gettext(app.jinja_env)
     # {% trans %} blocks are written across lines in templates; their whitespace is not text.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     i18n.warn_if_not_compiled(app)

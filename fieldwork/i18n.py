@@ -21,7 +21,8 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from flask import current_app, g, has_request_context, session
+from flask import current_app, g, has_app_context, has_request_context, session
+from flask_babel import Domain, get_domain, get_locale
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
@@ -52,10 +53,47 @@ def page_language():
 
 def current_language():
     """The language messages are being translated into right now (Babel's locale, as a code)."""
-    from flask_babel import get_locale
-
     locale = get_locale()
     return locale.language if locale is not None else "en"
+
+
+def request_translations():
+    """The catalog of the locale being translated into, looked up once per request and locale.
+
+    Flask-Babel finds the request's context, its locale and the locale's cache key anew for
+    every text it translates, some 15 µs each; a list page translates hundreds (its labels,
+    every row's status), and that had made the pages up to twice as slow. The catalog is kept
+    beside the locale object it is for: `force_locale` (emails in their reader's language) and
+    `refresh` (a new language chosen) put another locale object there, which finds it again."""
+    context = g.get("_flask_babel") if has_app_context() else None
+    kept = getattr(context, "fieldwork_translations", None)
+    if kept is not None and kept[0] is getattr(context, "babel_locale", None):
+        return kept[1]
+    translations = Domain.get_translations(get_domain())
+    context = g.get("_flask_babel") if has_app_context() else None
+    locale = getattr(context, "babel_locale", None)
+    if locale is not None:
+        context.fieldwork_translations = (locale, translations)
+    return translations
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, with `request_translations` behind every lazy text and
+    `gettext` in Python."""
+
+    def get_translations(self):
+        return request_translations()
+
+
+def install_template_gettext(jinja_env):
+    """Templates' `_()`, `ngettext` and `pgettext` through `request_translations`, in place of
+    Flask-Babel's, which look the catalog up for every text."""
+    jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True)
 
 
 def choose_for_visitor(language):
@@ -72,7 +110,8 @@ def format_number(value, digits=None):
     if value is None:
         return ""
     pattern = None if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
-    return format_decimal(value, format=pattern, locale=current_language())
+    # Babel's own Locale object: a code given as text is parsed again on every call.
+    return format_decimal(value, format=pattern, locale=get_locale() or "en")
 
 
 def compile_catalogs(directory=TRANSLATIONS_DIR):

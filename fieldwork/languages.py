@@ -23,7 +23,7 @@ from babel.dates import format_datetime as babel_datetime
 from flask import current_app
 
 from .informants.models import Language
-from .timeutil import to_local
+from .timeutil import babel_locale, to_local
 
 LANGUAGES = tuple(language.value for language in Language)
 
@@ -80,7 +80,7 @@ WHEN_FORMAT = {"nb": "d. MMMM y 'kl.' HH:mm", "en": "d MMMM y 'at' HH:mm"}
 def format_date(day, language):
     """A calendar date as an email in `language` writes it."""
     language = _known(language)
-    return babel_date(day, DATE_FORMAT[language], locale=language)
+    return babel_date(day, DATE_FORMAT[language], locale=babel_locale(language))
 
 
 def format_local(value, pattern, language):
@@ -90,8 +90,8 @@ def format_local(value, pattern, language):
         return ""
     language = _known(language)
     if isinstance(value, datetime):
-        return babel_datetime(to_local(value), pattern, locale=language)
-    return babel_date(value, pattern, locale=language)
+        return babel_datetime(to_local(value), pattern, locale=babel_locale(language))
+    return babel_date(value, pattern, locale=babel_locale(language))
 
 
 def format_when(instant, language):
@@ -99,4 +99,4 @@ def format_when(instant, language):
     if instant is None:
         return ""
     language = _known(language)
-    return babel_datetime(to_local(instant), WHEN_FORMAT[language], locale=language)
+    return babel_datetime(to_local(instant), WHEN_FORMAT[language], locale=babel_locale(language))

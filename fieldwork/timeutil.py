@@ -1,9 +1,11 @@
 """Times are stored in UTC and shown in the study's time zone (Europe/Oslo unless configured)."""
 
+import functools
 import re
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime as babel_datetime
 from babel.dates import get_day_names, get_month_names
 from flask import current_app
@@ -26,6 +28,24 @@ _NAMED_FIELDS = re.compile(r"%[AaBb]")
 LONG_FORMATS = {"nb": "EEEE d. MMMM y 'kl.' HH:mm", "en": "EEEE d MMMM y 'at' HH:mm"}
 
 
+@functools.cache
+def babel_locale(code):
+    """Babel's Locale for a language code, parsed once: Babel parses a code given as text again
+    on every call, and a page writes hundreds of dates and numbers."""
+    return Locale.parse(code)
+
+
+@functools.cache
+def _names(code):
+    """{"%A": weekday names, "%a": ..., "%B": month names, "%b": ...} of a language."""
+    locale = babel_locale(code)
+    return {"%A": [get_day_names("wide", locale=locale)[d] for d in range(7)],
+            "%a": [get_day_names("abbreviated", locale=locale)[d].rstrip(".") for d in range(7)],
+            "%B": [None] + [get_month_names("wide", locale=locale)[m] for m in range(1, 13)],
+            "%b": [None] + [get_month_names("abbreviated", locale=locale)[m].rstrip(".")
+                            for m in range(1, 13)]}
+
+
 def _page_language():
     from .i18n import current_language
 
@@ -40,15 +60,11 @@ def format_local(value, fmt="%d.%m.%Y %H:%M"):
     if isinstance(value, datetime):
         value = to_local(value)
     if _NAMED_FIELDS.search(fmt):
-        language = _page_language()
-        weekday, month = value.weekday(), value.month
-        names = {
-            "%A": get_day_names("wide", locale=language)[weekday],
-            "%a": get_day_names("abbreviated", locale=language)[weekday].rstrip("."),
-            "%B": get_month_names("wide", locale=language)[month],
-            "%b": get_month_names("abbreviated", locale=language)[month].rstrip("."),
-        }
-        fmt = _NAMED_FIELDS.sub(lambda match: names[match.group()].replace("%", "%%"), fmt)
+        names = _names(_page_language())
+        index = {"%A": value.weekday(), "%a": value.weekday(), "%B": value.month,
+                 "%b": value.month}
+        fmt = _NAMED_FIELDS.sub(
+            lambda match: names[match.group()][index[match.group()]].replace("%", "%%"), fmt)
     return value.strftime(fmt)
 
 
@@ -68,8 +84,7 @@ def format_long(value):
         value = datetime.combine(value, time(12))
     else:
         value = to_local(value)
-    return babel_datetime(value, pattern, locale=language)
-
+    return babel_datetime(value, pattern, locale=babel_locale(language))
 
 
 def local_to_utc(day, time_of_day):

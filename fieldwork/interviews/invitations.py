@@ -23,7 +23,7 @@ from ..extensions import db
 from ..guides.models import GuideVersion
 from ..informants.models import Informant
 from ..outbox import services as outbox
-from ..timeutil import to_local
+from ..timeutil import babel_locale, to_local
 from .models import InterviewMode
 
 SUMMARY = {"nb": "Forskningsintervju: {study}", "en": "Research interview: {study}"}
@@ -68,7 +68,8 @@ def summary(language):
 def local_when(value, language):
     from babel.dates import format_datetime  # Babel's locale data loads on first use
 
-    return format_datetime(to_local(value), WHEN_FORMAT[language], locale=language)
+    return format_datetime(to_local(value), WHEN_FORMAT[language],
+                           locale=babel_locale(language))
 
 
 def _details(interview, language):

@@ -100,11 +100,19 @@ def refresh_standing(condition=None, *, session=None):
     """Recompute the standing of the informants matching `condition` (every informant if None),
     in the session's transaction; returns how many changed."""
     session = session or db.session
-    if condition is not None and session.get_bind().dialect.name == "postgresql":
-        # Wait for any other transaction changing these informants, then read what it did.
-        session.execute(select(Informant.id).where(condition).order_by(Informant.id)
-                        .with_for_update(key_share=True)).all()
     table = Informant.__table__
+    if condition is not None:
+        # The informants by id, then updated by id. Given the condition itself (ORs of
+        # subqueries), PostgreSQL scanned every informant and ran the correlated subqueries
+        # below for each: a second per saved interview at 10×.
+        which = select(Informant.id).where(condition).order_by(Informant.id)
+        if session.get_bind().dialect.name == "postgresql":
+            # Wait for any other transaction changing these informants, then read what it did.
+            which = which.with_for_update(key_share=True)
+        ids = session.scalars(which).all()
+        if not ids:
+            return 0
+        condition = table.c.id.in_(ids)
     next_open = (select(func.min(Interview.starts_at))
                  .join(interview_informant, interview_informant.c.interview_id == Interview.id)
                  .where(interview_informant.c.informant_id == table.c.id,

@@ -363,7 +363,8 @@ def test_two_dispatchers_keep_each_recipients_order(app, outbox):
     """Chains of messages to the same people about the same interviews, sent by two processes
     at once: each chain arrives in the order queued, each message once."""
     chains = queue_chains()
-    sink = SmtpSink(delay=0.05).start()
+    # Nothing is accepted before both processes are connected, however slowly one starts.
+    sink = SmtpSink(delay=0.05, hold_until_connections=3).start()
     try:
         # One connection each: two processes, not one process's two connections (below).
         processes = [_send_pending_process(app, sink, FIELDWORK_MAIL_CONNECTIONS="1")

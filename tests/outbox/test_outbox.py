@@ -317,7 +317,7 @@ def test_two_dispatchers_in_two_processes_send_each_message_once(app, outbox):
 
     # The server takes a while per message, so that the two processes overlap (each claims up
     # to BATCH_SIZE at a time: there must be several batches' worth).
-    sink = SmtpSink(delay=0.02).start()
+    sink = SmtpSink(delay=0.02, hold_until_connections=3).start()
     try:
         rows = queue(160, now=datetime.now(timezone.utc) - timedelta(seconds=1))
         # One connection each: this is about two processes (one process's two connections are

@@ -3,7 +3,8 @@
 It can be told to answer the next MAIL, RCPT or DATA with a given reply (`451 ...`, `550 ...`)
 or to drop the connection there without a word (`reply_next("DATA", DROP)`),
 to take its time over each message (`delay` after DATA, `rcpt_delay` before any data), to ask
-for a login, to offer STARTTLS, and it can be
+for a login, to offer STARTTLS, to hold every message until several clients are connected (two
+sender processes that must overlap), and it can be
 stopped and started again on the same port, as a mail server that goes down and comes back.
 """
 
@@ -52,6 +53,12 @@ class _Handler:
         self.sink = sink
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        # Hold every message until that many connections are open (or 30 s have passed): two
+        # sender processes then both have a batch in hand before either can send it all.
+        deadline = asyncio.get_running_loop().time() + 30
+        while (self.sink.connections < self.sink.hold_until_connections
+               and asyncio.get_running_loop().time() < deadline):
+            await asyncio.sleep(0.01)
         reply = self.sink._scripted("MAIL", server)
         if reply:
             return reply
@@ -91,8 +98,11 @@ class _Handler:
 class SmtpSink:
     """`url` to send to, `messages` received. Use as a context manager or start()/stop()."""
 
-    def __init__(self, port=None, *, delay=0.0, rcpt_delay=0.0, login=None, tls_context=None):
+    def __init__(self, port=None, *, delay=0.0, rcpt_delay=0.0, login=None, tls_context=None,
+                 hold_until_connections=0):
         self.port = port or free_port()
+        # Counted as `connections` is: the controller's own probe is the first.
+        self.hold_until_connections = hold_until_connections
         self.delay = delay
         self.rcpt_delay = rcpt_delay  # seconds to wait before answering each RCPT
         self.waiting_in_rcpt = 0

@@ -70,6 +70,15 @@ def personal_link_page(template, status=200, **context):
     return response
 
 
+# A personal link that cannot be used: never heard of, or expired or spent (gone for good).
+_LINK_PROBLEM_STATUS = {"unknown": 404, "expired": 410, "used": 410}
+
+
+def link_problem_page(kind):
+    """The page for a personal link that cannot be used (`kind`: unknown, expired, used)."""
+    return personal_link_page("consent/link_problem.html", _LINK_PROBLEM_STATUS[kind], kind=kind)
+
+
 def enforce_route_roles():
     """`before_request` hook: log in first, then the role the route declares."""
     if request.endpoint is None or request.endpoint == "static":

@@ -8,8 +8,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_sqlalchemy.pagination import SelectPagination
 
-from ..access import (ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, personal_link_page,
-                      public)
+from ..access import (ALL_ROLES, IDENTITY_ROLES, MANAGING_ROLES, allow_roles, link_problem_page,
+                      personal_link_page, public)
 from ..audit import security
 from ..database import utcnow
 from ..errors import DomainError
@@ -289,14 +289,10 @@ def re_consent():
 
 # The informant's own pages: no login, nothing about anyone else, no change on a bad link.
 
-_PROBLEM_STATUS = {"unknown": 404, "expired": 410, "used": 410}
-
-
 def _problem(problem, purpose):
     security.record_link_refused(purpose=purpose.value, problem=problem.kind,
                                  token_id=problem.token_id)
-    return personal_link_page("consent/link_problem.html", _PROBLEM_STATUS[problem.kind],
-                              kind=problem.kind)
+    return link_problem_page(problem.kind)
 
 
 @link_blueprint.route("/c/<token>", methods=["GET", "POST"])

@@ -13,14 +13,9 @@ def _rule(name):
     return Cleaned(lambda value: DOCUMENT_RULES[name](value))
 
 
-def _choices(enum_class):
-    """(value, lazy label) for each member, so a choice reads in the page's language."""
-    return enum_class.choices()
-
-
-TYPE_CHOICES = _choices(DocumentType)
-LEVEL_CHOICES = _choices(GovernanceLevel)
-STATUS_CHOICES = _choices(DocumentStatus)
+TYPE_CHOICES = DocumentType.choices()
+LEVEL_CHOICES = GovernanceLevel.choices()
+STATUS_CHOICES = DocumentStatus.choices()
 
 
 class DocumentForm(FlaskForm):

@@ -12,7 +12,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import ALL_ROLES, IDENTITY_ROLES, allow_roles, personal_link_page, public
+from ..access import (ALL_ROLES, IDENTITY_ROLES, allow_roles, link_problem_page, personal_link_page,
+                      public)
 from ..consent.gates import consent_summaries
 from ..consent.tokens import TokenProblem
 from ..database import utcnow
@@ -76,13 +77,9 @@ def _to_list(interview_id, message):
 
 # The informant's page
 
-_PROBLEM_STATUS = {"unknown": 404, "expired": 410, "used": 410}
-
-
 def _problem(problem):
     links.record_link_refused(problem, now=utcnow())
-    return personal_link_page("consent/link_problem.html", _PROBLEM_STATUS[problem.kind],
-                              kind=problem.kind)
+    return link_problem_page(problem.kind)
 
 
 def _answer_page(context, token, status=200, forms=None, message=None):

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import languages
-from ..access import MANAGING_ROLES, allow_roles, personal_link_page, public
+from ..access import MANAGING_ROLES, allow_roles, link_problem_page, personal_link_page, public
 from ..audit import security
 from ..consent.forms import LinkAnswerForm
 from ..database import utcnow
@@ -161,14 +161,10 @@ def _values(form):
 # The informant's page: no login, their language, nothing about anyone else.
 
 
-_PROBLEM_STATUS = {"unknown": 404, "expired": 410, "used": 410}
-
-
 def _problem(problem):
     security.record_link_refused(purpose="offer", problem=problem.kind, token_id=problem.token_id,
                                  entity_type="offer_link")
-    return personal_link_page("consent/link_problem.html", _PROBLEM_STATUS[problem.kind],
-                              kind=problem.kind)
+    return link_problem_page(problem.kind)
 
 
 def _offer_page(token, context, status=200, *, error=None, consent_form=None, book_form=None,
